@@ -1,0 +1,74 @@
+"""Client identities and signers, the two things every Fabric request is built from.
+
+An identity is what Fabric calls a ``SerializedIdentity``: the MSP ID plus the PEM of the X.509
+certificate (``msp/identities.go`` ``Serialize``). The same bytes go into ``SignatureHeader.creator``,
+``Endorsement.endorser`` and the gateway's signed requests, so they are computed once here.
+
+A signer is any callable ``bytes -> signature``: a key in memory, an HSM session or a remote service can all
+stand behind it, which is what makes offline signing possible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from fabric_protos.msp import identities_pb2
+
+from gateway.client import ecdsa
+
+Signer = Callable[[bytes], bytes]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An MSP ID and a PEM certificate; equal identities serialise to equal bytes."""
+
+    msp_id: str
+    certificate_pem: bytes
+
+    def serialize(self) -> bytes:
+        return identities_pb2.SerializedIdentity(mspid=self.msp_id, id_bytes=self.certificate_pem).SerializeToString()
+
+    def certificate(self) -> x509.Certificate:
+        return x509.load_pem_x509_certificate(self.certificate_pem)
+
+    @classmethod
+    def deserialize(cls, data: bytes) -> Identity:
+        sid = identities_pb2.SerializedIdentity.FromString(data)
+        return cls(msp_id=sid.mspid, certificate_pem=bytes(sid.id_bytes))
+
+
+def canonical_pem(certificate: x509.Certificate) -> bytes:
+    """PEM exactly as Go's ``pem.EncodeToMemory`` writes it (64-column lines, trailing newline)."""
+    return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def private_key_signer(private_key: ec.EllipticCurvePrivateKey) -> Signer:
+    """A signer backed by an in-memory P-256 key, producing Fabric's low-S signatures."""
+
+    def sign(message: bytes) -> bytes:
+        return ecdsa.sign(private_key, message)
+
+    return sign
+
+
+def load_private_key(path: Path, password: bytes | None = None) -> ec.EllipticCurvePrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=password)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{path}: not an ECDSA private key")
+    return key
+
+
+def load_msp_identity(msp_dir: Path, msp_id: str) -> tuple[Identity, Signer]:
+    """Read a Fabric MSP folder (``signcerts/*.pem`` + ``keystore/*``) into an identity and its signer."""
+    certs = sorted((msp_dir / "signcerts").glob("*.pem"))
+    keys = sorted(p for p in (msp_dir / "keystore").iterdir() if p.is_file())
+    if len(certs) != 1 or len(keys) != 1:
+        raise ValueError(f"{msp_dir}: expected exactly one signcert and one keystore key")
+    cert = x509.load_pem_x509_certificate(certs[0].read_bytes())
+    return Identity(msp_id, canonical_pem(cert)), private_key_signer(load_private_key(keys[0]))
