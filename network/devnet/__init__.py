@@ -1,0 +1,1 @@
+"""devnet: a protocol-faithful Hyperledger Fabric peer and orderer written in Python."""
