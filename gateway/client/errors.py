@@ -1,0 +1,96 @@
+"""Errors raised by the gateway client.
+
+Two families:
+
+* Local construction errors (``InvalidArgumentError``, ``EndorsementMismatchError``) raised before anything is
+  sent; they subclass ``ValueError`` and name the offending field.
+* Gateway errors (``EndorseError``, ``SubmitError``, ``CommitStatusError``, ``EvaluateError``,
+  ``ChaincodeEventsError``) wrapping a gRPC failure. The Fabric gateway attaches one ``gateway.ErrorDetail``
+  per failed peer/orderer to ``google.rpc.Status.details`` (``internal/pkg/gateway/apiutils.go``
+  ``newRpcError``), so each error carries the gRPC code and those details, letting callers see every
+  endorser's own message.
+* ``CommitError``: the transaction was ordered and committed but the committing peer marked it invalid
+  (``TxValidationCode`` other than VALID).
+"""
+
+from __future__ import annotations
+
+import grpc
+from fabric_protos.gateway import gateway_pb2
+from fabric_protos.peer import transaction_pb2
+
+from gateway.client.status import error_details_from_call
+
+
+class InvalidArgumentError(ValueError):
+    """A request could not be built because the named field is malformed."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+
+
+class EndorsementMismatchError(ValueError):
+    """Proposal responses cannot form one transaction (``protoutil/txutils.go`` ``CreateSignedTx``)."""
+
+
+class GatewayError(Exception):
+    """A gRPC call to the gateway failed; ``details`` lists per-node ``gateway.ErrorDetail`` messages."""
+
+    def __init__(
+        self,
+        message: str,
+        code: grpc.StatusCode,
+        details: list[gateway_pb2.ErrorDetail] | None = None,
+        transaction_id: str = "",
+    ) -> None:
+        self.code = code
+        self.details = list(details or [])
+        self.transaction_id = transaction_id
+        self.status_message = message
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        text = f"{self.code.name}: {self.status_message}"
+        for d in self.details:
+            text += f"\n  - {d.address} ({d.msp_id}): {d.message}"
+        return text
+
+    @classmethod
+    def from_rpc_error(cls, error: grpc.RpcError, transaction_id: str = "") -> GatewayError:
+        code = error.code() if isinstance(error, grpc.Call) else grpc.StatusCode.UNKNOWN
+        message = error.details() if isinstance(error, grpc.Call) else str(error)
+        return cls(message or "", code, error_details_from_call(error), transaction_id)
+
+
+class EvaluateError(GatewayError):
+    """The ``Evaluate`` RPC failed."""
+
+
+class EndorseError(GatewayError):
+    """The ``Endorse`` RPC failed (e.g. ABORTED: not enough endorsements; details say why per peer)."""
+
+
+class SubmitError(GatewayError):
+    """The ``Submit`` RPC failed (e.g. UNAVAILABLE: no orderer accepted the transaction)."""
+
+
+class CommitStatusError(GatewayError):
+    """The ``CommitStatus`` RPC failed (e.g. DEADLINE_EXCEEDED before the transaction committed)."""
+
+
+class ChaincodeEventsError(GatewayError):
+    """The ``ChaincodeEvents`` stream failed."""
+
+
+class CommitError(Exception):
+    """The transaction committed with a validation code other than VALID; nothing it wrote was applied."""
+
+    def __init__(self, transaction_id: str, code: int, block_number: int) -> None:
+        self.transaction_id = transaction_id
+        self.code = code
+        self.block_number = block_number
+        codes = transaction_pb2.TxValidationCode
+        name = codes.Name(code) if code in codes.values() else str(code)
+        self.code_name = name
+        super().__init__(f"transaction {transaction_id} failed to commit with status code {code} ({name})")

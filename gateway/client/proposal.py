@@ -1,0 +1,201 @@
+"""Chaincode proposals, built exactly as Fabric's own clients build them.
+
+Structure (``protoutil/proputils.go`` ``CreateChaincodeProposalWithTxIDNonceAndTransient``; reference 2.1)::
+
+    SignedProposal{proposal_bytes = Proposal{header = Header{channel_header, signature_header},
+                                             payload = ChaincodeProposalPayload{input = CIS, TransientMap}},
+                   signature = Sign(proposal_bytes)}
+
+The peer recomputes ``tx_id`` from the signature header (``CheckTxID``), verifies the signature over the exact
+``proposal_bytes`` and hashes the header and transient-free payload into ``proposal_hash`` (reference 2.2), so
+every byte string here is produced once and carried, never re-marshalled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from fabric_protos.common import common_pb2
+from fabric_protos.peer import chaincode_pb2, proposal_pb2
+from google.protobuf import timestamp_pb2
+
+from gateway.client.errors import InvalidArgumentError
+from gateway.client.identity import Identity, Signer
+from gateway.client.txid import compute_txid, new_nonce
+
+Timestamp = datetime | timestamp_pb2.Timestamp | None
+
+
+def require_name(field: str, value: object) -> str:
+    """Channel and chaincode names must be non-empty strings (peer ``UnpackProposal``: empty name rejected)."""
+    if not isinstance(value, str) or not value:
+        raise InvalidArgumentError(field, "must be a non-empty string")
+    return value
+
+
+def as_bytes(field: str, value: object) -> bytes:
+    """Chaincode arguments and transient values are bytes; ``str`` is accepted and UTF-8 encoded."""
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    raise InvalidArgumentError(field, f"must be bytes or str, not {type(value).__name__}")
+
+
+def normalize_args(args: Sequence[bytes | str]) -> list[bytes]:
+    """``ChaincodeInput.args`` = [function name, arg1, ...]; the function name must be present."""
+    if isinstance(args, str | bytes) or not isinstance(args, Sequence):
+        raise InvalidArgumentError("args", "must be a list of bytes, function name first")
+    if len(args) == 0:
+        raise InvalidArgumentError("args", "must contain at least the function name")
+    return [as_bytes(f"args[{i}]", a) for i, a in enumerate(args)]
+
+
+def normalize_transient(transient: Mapping[str, bytes | str] | None) -> dict[str, bytes]:
+    if transient is None:
+        return {}
+    if not isinstance(transient, Mapping):
+        raise InvalidArgumentError("transient", "must be a mapping of str to bytes")
+    out: dict[str, bytes] = {}
+    for key, value in transient.items():
+        if not isinstance(key, str) or not key:
+            raise InvalidArgumentError("transient", f"key {key!r} must be a non-empty string")
+        out[key] = as_bytes(f"transient[{key!r}]", value)
+    return out
+
+
+def to_timestamp(value: Timestamp) -> timestamp_pb2.Timestamp:
+    """Proposal time; the peer's TimeWindowCheck rejects it if more than 15 minutes off its own clock."""
+    ts = timestamp_pb2.Timestamp()
+    if value is None:
+        ts.GetCurrentTime()
+    elif isinstance(value, timestamp_pb2.Timestamp):
+        ts.CopyFrom(value)
+    elif isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise InvalidArgumentError("timestamp", "datetime must be timezone-aware")
+        ts.FromDatetime(value)
+    else:
+        raise InvalidArgumentError("timestamp", "must be a datetime or protobuf Timestamp")
+    return ts
+
+
+def chaincode_invocation_spec(chaincode_name: str, args: list[bytes], is_init: bool) -> bytes:
+    """``ChaincodeInvocationSpec``; the gateway reads the chaincode name from here (``evaluate.go``)."""
+    spec = chaincode_pb2.ChaincodeSpec(
+        chaincode_id=chaincode_pb2.ChaincodeID(name=chaincode_name),
+        input=chaincode_pb2.ChaincodeInput(args=args, is_init=is_init),
+    )
+    return chaincode_pb2.ChaincodeInvocationSpec(chaincode_spec=spec).SerializeToString()
+
+
+def chaincode_header_extension(chaincode_name: str) -> bytes:
+    """The endorser reads the chaincode name from here; it must equal the one in the invocation spec."""
+    return proposal_pb2.ChaincodeHeaderExtension(
+        chaincode_id=chaincode_pb2.ChaincodeID(name=chaincode_name)
+    ).SerializeToString()
+
+
+def endorser_channel_header(
+    channel_id: str, tx_id: str, chaincode_name: str, timestamp: timestamp_pb2.Timestamp, tls_cert_hash: bytes = b""
+) -> bytes:
+    """``ChannelHeader`` of type ENDORSER_TRANSACTION, version 0, epoch 0 (peer rejects epoch != 0)."""
+    return common_pb2.ChannelHeader(
+        type=common_pb2.HeaderType.ENDORSER_TRANSACTION,
+        version=0,
+        timestamp=timestamp,
+        channel_id=channel_id,
+        tx_id=tx_id,
+        epoch=0,
+        extension=chaincode_header_extension(chaincode_name),
+        tls_cert_hash=tls_cert_hash,
+    ).SerializeToString()
+
+
+def signature_header(creator: bytes, nonce: bytes) -> bytes:
+    """``SignatureHeader{creator, nonce}``; both must be non-empty (``ValidateTransaction``)."""
+    return common_pb2.SignatureHeader(creator=creator, nonce=nonce).SerializeToString()
+
+
+def build_proposal(
+    identity: Identity,
+    channel_id: str,
+    chaincode_name: str,
+    args: Sequence[bytes | str],
+    transient: Mapping[str, bytes | str] | None = None,
+    nonce: bytes | None = None,
+    is_init: bool = False,
+    timestamp: Timestamp = None,
+    tls_cert_hash: bytes = b"",
+) -> tuple[proposal_pb2.Proposal, str]:
+    """The unsigned ``Proposal`` and its txid: the bytes to sign offline are its serialisation."""
+    require_name("channel_id", channel_id)
+    require_name("chaincode_name", chaincode_name)
+    arg_bytes = normalize_args(args)
+    transient_map = normalize_transient(transient)
+    if nonce is None:
+        nonce = new_nonce()
+    elif not isinstance(nonce, bytes) or not nonce:
+        raise InvalidArgumentError("nonce", "must be non-empty bytes")
+    creator = identity.serialize()
+    tx_id = compute_txid(nonce, creator)
+    header = common_pb2.Header(
+        channel_header=endorser_channel_header(
+            channel_id, tx_id, chaincode_name, to_timestamp(timestamp), tls_cert_hash
+        ),
+        signature_header=signature_header(creator, nonce),
+    )
+    payload = proposal_pb2.ChaincodeProposalPayload(
+        input=chaincode_invocation_spec(chaincode_name, arg_bytes, is_init), TransientMap=transient_map
+    )
+    proposal = proposal_pb2.Proposal(header=header.SerializeToString(), payload=payload.SerializeToString())
+    return proposal, tx_id
+
+
+def signed_proposal(proposal_bytes: bytes, signature: bytes) -> proposal_pb2.SignedProposal:
+    """Attach a signature made (possibly elsewhere) over exactly ``proposal_bytes``."""
+    if not proposal_bytes:
+        raise InvalidArgumentError("proposal_bytes", "must not be empty")
+    if not signature:
+        raise InvalidArgumentError("signature", "must not be empty")
+    return proposal_pb2.SignedProposal(proposal_bytes=proposal_bytes, signature=signature)
+
+
+def build_signed_proposal(
+    identity: Identity,
+    signer: Signer,
+    channel_id: str,
+    chaincode_name: str,
+    args: Sequence[bytes | str],
+    transient: Mapping[str, bytes | str] | None = None,
+    nonce: bytes | None = None,
+    is_init: bool = False,
+    timestamp: Timestamp = None,
+    tls_cert_hash: bytes = b"",
+) -> tuple[proposal_pb2.SignedProposal, str]:
+    """Build and sign a proposal with ``signer`` (a message signer: it hashes with SHA-256 itself)."""
+    proposal, tx_id = build_proposal(
+        identity, channel_id, chaincode_name, args, transient, nonce, is_init, timestamp, tls_cert_hash
+    )
+    proposal_bytes = proposal.SerializeToString()
+    return signed_proposal(proposal_bytes, signer(proposal_bytes)), tx_id
+
+
+def payload_without_transient(chaincode_proposal_payload: bytes) -> bytes:
+    """``ChaincodeProposalPayload`` minus ``TransientMap``: what is hashed and what goes into the transaction.
+
+    Private data must never reach the ledger (``protoutil/txutils.go`` ``GetBytesProposalPayloadForTx``).
+    """
+    cpp = proposal_pb2.ChaincodeProposalPayload.FromString(chaincode_proposal_payload)
+    return proposal_pb2.ChaincodeProposalPayload(input=cpp.input).SerializeToString()
+
+
+def proposal_hash(proposal_bytes: bytes) -> bytes:
+    """SHA-256(channel_header || signature_header || payload without transient) (reference 2.2)."""
+    proposal = proposal_pb2.Proposal.FromString(proposal_bytes)
+    header = common_pb2.Header.FromString(proposal.header)
+    return hashlib.sha256(
+        header.channel_header + header.signature_header + payload_without_transient(proposal.payload)
+    ).digest()
