@@ -1,0 +1,1 @@
+"""Durable record of every submitted operation: idempotency, receipts and crash recovery."""

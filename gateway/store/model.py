@@ -1,0 +1,91 @@
+"""An operation: one REST submit, possibly several Fabric transactions (MVCC retries), one final answer.
+
+States move forward only: ``NEW`` (claimed, nothing signed) -> ``PREPARED`` (signed envelope stored, maybe
+sent) -> ``SUBMITTED`` (orderer accepted) -> ``COMMITTED`` | ``FAILED``. The envelope is stored in
+``PREPARED`` *before* it is sent, so a crash at any point leaves either nothing sent (``NEW``) or an envelope
+that can be sent again with the same txid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class OpState(StrEnum):
+    NEW = "NEW"
+    PREPARED = "PREPARED"
+    SUBMITTED = "SUBMITTED"
+    COMMITTED = "COMMITTED"
+    FAILED = "FAILED"
+
+    @property
+    def final(self) -> bool:
+        return self in (OpState.COMMITTED, OpState.FAILED)
+
+
+@dataclass(frozen=True)
+class Operation:
+    op_id: str
+    org: str
+    key_id: str
+    idem_key: str | None
+    request_hash: str
+    identity: str
+    channel: str
+    state: OpState = OpState.NEW
+    txid: str | None = None
+    envelope: bytes | None = None
+    attempts: int = 0
+    http_status: int | None = None
+    response: dict[str, Any] | None = None
+    validation_code: str | None = None
+    block_number: int | None = None
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+
+    def evolve(self, **changes: Any) -> Operation:
+        return replace(self, updated_at=time.time(), **changes)
+
+
+def new_operation(
+    org: str, key_id: str, idem_key: str | None, request_hash: str, identity: str, channel: str
+) -> Operation:
+    return Operation(uuid.uuid4().hex, org, key_id, idem_key, request_hash, identity, channel)
+
+
+def request_hash(method: str, path: str, body: Any) -> str:
+    """Canonical hash of what was asked; an Idempotency-Key reused for a different request is refused."""
+    canonical = json.dumps({"m": method, "p": path, "b": body}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class StoreError(Exception):
+    pass
+
+
+class OperationStore(Protocol):
+    def claim(self, op: Operation) -> tuple[Operation, bool]:
+        """Insert ``op`` unless (org, key_id, idem_key) exists; return the stored row and whether it is new."""
+        ...
+
+    def save(self, op: Operation) -> None:
+        """Overwrite the mutable columns of an existing operation."""
+        ...
+
+    def get(self, org: str, op_id: str) -> Operation | None:
+        """Only ever within one org: another org's operation id is simply not found."""
+        ...
+
+    def get_by_txid(self, org: str, txid: str) -> Operation | None: ...
+
+    def unfinished(self) -> list[Operation]:
+        """Operations in NEW, PREPARED or SUBMITTED: what crash recovery must settle."""
+        ...
+
+    def close(self) -> None: ...
