@@ -6,11 +6,17 @@ The request is signed by the client so the gateway can apply the ``gateway/Commi
 
 from __future__ import annotations
 
-from fabric_protos.gateway import gateway_pb2
+from dataclasses import dataclass
 
-from gateway.client.errors import InvalidArgumentError
+import grpc
+from fabric_protos.gateway import gateway_pb2
+from fabric_protos.peer import transaction_pb2
+from google.protobuf.message import DecodeError
+
+from gateway.client.context import ClientContext
+from gateway.client.errors import CommitStatusError, InvalidArgumentError
+from gateway.client.fields import require_name
 from gateway.client.identity import Identity, Signer
-from gateway.client.proposal import require_name
 
 
 def commit_status_request(identity: Identity, channel_id: str, transaction_id: str) -> gateway_pb2.CommitStatusRequest:
@@ -35,3 +41,92 @@ def signed_commit_status_request(
 ) -> gateway_pb2.SignedCommitStatusRequest:
     request_bytes = commit_status_request(identity, channel_id, transaction_id).SerializeToString()
     return signed_request(request_bytes, signer(request_bytes))
+
+
+@dataclass(frozen=True)
+class Status:
+    """Outcome of a committed transaction: its ``TxValidationCode`` and the block that holds it."""
+
+    transaction_id: str
+    code: int
+    block_number: int
+
+    @property
+    def successful(self) -> bool:
+        return self.code == transaction_pb2.TxValidationCode.VALID
+
+    @property
+    def code_name(self) -> str:
+        codes = transaction_pb2.TxValidationCode
+        return codes.Name(self.code) if self.code in codes.values() else str(self.code)
+
+
+class Commit:
+    """A commit status query; ``bytes``/``digest`` allow signing it offline (``gateway.new_signed_commit``)."""
+
+    def __init__(
+        self,
+        context: ClientContext,
+        request: gateway_pb2.SignedCommitStatusRequest,
+    ) -> None:
+        self._context = context
+        self._request = request
+        self._parsed = gateway_pb2.CommitStatusRequest.FromString(request.request)
+
+    @property
+    def transaction_id(self) -> str:
+        return self._parsed.transaction_id
+
+    @property
+    def bytes(self) -> bytes:
+        """Serialized ``SignedCommitStatusRequest`` (signature possibly empty), as in the official clients."""
+        return self._request.SerializeToString()
+
+    @property
+    def digest(self) -> bytes:
+        return self._context.hash(self._request.request)
+
+    def _signed(self) -> gateway_pb2.SignedCommitStatusRequest:
+        if self._request.signature:
+            return self._request
+        signature = self._context.sign(self._request.request, "commit_status_request")
+        return signed_request(self._request.request, signature)
+
+    def get_status(self, timeout: float | None = None) -> Status:
+        """Block until the transaction commits (or the deadline passes) and return its status."""
+        deadline = timeout if timeout is not None else self._context.timeouts.commit_status
+        try:
+            response = self._context.stub.CommitStatus(self._signed(), timeout=deadline)
+        except grpc.RpcError as error:
+            raise CommitStatusError.from_rpc_error(error, self.transaction_id) from error
+        return Status(self.transaction_id, response.result, response.block_number)
+
+
+class SubmittedTransaction(Commit):
+    """A transaction accepted by the orderer; ``result`` is the chaincode's response payload."""
+
+    def __init__(self, context: ClientContext, request: gateway_pb2.SignedCommitStatusRequest, result: bytes) -> None:
+        super().__init__(context, request)
+        self._result = result
+
+    @property
+    def result(self) -> bytes:
+        return self._result
+
+    def get_result(self) -> bytes:
+        return self._result
+
+
+def new_commit(context: ClientContext, channel_id: str, transaction_id: str) -> gateway_pb2.SignedCommitStatusRequest:
+    """An unsigned commit status request for ``context.identity`` (signed lazily or offline)."""
+    request = commit_status_request(context.identity, channel_id, transaction_id)
+    return gateway_pb2.SignedCommitStatusRequest(request=request.SerializeToString())
+
+
+def parse_signed_commit(data: bytes, signature: bytes) -> gateway_pb2.SignedCommitStatusRequest:
+    """Inverse of ``Commit.bytes`` with the offline signature attached."""
+    try:
+        request = gateway_pb2.SignedCommitStatusRequest.FromString(data)
+    except DecodeError as error:
+        raise InvalidArgumentError("bytes", f"not a SignedCommitStatusRequest: {error}") from error
+    return signed_request(request.request, signature)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature, encode_dss_signature
 
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 HALF_ORDER = P256_ORDER // 2
@@ -52,3 +52,10 @@ def verify(public_key: ec.EllipticCurvePublicKey, message: bytes, signature: byt
     except InvalidSignature:
         return False
     return True
+
+
+def sign_digest(private_key: ec.EllipticCurvePrivateKey, digest: bytes) -> bytes:
+    """Sign a precomputed SHA-256 digest (offline signing of a request's ``digest``), low-S DER."""
+    if len(digest) != 32:
+        raise ValueError("digest: must be a 32-byte SHA-256 digest")
+    return to_low_s(private_key.sign(digest, ec.ECDSA(Prehashed(hashes.SHA256()))))

@@ -8,12 +8,19 @@ allowed. A checkpoint therefore maps to ``specified(block) + after_transaction_i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import grpc
 from fabric_protos.gateway import gateway_pb2
 from fabric_protos.orderer import ab_pb2
+from google.protobuf.message import DecodeError
 
-from gateway.client.errors import InvalidArgumentError
+from gateway.client.checkpoint import Checkpointer
+from gateway.client.context import ClientContext
+from gateway.client.errors import ChaincodeEventsError, InvalidArgumentError
+from gateway.client.fields import require_name
 from gateway.client.identity import Identity, Signer
-from gateway.client.proposal import require_name
 
 
 def start_position(start_block: int | None) -> ab_pb2.SeekPosition:
@@ -65,3 +72,102 @@ def signed_chaincode_events_request(
         identity, channel_id, chaincode_name, start_block, after_transaction_id
     ).SerializeToString()
     return signed_events_request(request_bytes, signer(request_bytes))
+
+
+@dataclass(frozen=True)
+class ChaincodeEvent:
+    block_number: int
+    transaction_id: str
+    chaincode_name: str
+    event_name: str
+    payload: bytes
+
+
+def resume_position(start_block: int | None, checkpoint: Checkpointer | None) -> tuple[int | None, str]:
+    """A checkpoint with progress wins over ``start_block`` (as in the official clients)."""
+    if checkpoint is not None and checkpoint.block_number is not None:
+        return checkpoint.block_number, checkpoint.transaction_id
+    return start_block, ""
+
+
+def events_of(response: gateway_pb2.ChaincodeEventsResponse) -> list[ChaincodeEvent]:
+    return [
+        ChaincodeEvent(response.block_number, e.tx_id, e.chaincode_id, e.event_name, bytes(e.payload))
+        for e in response.events
+    ]
+
+
+class ChaincodeEventIterator:
+    """Events in commit order from a live server stream; ``close()`` (or ``with``) cancels the stream."""
+
+    def __init__(self, call: Iterator[gateway_pb2.ChaincodeEventsResponse]) -> None:
+        self._call = call
+        self._pending: list[ChaincodeEvent] = []
+
+    def __iter__(self) -> ChaincodeEventIterator:
+        return self
+
+    def __next__(self) -> ChaincodeEvent:
+        while not self._pending:
+            try:
+                response = next(self._call)
+            except grpc.RpcError as error:
+                if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.CANCELLED:
+                    raise StopIteration from None
+                raise ChaincodeEventsError.from_rpc_error(error) from error
+            self._pending = events_of(response)
+        return self._pending.pop(0)
+
+    def close(self) -> None:
+        cancel = getattr(self._call, "cancel", None)
+        if cancel is not None:
+            cancel()
+
+    def __enter__(self) -> ChaincodeEventIterator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ChaincodeEventsRequest:
+    """A chaincode events request; ``bytes``/``digest`` allow signing it offline."""
+
+    def __init__(self, context: ClientContext, request: gateway_pb2.SignedChaincodeEventsRequest) -> None:
+        self._context = context
+        self._request = request
+
+    @property
+    def bytes(self) -> bytes:
+        return self._request.SerializeToString()
+
+    @property
+    def digest(self) -> bytes:
+        return self._context.hash(self._request.request)
+
+    def get_events(self, timeout: float | None = None) -> ChaincodeEventIterator:
+        signed = self._request
+        if not signed.signature:
+            signed = signed_events_request(signed.request, self._context.sign(signed.request, "events_request"))
+        return ChaincodeEventIterator(self._context.stub.ChaincodeEvents(signed, timeout=timeout))
+
+
+def new_events_request(
+    context: ClientContext,
+    channel_id: str,
+    chaincode_name: str,
+    start_block: int | None = None,
+    checkpoint: Checkpointer | None = None,
+) -> gateway_pb2.SignedChaincodeEventsRequest:
+    block, after_tx = resume_position(start_block, checkpoint)
+    request = chaincode_events_request(context.identity, channel_id, chaincode_name, block, after_tx)
+    return gateway_pb2.SignedChaincodeEventsRequest(request=request.SerializeToString())
+
+
+def parse_signed_events_request(data: bytes, signature: bytes) -> gateway_pb2.SignedChaincodeEventsRequest:
+    """Inverse of ``ChaincodeEventsRequest.bytes`` with the offline signature attached."""
+    try:
+        request = gateway_pb2.SignedChaincodeEventsRequest.FromString(data)
+    except DecodeError as error:
+        raise InvalidArgumentError("bytes", f"not a SignedChaincodeEventsRequest: {error}") from error
+    return signed_events_request(request.request, signature)

@@ -13,35 +13,35 @@ every byte string here is produced once and carried, never re-marshalled.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+import grpc
 from fabric_protos.common import common_pb2
+from fabric_protos.gateway import gateway_pb2
 from fabric_protos.peer import chaincode_pb2, proposal_pb2
 from google.protobuf import timestamp_pb2
+from google.protobuf.message import DecodeError
 
-from gateway.client.errors import InvalidArgumentError
+from gateway.client.context import ClientContext
+from gateway.client.errors import EndorseError, EvaluateError, InvalidArgumentError
+from gateway.client.fields import as_bytes, require_name
 from gateway.client.identity import Identity, Signer
+from gateway.client.transaction import Transaction, channel_of, require_envelope_for_proposal
 from gateway.client.txid import compute_txid, new_nonce
+from gateway.client.txpayload import payload_without_transient, proposal_hash
+
+__all__ = [
+    "build_proposal",
+    "build_signed_proposal",
+    "Proposal",
+    "payload_without_transient",
+    "proposal_hash",
+    "require_name",
+    "signed_proposal",
+]
 
 Timestamp = datetime | timestamp_pb2.Timestamp | None
-
-
-def require_name(field: str, value: object) -> str:
-    """Channel and chaincode names must be non-empty strings (peer ``UnpackProposal``: empty name rejected)."""
-    if not isinstance(value, str) or not value:
-        raise InvalidArgumentError(field, "must be a non-empty string")
-    return value
-
-
-def as_bytes(field: str, value: object) -> bytes:
-    """Chaincode arguments and transient values are bytes; ``str`` is accepted and UTF-8 encoded."""
-    if isinstance(value, str):
-        return value.encode()
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value)
-    raise InvalidArgumentError(field, f"must be bytes or str, not {type(value).__name__}")
 
 
 def normalize_args(args: Sequence[bytes | str]) -> list[bytes]:
@@ -183,19 +183,115 @@ def build_signed_proposal(
     return signed_proposal(proposal_bytes, signer(proposal_bytes)), tx_id
 
 
-def payload_without_transient(chaincode_proposal_payload: bytes) -> bytes:
-    """``ChaincodeProposalPayload`` minus ``TransientMap``: what is hashed and what goes into the transaction.
+def normalize_orgs(field: str, orgs: Sequence[str] | None) -> list[str]:
+    if orgs is None:
+        return []
+    if isinstance(orgs, str) or not isinstance(orgs, Sequence):
+        raise InvalidArgumentError(field, "must be a list of MSP IDs")
+    return [require_name(f"{field}[{i}]", o) for i, o in enumerate(orgs)]
 
-    Private data must never reach the ledger (``protoutil/txutils.go`` ``GetBytesProposalPayloadForTx``).
+
+class Proposal:
+    """A proposed transaction; evaluate it, or endorse it into a ``Transaction``.
+
+    ``bytes`` is a serialized ``gateway.ProposedTransaction`` (as in the official clients) and ``digest`` the
+    hash of the proposal bytes, which is what a remote signer signs; ``gateway.new_signed_proposal`` rebuilds
+    the proposal from both.
     """
-    cpp = proposal_pb2.ChaincodeProposalPayload.FromString(chaincode_proposal_payload)
-    return proposal_pb2.ChaincodeProposalPayload(input=cpp.input).SerializeToString()
+
+    def __init__(self, context: ClientContext, proposed: gateway_pb2.ProposedTransaction) -> None:
+        self._context = context
+        self._proposed = proposed
+        header = common_pb2.Header.FromString(proposal_pb2.Proposal.FromString(proposed.proposal.proposal_bytes).header)
+        self._channel_id = common_pb2.ChannelHeader.FromString(header.channel_header).channel_id
+
+    @property
+    def transaction_id(self) -> str:
+        return self._proposed.transaction_id
+
+    @property
+    def channel_id(self) -> str:
+        return self._channel_id
+
+    @property
+    def endorsing_organizations(self) -> list[str]:
+        return list(self._proposed.endorsing_organizations)
+
+    @property
+    def bytes(self) -> bytes:
+        return self._proposed.SerializeToString()
+
+    @property
+    def digest(self) -> bytes:
+        return self._context.hash(self._proposed.proposal.proposal_bytes)
+
+    def _signed(self) -> proposal_pb2.SignedProposal:
+        sp = self._proposed.proposal
+        if sp.signature:
+            return sp
+        return signed_proposal(sp.proposal_bytes, self._context.sign(sp.proposal_bytes, "proposal"))
+
+    def evaluate(self, timeout: float | None = None) -> bytes:
+        """Run on one peer without ordering; ``endorsing_organizations`` become the evaluation targets."""
+        request = gateway_pb2.EvaluateRequest(
+            transaction_id=self.transaction_id,
+            channel_id=self._channel_id,
+            proposed_transaction=self._signed(),
+            target_organizations=self._proposed.endorsing_organizations,
+        )
+        deadline = timeout if timeout is not None else self._context.timeouts.evaluate
+        try:
+            response = self._context.stub.Evaluate(request, timeout=deadline)
+        except grpc.RpcError as error:
+            raise EvaluateError.from_rpc_error(error, self.transaction_id) from error
+        return response.result.payload
+
+    def endorse(self, timeout: float | None = None) -> Transaction:
+        """Collect endorsements through the gateway; the returned transaction is not yet signed or sent."""
+        signed = self._signed()
+        request = gateway_pb2.EndorseRequest(
+            transaction_id=self.transaction_id,
+            channel_id=self._channel_id,
+            proposed_transaction=signed,
+            endorsing_organizations=self._proposed.endorsing_organizations,
+        )
+        deadline = timeout if timeout is not None else self._context.timeouts.endorse
+        try:
+            response = self._context.stub.Endorse(request, timeout=deadline)
+        except grpc.RpcError as error:
+            raise EndorseError.from_rpc_error(error, self.transaction_id) from error
+        envelope = response.prepared_transaction
+        require_envelope_for_proposal(envelope, signed.proposal_bytes)
+        prepared = gateway_pb2.PreparedTransaction(transaction_id=self.transaction_id, envelope=envelope)
+        return Transaction(self._context, channel_of(envelope), prepared)
 
 
-def proposal_hash(proposal_bytes: bytes) -> bytes:
-    """SHA-256(channel_header || signature_header || payload without transient) (reference 2.2)."""
-    proposal = proposal_pb2.Proposal.FromString(proposal_bytes)
-    header = common_pb2.Header.FromString(proposal.header)
-    return hashlib.sha256(
-        header.channel_header + header.signature_header + payload_without_transient(proposal.payload)
-    ).digest()
+def new_proposed_transaction(
+    context: ClientContext,
+    channel_id: str,
+    chaincode_name: str,
+    args: Sequence[bytes | str],
+    transient: Mapping[str, bytes | str] | None = None,
+    endorsing_organizations: Sequence[str] | None = None,
+) -> gateway_pb2.ProposedTransaction:
+    """An unsigned ``ProposedTransaction`` for ``context.identity`` (signed lazily or offline)."""
+    orgs = normalize_orgs("endorsing_organizations", endorsing_organizations)
+    proposal, tx_id = build_proposal(context.identity, channel_id, chaincode_name, args, transient)
+    return gateway_pb2.ProposedTransaction(
+        transaction_id=tx_id,
+        proposal=proposal_pb2.SignedProposal(proposal_bytes=proposal.SerializeToString()),
+        endorsing_organizations=orgs,
+    )
+
+
+def parse_signed_proposal(data: bytes, signature: bytes) -> gateway_pb2.ProposedTransaction:
+    """Inverse of ``Proposal.bytes`` with the offline signature attached."""
+    try:
+        proposed = gateway_pb2.ProposedTransaction.FromString(data)
+    except DecodeError as error:
+        raise InvalidArgumentError("bytes", f"not a ProposedTransaction: {error}") from error
+    return gateway_pb2.ProposedTransaction(
+        transaction_id=proposed.transaction_id,
+        proposal=signed_proposal(proposed.proposal.proposal_bytes, signature),
+        endorsing_organizations=proposed.endorsing_organizations,
+    )

@@ -20,12 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import grpc
 from fabric_protos.common import common_pb2
+from fabric_protos.gateway import gateway_pb2
 from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_pb2
+from google.protobuf.message import DecodeError
 
-from gateway.client.errors import EndorsementMismatchError, InvalidArgumentError
+from gateway.client.commit import SubmittedTransaction, new_commit
+from gateway.client.context import ClientContext
+from gateway.client.errors import EndorsementMismatchError, InvalidArgumentError, SubmitError
 from gateway.client.identity import Signer
-from gateway.client.proposal import payload_without_transient
+from gateway.client.txpayload import payload_without_transient
 
 ProposalLike = proposal_pb2.SignedProposal | proposal_pb2.Proposal
 
@@ -130,3 +135,99 @@ def assemble_envelope(
     """``CreateSignedTx``: the prepared envelope signed by ``signer`` (a message signer)."""
     envelope = prepare_envelope(signed_proposal, responses)
     return sign_envelope(envelope, signer(envelope.payload))
+
+
+def result_from_envelope(envelope: common_pb2.Envelope) -> bytes:
+    """The chaincode response payload inside a prepared transaction (the value ``submit`` returns)."""
+    payload = common_pb2.Payload.FromString(envelope.payload)
+    tx = transaction_pb2.Transaction.FromString(payload.data)
+    if len(tx.actions) != 1:
+        raise InvalidArgumentError("prepared_transaction", f"expected exactly one action, got {len(tx.actions)}")
+    action_payload = transaction_pb2.ChaincodeActionPayload.FromString(tx.actions[0].payload)
+    prp = proposal_response_pb2.ProposalResponsePayload.FromString(action_payload.action.proposal_response_payload)
+    return proposal_pb2.ChaincodeAction.FromString(prp.extension).response.payload
+
+
+def require_envelope_for_proposal(envelope: common_pb2.Envelope, proposal_bytes: bytes) -> None:
+    """Refuse to sign a prepared transaction whose header is not our proposal's header.
+
+    The gateway builds the envelope; the client's signature on it authorises the write, so the client checks
+    that the channel and signature headers are the exact bytes it signed in the proposal (reference 3.2 reuses
+    them verbatim).
+    """
+    try:
+        payload = common_pb2.Payload.FromString(envelope.payload)
+    except DecodeError as error:
+        raise InvalidArgumentError("prepared_transaction.payload", f"undecodable: {error}") from error
+    header = common_pb2.Header.FromString(proposal_pb2.Proposal.FromString(proposal_bytes).header)
+    if payload.header.channel_header != header.channel_header:
+        raise InvalidArgumentError("prepared_transaction.payload.header.channel_header", "differs from the proposal")
+    if payload.header.signature_header != header.signature_header:
+        raise InvalidArgumentError("prepared_transaction.payload.header.signature_header", "differs from the proposal")
+
+
+class Transaction:
+    """An endorsed transaction ready to sign and submit; ``bytes``/``digest`` allow offline signing."""
+
+    def __init__(self, context: ClientContext, channel_id: str, prepared: gateway_pb2.PreparedTransaction) -> None:
+        self._context = context
+        self._channel_id = channel_id
+        self._prepared = prepared
+        self._result = result_from_envelope(prepared.envelope)
+
+    @property
+    def transaction_id(self) -> str:
+        return self._prepared.transaction_id
+
+    @property
+    def result(self) -> bytes:
+        return self._result
+
+    def get_result(self) -> bytes:
+        return self._result
+
+    @property
+    def bytes(self) -> bytes:
+        """Serialized ``gateway.PreparedTransaction``, as in the official clients."""
+        return self._prepared.SerializeToString()
+
+    @property
+    def digest(self) -> bytes:
+        return self._context.hash(self._prepared.envelope.payload)
+
+    def _signed_envelope(self) -> common_pb2.Envelope:
+        envelope = self._prepared.envelope
+        if envelope.signature:
+            return envelope
+        return sign_envelope(envelope, self._context.sign(envelope.payload, "transaction"))
+
+    def submit(self, timeout: float | None = None) -> SubmittedTransaction:
+        """Send to the orderer via the gateway; returns once ordered (not yet committed)."""
+        request = gateway_pb2.SubmitRequest(
+            transaction_id=self.transaction_id,
+            channel_id=self._channel_id,
+            prepared_transaction=self._signed_envelope(),
+        )
+        deadline = timeout if timeout is not None else self._context.timeouts.submit
+        try:
+            self._context.stub.Submit(request, timeout=deadline)
+        except grpc.RpcError as error:
+            raise SubmitError.from_rpc_error(error, self.transaction_id) from error
+        commit = new_commit(self._context, self._channel_id, self.transaction_id)
+        return SubmittedTransaction(self._context, commit, self._result)
+
+
+def channel_of(envelope: common_pb2.Envelope) -> str:
+    payload = common_pb2.Payload.FromString(envelope.payload)
+    return common_pb2.ChannelHeader.FromString(payload.header.channel_header).channel_id
+
+
+def parse_signed_transaction(data: bytes, signature: bytes) -> gateway_pb2.PreparedTransaction:
+    """Inverse of ``Transaction.bytes`` with the offline signature attached."""
+    try:
+        prepared = gateway_pb2.PreparedTransaction.FromString(data)
+    except DecodeError as error:
+        raise InvalidArgumentError("bytes", f"not a PreparedTransaction: {error}") from error
+    return gateway_pb2.PreparedTransaction(
+        transaction_id=prepared.transaction_id, envelope=sign_envelope(prepared.envelope, signature)
+    )
