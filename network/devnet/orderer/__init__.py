@@ -1,0 +1,1 @@
+"""The devnet orderer: Broadcast admission, block cutting, signed blocks, durable chain, Deliver."""

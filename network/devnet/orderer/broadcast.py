@@ -1,0 +1,96 @@
+"""``orderer.AtomicBroadcast`` servicer: Broadcast and Deliver (``orderer/common/server/server.go``).
+
+Broadcast answers every envelope with one ``BroadcastResponse`` (``orderer/common/broadcast/broadcast.go``
+``ProcessMessage``): unknown channel or undecodable header -> BAD_REQUEST; CONFIG/ORDERER_TRANSACTION sent
+directly -> BAD_REQUEST; filter rejections as in :mod:`msgfilter`; ordering failure -> SERVICE_UNAVAILABLE;
+otherwise SUCCESS once the envelope is durable. Deliver needs ``/Channel/Readers``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import AsyncIterator
+
+import grpc
+from fabric_protos.common import common_pb2
+from fabric_protos.orderer import ab_pb2, ab_pb2_grpc
+
+from network.devnet.deliver.handler import BlockSource, DeliverPolicy, handle_deliver
+from network.devnet.deliver.seekinfo import DeliverRequest
+from network.devnet.node import jsonlog
+from network.devnet.orderer.blocks import envelope_header, is_config_block
+from network.devnet.orderer.chain import OrdererChain
+from network.devnet.orderer.msgfilter import admit_normal_message
+
+log = logging.getLogger("devnet.orderer.broadcast")
+READERS_POLICY = "/Channel/Readers"
+
+
+def _response(status: int, info: str = "") -> ab_pb2.BroadcastResponse:
+    return ab_pb2.BroadcastResponse(status=status, info=info)
+
+
+def header_only(block: common_pb2.Block) -> common_pb2.Block:
+    """HEADER_WITH_SIG content: the block without its data, except config blocks (``deliver.go``)."""
+    if is_config_block(block):
+        return block
+    stripped = common_pb2.Block()
+    stripped.CopyFrom(block)
+    stripped.ClearField("data")
+    return stripped
+
+
+def _orderer_block_response(block: common_pb2.Block, seek: ab_pb2.SeekInfo, source: BlockSource,
+                            request: DeliverRequest) -> ab_pb2.DeliverResponse:
+    if seek.content_type == ab_pb2.SeekInfo.HEADER_WITH_SIG:
+        block = header_only(block)
+    return ab_pb2.DeliverResponse(block=block)
+
+
+ORDERER_DELIVER = DeliverPolicy(
+    policy_path=lambda source: READERS_POLICY,
+    block_response=_orderer_block_response,
+    status_response=lambda status: ab_pb2.DeliverResponse(status=status),
+)
+
+
+class AtomicBroadcast(ab_pb2_grpc.AtomicBroadcastServicer):
+    def __init__(self, chains: dict[str, OrdererChain]) -> None:
+        self.chains = chains
+
+    async def process(self, envelope: common_pb2.Envelope) -> ab_pb2.BroadcastResponse:
+        try:
+            _, chdr = envelope_header(envelope)
+        except ValueError as exc:
+            return _response(common_pb2.BAD_REQUEST, f"could not determine channel ID: {exc}")
+        chain = self.chains.get(chdr.channel_id)
+        if chain is None:
+            return _response(common_pb2.BAD_REQUEST, f"channel {chdr.channel_id!r} does not exist")
+        if chdr.type in (common_pb2.CONFIG, common_pb2.ORDERER_TRANSACTION):
+            return _response(common_pb2.BAD_REQUEST, "message is of type that cannot be processed directly")
+        if chdr.type == common_pb2.CONFIG_UPDATE:
+            return _response(common_pb2.NOT_IMPLEMENTED, "devnet orderer does not process config updates")
+        rejection = admit_normal_message(envelope, chain.bundle, datetime.datetime.now(datetime.UTC))
+        if rejection is not None:
+            jsonlog.event(log, "broadcast rejected", channel=chdr.channel_id, txid=chdr.tx_id,
+                          status=rejection.status, reason=rejection.info)
+            return _response(rejection.status, rejection.info)
+        try:
+            await chain.order(envelope.SerializeToString())
+        except Exception as exc:
+            jsonlog.event(log, "ordering failed", logging.ERROR, channel=chdr.channel_id, error=str(exc))
+            return _response(common_pb2.SERVICE_UNAVAILABLE, f"cannot order: {exc}")
+        return _response(common_pb2.SUCCESS)
+
+    async def Broadcast(  # noqa: N802 - gRPC method name
+        self, request_iterator: AsyncIterator[common_pb2.Envelope], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[ab_pb2.BroadcastResponse]:
+        async for envelope in request_iterator:
+            yield await self.process(envelope)
+
+    async def Deliver(  # noqa: N802 - gRPC method name
+        self, request_iterator: AsyncIterator[common_pb2.Envelope], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[ab_pb2.DeliverResponse]:
+        async for response in handle_deliver(request_iterator, self.chains.get, ORDERER_DELIVER):
+            yield response

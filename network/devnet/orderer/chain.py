@@ -1,0 +1,119 @@
+"""One channel on the orderer: accept envelopes, cut batches, write signed blocks durably.
+
+The flow is Fabric's solo/etcdraft leader path without the replication: an accepted envelope goes to the
+write-ahead log (fsync) and then to the block cutter (:mod:`blockcutter`); each cut batch becomes the next
+block (:mod:`blockwriter`), appended to the block store (fsync) before anybody can Deliver it. The
+BatchTimeout timer starts when the first envelope of a batch arrives and is cancelled when the batch is
+cut (``orderer/consensus/etcdraft/chain.go``: ``ticking`` / ``timer``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from fabric_protos.common import common_pb2
+
+from network.devnet.node import jsonlog
+from network.devnet.orderer.blockcutter import Batch, BatchLimits, Pending, cut, ordered
+from network.devnet.orderer.blocks import last_config_index
+from network.devnet.orderer.blockstore import BlockStore
+from network.devnet.orderer.blockwriter import OrdererSigner, next_block, raft_index_of
+from network.devnet.orderer.wal import WriteAheadLog
+
+log = logging.getLogger("devnet.orderer.chain")
+WAL_COMPACT_THRESHOLD = 10_000
+
+
+def batch_limits(bundle: Any) -> BatchLimits:
+    size = bundle.batch_size
+    return BatchLimits(
+        max_message_count=int(size.max_message_count),
+        absolute_max_bytes=int(size.absolute_max_bytes),
+        preferred_max_bytes=int(size.preferred_max_bytes),
+    )
+
+
+class OrdererChain:
+    """Blocks, WAL, cutter state and timer of one channel. All mutations happen under ``_lock``."""
+
+    def __init__(self, channel_id: str, data_dir: Path, genesis: common_pb2.Block, signer: OrdererSigner,
+                 bundle_factory: Any) -> None:
+        self.channel_id = channel_id
+        directory = data_dir / "chains" / channel_id
+        self.store = BlockStore(directory / "blocks.bin", genesis)
+        self.last_config = last_config_index(self.store.last) if self.store.height > 1 else 0
+        self.bundle = bundle_factory(self.store.get_block(self.last_config))
+        self.signer = signer
+        self.wal = WriteAheadLog(directory / "wal.log", raft_index_of(self.store.last))
+        self.pending = Pending()
+        self._lock = asyncio.Lock()
+        self._timer: asyncio.Task[None] | None = None
+
+    # --- the BlockSource protocol used by Deliver ---------------------------------------------------
+    @property
+    def height(self) -> int:
+        return self.store.height
+
+    def get_block(self, number: int) -> common_pb2.Block:
+        return self.store.get_block(number)
+
+    async def wait_for_height(self, height: int) -> None:
+        await self.store.wait_for_height(height)
+
+    # --- ordering ------------------------------------------------------------------------------------
+    async def recover(self) -> None:
+        """Re-order envelopes that were acknowledged before a crash but never made it into a block."""
+        if not self.wal.recovered:
+            return
+        jsonlog.event(log, "re-ordering envelopes recovered from the WAL", channel=self.channel_id,
+                      count=len(self.wal.recovered))
+        async with self._lock:
+            for index, envelope in self.wal.recovered:
+                await self._enqueue(index, envelope)
+
+    async def order(self, envelope: bytes) -> None:
+        """Durably accept one already-admitted envelope. Returns after the WAL fsync."""
+        async with self._lock:
+            index = self.wal.append(envelope)
+            await self._enqueue(index, envelope)
+
+    async def _enqueue(self, index: int, envelope: bytes) -> None:
+        batches, self.pending = ordered(self.pending, index, envelope, batch_limits(self.bundle))
+        await self._write_batches(batches)
+        self._manage_timer()
+
+    async def _write_batches(self, batches: list[Batch]) -> None:
+        for batch in batches:
+            block = next_block(self.store.last, [env for _, env in batch], self.signer, self.last_config,
+                               raft_index=batch[-1][0])
+            await self.store.append(block)
+            jsonlog.event(log, "block written", channel=self.channel_id, number=block.header.number,
+                          txs=len(batch))
+        if batches and not self.pending.items and len(self.wal) > WAL_COMPACT_THRESHOLD:
+            self.wal.truncate()
+
+    def _manage_timer(self) -> None:
+        if self.pending.items and self._timer is None:
+            self._timer = asyncio.create_task(self._batch_timeout(float(self.bundle.batch_timeout)))
+        elif not self.pending.items and self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    async def _batch_timeout(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        async with self._lock:
+            self._timer = None
+            batches, self.pending = cut(self.pending)
+            await self._write_batches(batches)
+
+    async def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._timer
+        self.wal.close()
+        self.store.close()
