@@ -1,0 +1,351 @@
+"""One channel's ledger on one peer: block store, world state, hashed private state, history, txid index.
+
+Everything lives in one SQLite database in WAL mode with ``synchronous=FULL``; each block is committed in a
+single SQLite transaction, so a crash leaves either the whole block (block bytes, state, history, index,
+commit hash) or none of it. That gives the property Fabric obtains with its block-store savepoints and
+state-DB recovery (``core/ledger/kvledger/kv_ledger.go`` ``recoverDBs``) without a replay step.
+Keys are stored as BLOBs, so SQLite's memcmp ordering equals LevelDB's byte ordering for range scans.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+from fabric_protos.common import common_pb2
+from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
+from fabric_protos.peer import transaction_pb2
+
+from network.devnet.ledger.blockhash import block_data_hash, block_header_hash
+from network.devnet.ledger.blockparse import (
+    COMMIT_HASH,
+    TRANSACTIONS_FILTER,
+    TxSummary,
+    ensure_metadata_slots,
+    summarize_block,
+)
+from network.devnet.ledger.commithash import compute_commit_hash, should_compute_commit_hash, update_batch_bytes
+from network.devnet.ledger.updates import UpdateBatch, apply_tx_rwset
+from network.devnet.ledger.version import KeyModification, Version, VersionedValue
+
+VALID = transaction_pb2.TxValidationCode.VALID
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS blocks (num INTEGER PRIMARY KEY, hash BLOB NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS txids (txid TEXT PRIMARY KEY, block_num INTEGER NOT NULL, tx_num INTEGER NOT NULL,
+                                  code INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS state (ns TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+                                  block_num INTEGER NOT NULL, tx_num INTEGER NOT NULL, metadata BLOB NOT NULL,
+                                  PRIMARY KEY (ns, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pvt_hash (ns TEXT NOT NULL, coll TEXT NOT NULL, key_hash BLOB NOT NULL,
+                                     value_hash BLOB NOT NULL, block_num INTEGER NOT NULL,
+                                     tx_num INTEGER NOT NULL, metadata BLOB NOT NULL,
+                                     PRIMARY KEY (ns, coll, key_hash)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS history (ns TEXT NOT NULL, key BLOB NOT NULL, block_num INTEGER NOT NULL,
+                                    tx_num INTEGER NOT NULL, txid TEXT NOT NULL, value BLOB NOT NULL,
+                                    is_delete INTEGER NOT NULL, ts_seconds INTEGER NOT NULL,
+                                    ts_nanos INTEGER NOT NULL, PRIMARY KEY (ns, key, block_num, tx_num))
+                                    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+"""
+
+
+class LedgerError(Exception):
+    """A block that cannot be appended (wrong number, broken hash chain, bad filter); nothing was written."""
+
+
+def _encode_metadata(metadata: dict[str, bytes]) -> bytes:
+    entries = [kv_rwset_pb2.KVMetadataEntry(name=n, value=metadata[n]) for n in sorted(metadata, key=str.encode)]
+    return kv_rwset_pb2.KVMetadataWrite(entries=entries).SerializeToString()
+
+
+def _decode_metadata(data: bytes) -> dict[str, bytes]:
+    return {e.name: bytes(e.value) for e in kv_rwset_pb2.KVMetadataWrite.FromString(data).entries}
+
+
+def _version_cols(version: Version) -> tuple[int, int]:
+    return version.block_num, version.tx_num
+
+
+def _versioned(row: tuple[bytes, int, int, bytes]) -> VersionedValue:
+    return VersionedValue(bytes(row[0]), Version(row[1], row[2]), _decode_metadata(row[3]))
+
+
+def check_block_appendable(block: common_pb2.Block, height: int, previous_hash: bytes | None) -> None:
+    """A block must extend the chain exactly: next number, previous header hash, matching data hash."""
+    if block.header.number != height:
+        raise LedgerError(f"header.number: expected {height}, got {block.header.number}")
+    if previous_hash is not None and block.header.previous_hash != previous_hash:
+        raise LedgerError(f"header.previous_hash: does not match hash of block {height - 1}")
+    if block.header.data_hash != block_data_hash(block.data):
+        raise LedgerError("header.data_hash: does not match block data")
+    txfilter = bytes(block.metadata.metadata[TRANSACTIONS_FILTER])
+    if len(txfilter) != len(block.data.data):
+        raise LedgerError(
+            f"metadata[TRANSACTIONS_FILTER]: has {len(txfilter)} flags for {len(block.data.data)} transactions"
+        )
+
+
+class Ledger:
+    """Crash-safe ledger of one channel. Thread-safe; async subscribers are woken on every commit."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._lock = threading.RLock()
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+        self._listeners: list[Callable[[common_pb2.Block], None]] = []
+
+    # -- opening ------------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path, genesis_block: common_pb2.Block | None = None) -> Ledger:
+        """Open (creating if needed) the ledger at ``path`` (a directory, or a ``.sqlite``/``.db`` file).
+
+        A new ledger is initialised with ``genesis_block``; an existing one must have the same block 0.
+        """
+        path = Path(path)
+        if path.suffix not in (".sqlite", ".db"):
+            path.mkdir(parents=True, exist_ok=True)
+            path = path / "ledger.sqlite"
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.executescript(_SCHEMA)
+        ledger = cls(conn)
+        if genesis_block is not None:
+            if ledger.height == 0:
+                ledger.commit(genesis_block)
+            elif ledger.block_hash(0) != block_header_hash(genesis_block.header):
+                conn.close()
+                raise LedgerError("genesis_block: differs from block 0 already in the ledger")
+        return ledger
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- blocks -------------------------------------------------------------------------------------
+    @property
+    def height(self) -> int:
+        with self._lock:
+            row = self._conn.execute("SELECT MAX(num) FROM blocks").fetchone()
+        return 0 if row[0] is None else row[0] + 1
+
+    def block_hash(self, num: int) -> bytes | None:
+        with self._lock:
+            row = self._conn.execute("SELECT hash FROM blocks WHERE num=?", (num,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def get_block(self, num: int) -> common_pb2.Block | None:
+        with self._lock:
+            row = self._conn.execute("SELECT data FROM blocks WHERE num=?", (num,)).fetchone()
+        return None if row is None else common_pb2.Block.FromString(row[0])
+
+    def blockchain_info(self) -> common_pb2.BlockchainInfo:
+        """``qscc GetChainInfo``: height, current and previous block hashes."""
+        height = self.height
+        info = common_pb2.BlockchainInfo(height=height)
+        if height:
+            info.currentBlockHash = self.block_hash(height - 1) or b""
+            last = self.get_block(height - 1)
+            info.previousBlockHash = last.header.previous_hash if last is not None else b""
+        return info
+
+    def get_block_by_txid(self, txid: str) -> common_pb2.Block | None:
+        status = self._tx_location(txid)
+        return None if status is None else self.get_block(status[0])
+
+    def get_tx_envelope(self, txid: str) -> tuple[common_pb2.Envelope, int] | None:
+        """The transaction envelope and its validation code (``qscc GetTransactionByID``)."""
+        loc = self._tx_location(txid)
+        if loc is None:
+            return None
+        block = self.get_block(loc[0])
+        assert block is not None
+        return common_pb2.Envelope.FromString(block.data.data[loc[1]]), loc[2]
+
+    def _tx_location(self, txid: str) -> tuple[int, int, int] | None:
+        with self._lock:
+            row = self._conn.execute("SELECT block_num, tx_num, code FROM txids WHERE txid=?", (txid,)).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def txid_status(self, txid: str) -> tuple[int, int] | None:
+        """(TxValidationCode, block number) of the first transaction with this id, or None."""
+        loc = self._tx_location(txid)
+        return None if loc is None else (loc[2], loc[0])
+
+    def txid_exists(self, txid: str) -> bool:
+        return self._tx_location(txid) is not None
+
+    def last_commit_hash(self) -> bytes:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE name='commit_hash'").fetchone()
+        return b"" if row is None else bytes(row[0])
+
+    # -- state --------------------------------------------------------------------------------------
+    def get_state(self, ns: str, key: str) -> VersionedValue | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT value, block_num, tx_num, metadata FROM state WHERE ns=? AND key=?", (ns, key.encode())
+            ).fetchone()
+        return None if row is None else _versioned(row)
+
+    def range(self, ns: str, start_key: str, end_key: str) -> Iterator[tuple[str, VersionedValue]]:
+        """Keys in [start_key, end_key) in byte order; "" means unbounded on that side."""
+        sql = "SELECT key, value, block_num, tx_num, metadata FROM state WHERE ns=? AND key>=?"
+        args: list[object] = [ns, start_key.encode()]
+        if end_key:
+            sql += " AND key<?"
+            args.append(end_key.encode())
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY key", args).fetchall()
+        for row in rows:
+            yield bytes(row[0]).decode(), _versioned(row[1:])
+
+    def get_private_hash(self, ns: str, collection: str, key_hash: bytes) -> VersionedValue | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT value_hash, block_num, tx_num, metadata FROM pvt_hash WHERE ns=? AND coll=? AND key_hash=?",
+                (ns, collection, key_hash),
+            ).fetchone()
+        return None if row is None else _versioned(row)
+
+    def history(self, ns: str, key: str) -> Iterator[KeyModification]:
+        """Modifications of a key, newest first (Fabric v2 history order)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT txid, value, ts_seconds, ts_nanos, is_delete, block_num, tx_num FROM history "
+                "WHERE ns=? AND key=? ORDER BY block_num DESC, tx_num DESC",
+                (ns, key.encode()),
+            ).fetchall()
+        for r in rows:
+            yield KeyModification(r[0], bytes(r[1]), r[2], r[3], bool(r[4]), r[5], r[6])
+
+    # -- commit -------------------------------------------------------------------------------------
+    def commit(self, block: common_pb2.Block) -> None:
+        """Append a validated block; sets metadata[COMMIT_HASH] (block >= 1). All-or-nothing.
+
+        metadata[TRANSACTIONS_FILTER] must already hold one code per transaction (for block 0 an absent
+        filter is taken as all VALID, as the peer's genesis commit does).
+        """
+        ensure_metadata_slots(block)
+        with self._lock:
+            height = self.height
+            if height == 0 and not block.metadata.metadata[TRANSACTIONS_FILTER]:
+                block.metadata.metadata[TRANSACTIONS_FILTER] = bytes(len(block.data.data))
+            check_block_appendable(block, height, self.block_hash(height - 1) if height else None)
+            txfilter = bytes(block.metadata.metadata[TRANSACTIONS_FILTER])
+            txs = summarize_block(block)
+            batch = UpdateBatch()
+            for tx in txs:
+                if txfilter[tx.tx_num] == VALID and tx.rwset is not None:
+                    apply_tx_rwset(batch, self, tx.rwset, Version(block.header.number, tx.tx_num))
+            previous = self.last_commit_hash()
+            commit_hash = b""
+            stored = common_pb2.Block()
+            stored.CopyFrom(block)
+            if should_compute_commit_hash(block.header.number, previous):
+                commit_hash = compute_commit_hash(txfilter, update_batch_bytes(batch), previous)
+                stored.metadata.metadata[COMMIT_HASH] = common_pb2.Metadata(value=commit_hash).SerializeToString()
+            self._write(stored, txs, txfilter, batch, commit_hash)
+            block.CopyFrom(stored)
+        self._notify(block)
+
+    def _write(
+        self, block: common_pb2.Block, txs: list[TxSummary], txfilter: bytes, batch: UpdateBatch, commit_hash: bytes
+    ) -> None:
+        num = block.header.number
+        c = self._conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            c.execute(
+                "INSERT INTO blocks (num, hash, data) VALUES (?,?,?)",
+                (num, block_header_hash(block.header), block.SerializeToString()),
+            )
+            for tx in txs:
+                if tx.txid:
+                    c.execute(
+                        "INSERT OR IGNORE INTO txids (txid, block_num, tx_num, code) VALUES (?,?,?,?)",
+                        (tx.txid, num, tx.tx_num, txfilter[tx.tx_num]),
+                    )
+            self._write_state(batch)
+            self._write_history(txs, txfilter, num)
+            if commit_hash:
+                c.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('commit_hash', ?)", (commit_hash,))
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+    def _write_state(self, batch: UpdateBatch) -> None:
+        c = self._conn
+        for ns, updates in batch.public.items():
+            for key, u in updates.items():
+                if u.value is None:
+                    c.execute("DELETE FROM state WHERE ns=? AND key=?", (ns, key.encode()))
+                else:
+                    c.execute(
+                        "INSERT OR REPLACE INTO state VALUES (?,?,?,?,?,?)",
+                        (ns, key.encode(), u.value, *_version_cols(u.version), _encode_metadata(u.metadata)),
+                    )
+        for ns, colls in batch.hashed.items():
+            for coll, updates in colls.items():
+                for khash, u in updates.items():
+                    if u.value is None:
+                        c.execute("DELETE FROM pvt_hash WHERE ns=? AND coll=? AND key_hash=?", (ns, coll, khash))
+                    else:
+                        c.execute(
+                            "INSERT OR REPLACE INTO pvt_hash VALUES (?,?,?,?,?,?,?)",
+                            (ns, coll, khash, u.value, *_version_cols(u.version), _encode_metadata(u.metadata)),
+                        )
+
+    def _write_history(self, txs: list[TxSummary], txfilter: bytes, num: int) -> None:
+        """History records every public write of a VALID transaction (``history/db.go`` ``Commit``)."""
+        for tx in txs:
+            if txfilter[tx.tx_num] != VALID or tx.rwset is None:
+                continue
+            for ns_set in tx.rwset.ns_rwset:
+                for w in kv_rwset_pb2.KVRWSet.FromString(ns_set.rwset).writes:
+                    self._conn.execute(
+                        "INSERT OR REPLACE INTO history VALUES (?,?,?,?,?,?,?,?,?)",
+                        (ns_set.namespace, w.key.encode(), num, tx.tx_num, tx.txid, bytes(w.value),
+                         int(w.is_delete), tx.timestamp_seconds, tx.timestamp_nanos),
+                    )
+
+    # -- notifications ------------------------------------------------------------------------------
+    def add_listener(self, callback: Callable[[common_pb2.Block], None]) -> Callable[[], None]:
+        """Call ``callback(block)`` after each commit (on the committing thread); returns an unsubscriber."""
+        with self._lock:
+            self._listeners.append(callback)
+        return lambda: self._listeners.remove(callback) if callback in self._listeners else None
+
+    def _notify(self, block: common_pb2.Block) -> None:
+        for callback in list(self._listeners):
+            callback(block)
+        for loop, event in list(self._waiters):
+            if loop.is_closed():
+                continue
+            loop.call_soon_threadsafe(event.set)
+
+    async def subscribe(self, start: int | None = None) -> AsyncIterator[common_pb2.Block]:
+        """Committed blocks from ``start`` (default: the next one to be committed) onwards, forever."""
+        loop = asyncio.get_running_loop()
+        event = asyncio.Event()
+        waiter = (loop, event)
+        self._waiters.append(waiter)
+        try:
+            next_num = self.height if start is None else start
+            while True:
+                while next_num < self.height:
+                    block = self.get_block(next_num)
+                    assert block is not None
+                    yield block
+                    next_num += 1
+                await event.wait()
+                event.clear()
+        finally:
+            self._waiters.remove(waiter)
