@@ -1,0 +1,1 @@
+"""Crypto material for a consortium: CAs, MSP folders and TLS certs laid out as Fabric's cryptogen does."""
