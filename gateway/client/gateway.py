@@ -16,7 +16,12 @@ from gateway.client.events import ChaincodeEventsRequest, parse_signed_events_re
 from gateway.client.identity import Identity, Signer
 from gateway.client.network import Network
 from gateway.client.proposal import Proposal, parse_signed_proposal
-from gateway.client.transaction import Transaction, channel_of, parse_signed_transaction
+from gateway.client.transaction import (
+    Transaction,
+    channel_of,
+    parse_signed_transaction,
+    parse_stored_transaction,
+)
 
 
 class Gateway:
@@ -36,6 +41,11 @@ class Gateway:
 
     def new_signed_transaction(self, data: bytes, signature: bytes) -> Transaction:
         prepared = parse_signed_transaction(data, signature)
+        return Transaction(self._context, channel_of(prepared.envelope), prepared)
+
+    def restore_transaction(self, data: bytes) -> Transaction:
+        """A transaction previously signed and stored as ``Transaction.sign().bytes`` (crash recovery)."""
+        prepared = parse_stored_transaction(data)
         return Transaction(self._context, channel_of(prepared.envelope), prepared)
 
     def new_signed_commit(self, data: bytes, signature: bytes) -> Commit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway.client.checkpoint import Checkpointer
+from gateway.client.commit import Commit, new_commit
 from gateway.client.context import ClientContext
 from gateway.client.contract import Contract
 from gateway.client.events import ChaincodeEventIterator, ChaincodeEventsRequest, new_events_request
@@ -16,6 +17,10 @@ class Network:
 
     def get_contract(self, chaincode_name: str, contract_name: str = "") -> Contract:
         return Contract(self._context, self.name, chaincode_name, contract_name)
+
+    def new_commit(self, transaction_id: str) -> Commit:
+        """Commit status query for any transaction of this client on this channel (e.g. after a restart)."""
+        return Commit(self._context, new_commit(self._context, self.name, transaction_id))
 
     def new_chaincode_events_request(
         self, chaincode_name: str, start_block: int | None = None, checkpoint: Checkpointer | None = None

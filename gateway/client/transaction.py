@@ -201,6 +201,17 @@ class Transaction:
             return envelope
         return sign_envelope(envelope, self._context.sign(envelope.payload, "transaction"))
 
+    def sign(self) -> Transaction:
+        """A signed copy whose ``bytes`` can be stored and later re-sent via ``gateway.restore_transaction``.
+
+        Re-sending the same signed envelope is safe: its txid is fixed, so Fabric commits it at most once
+        (a second copy is marked DUPLICATE_TXID, reference 3.3).
+        """
+        prepared = gateway_pb2.PreparedTransaction(
+            transaction_id=self.transaction_id, envelope=self._signed_envelope()
+        )
+        return Transaction(self._context, self._channel_id, prepared)
+
     def submit(self, timeout: float | None = None) -> SubmittedTransaction:
         """Send to the orderer via the gateway; returns once ordered (not yet committed)."""
         request = gateway_pb2.SubmitRequest(
@@ -231,3 +242,16 @@ def parse_signed_transaction(data: bytes, signature: bytes) -> gateway_pb2.Prepa
     return gateway_pb2.PreparedTransaction(
         transaction_id=prepared.transaction_id, envelope=sign_envelope(prepared.envelope, signature)
     )
+
+
+def parse_stored_transaction(data: bytes) -> gateway_pb2.PreparedTransaction:
+    """Inverse of ``Transaction.sign().bytes``; the envelope must already carry its signature."""
+    try:
+        prepared = gateway_pb2.PreparedTransaction.FromString(data)
+    except DecodeError as error:
+        raise InvalidArgumentError("bytes", f"not a PreparedTransaction: {error}") from error
+    if not prepared.envelope.payload:
+        raise InvalidArgumentError("bytes.envelope.payload", "must not be empty")
+    if not prepared.envelope.signature:
+        raise InvalidArgumentError("bytes.envelope.signature", "transaction was stored unsigned")
+    return prepared

@@ -224,3 +224,31 @@ def test_closing_a_live_stream_ends_iteration(fake, client) -> None:
         events.close()
         with pytest.raises(StopIteration):
             next(events)
+
+
+def test_signed_transaction_survives_a_restart_and_status_is_queryable(fake, client) -> None:
+    servicer, channel = fake
+    identity, signer, key = client
+    contract = connect(channel, identity, signer).get_network("ch").get_contract("assets")
+    stored = contract.new_proposal("CreateAsset", ["z"]).endorse().sign().bytes
+    assert not of_type(servicer, gateway_pb2.SubmitRequest)
+
+    after_restart = connect(channel, identity, signer)
+    tx = after_restart.restore_transaction(stored)
+    env = gateway_pb2.PreparedTransaction.FromString(stored).envelope
+    assert ecdsa.verify(key.public_key(), env.payload, env.signature)
+    tx.submit()
+    sent = of_type(servicer, gateway_pb2.SubmitRequest)[0].prepared_transaction
+    assert sent.SerializeToString() == env.SerializeToString()
+    status = after_restart.get_network("ch").new_commit(tx.transaction_id).get_status()
+    assert status.successful and status.transaction_id == tx.transaction_id
+
+
+def test_restoring_an_unsigned_transaction_is_refused(fake, client) -> None:
+    _, channel = fake
+    identity, signer, _ = client
+    gw = connect(channel, identity, signer)
+    unsigned = gw.get_network("ch").get_contract("assets").new_proposal("F").endorse().bytes
+    with pytest.raises(InvalidArgumentError) as info:
+        gw.restore_transaction(unsigned)
+    assert info.value.field == "bytes.envelope.signature"
