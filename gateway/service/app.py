@@ -1,0 +1,78 @@
+"""The FastAPI application: routers, problem handlers, request ids, access logs and metrics."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from gateway.service.logs import request_id_var, txid_var
+from gateway.service.problems import install_problem_handlers
+from gateway.service.routers import events, generic, health, resources
+from gateway.service.runtime import Runtime
+
+log = logging.getLogger("gateway.service.access")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def create_app(runtime: Runtime, recover_on_start: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if recover_on_start:
+            from gateway.service.recovery import recover
+
+            recover(runtime)
+        yield
+
+    app = FastAPI(
+        title="Consortium Fabric Gateway",
+        version="1.0.0",
+        description="REST front of an org's Fabric identities: evaluate, submit, receipts and events.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(generic.router)
+    app.include_router(events.router)
+    for router in resources.build_routers():
+        app.include_router(router)
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.state.request_id = request_id
+        token = request_id_var.set(request_id)
+        tx_token = txid_var.set("")
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            request_id_var.reset(token)
+            txid_var.reset(tx_token)
+        elapsed = time.perf_counter() - started
+        route = request.scope.get("route")
+        operation = getattr(route, "name", None) or "unmatched"
+        runtime.metrics.request_seconds.labels(operation, request.method).observe(elapsed)
+        runtime.metrics.responses.labels(operation, str(response.status_code)).inc()
+        response.headers["X-Request-ID"] = request_id
+        log.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.url.path,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 2),
+                "operation": operation,
+            },
+        )
+        return response
+
+    return app

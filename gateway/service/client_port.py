@@ -1,0 +1,120 @@
+"""The production FabricPort: G1's gateway client (``gateway.client``) over one gRPC channel per org.
+
+A ``Gateway`` object is cheap (it holds the stub and who signs), so one is made per call for the signing
+identity the REST layer resolved; the gRPC channel is shared. Endorsement and signing are split so the
+signed envelope can be stored before it is sent (see ``submission.py``): ``endorse`` returns the serialized
+``gateway.PreparedTransaction`` with its envelope already signed, and ``submit`` sends exactly those bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import grpc
+from fabric_protos.gateway import gateway_pb2
+
+from gateway.client.commit import commit_status_request
+from gateway.client.errors import (
+    ChaincodeEventsError,
+    CommitStatusError,
+    EndorseError,
+    EvaluateError,
+    GatewayError,
+    SubmitError,
+)
+from gateway.client.gateway import Gateway, connect
+from gateway.client.transaction import parse_signed_transaction
+from gateway.service.fabric_port import (
+    ChaincodeEvent,
+    CommitStatus,
+    FabricFailure,
+    FailureKind,
+    PreparedTransaction,
+    SigningIdentity,
+    TxRequest,
+)
+
+_KIND = {
+    EvaluateError: FailureKind.EVALUATE,
+    EndorseError: FailureKind.ENDORSE,
+    SubmitError: FailureKind.SUBMIT,
+    CommitStatusError: FailureKind.COMMIT_STATUS,
+    ChaincodeEventsError: FailureKind.EVENTS,
+}
+
+
+def failure_of(error: GatewayError, default: FailureKind) -> FabricFailure:
+    kind = next((k for cls, k in _KIND.items() if isinstance(error, cls)), default)
+    return FabricFailure(kind, error.code.name, error.status_message, tuple(d.message for d in error.details))
+
+
+class ClientPort:
+    def __init__(self, channel: grpc.Channel) -> None:
+        self._channel = channel
+
+    def _gateway(self, who: SigningIdentity) -> Gateway:
+        return connect(self._channel, who.identity, who.signer)
+
+    def evaluate(self, who: SigningIdentity, request: TxRequest) -> bytes:
+        contract = self._gateway(who).get_network(request.channel).get_contract(request.chaincode)
+        try:
+            return contract.evaluate(
+                request.function, request.args, dict(request.transient), list(request.endorsing_orgs) or None
+            )
+        except GatewayError as error:
+            raise failure_of(error, FailureKind.EVALUATE) from None
+
+    def endorse(self, who: SigningIdentity, request: TxRequest) -> PreparedTransaction:
+        contract = self._gateway(who).get_network(request.channel).get_contract(request.chaincode)
+        proposal = contract.new_proposal(
+            request.function, request.args, dict(request.transient), list(request.endorsing_orgs) or None
+        )
+        try:
+            transaction = proposal.endorse()
+        except GatewayError as error:
+            raise failure_of(error, FailureKind.ENDORSE) from None
+        unsigned = transaction.bytes
+        payload = gateway_pb2.PreparedTransaction.FromString(unsigned).envelope.payload
+        signed = parse_signed_transaction(unsigned, who.signer(payload))
+        return PreparedTransaction(
+            transaction.transaction_id, request.channel, signed.SerializeToString(), transaction.result
+        )
+
+    def submit(self, who: SigningIdentity, prepared: PreparedTransaction) -> None:
+        stored = gateway_pb2.PreparedTransaction.FromString(prepared.envelope)
+        transaction = self._gateway(who).new_signed_transaction(prepared.envelope, stored.envelope.signature)
+        try:
+            transaction.submit()
+        except GatewayError as error:
+            raise failure_of(error, FailureKind.SUBMIT) from None
+
+    def commit_status(self, who: SigningIdentity, channel: str, txid: str, timeout: float) -> CommitStatus:
+        request = commit_status_request(who.identity, channel, txid).SerializeToString()
+        data = gateway_pb2.SignedCommitStatusRequest(request=request).SerializeToString()
+        commit = self._gateway(who).new_signed_commit(data, who.signer(request))
+        try:
+            status = commit.get_status(timeout)
+        except GatewayError as error:
+            raise failure_of(error, FailureKind.COMMIT_STATUS) from None
+        return CommitStatus(txid, status.code, status.block_number)
+
+    def chaincode_events(
+        self, who: SigningIdentity, channel: str, chaincode: str, start_block: int | None
+    ) -> Iterator[ChaincodeEvent]:
+        events = self._gateway(who).get_network(channel).get_chaincode_events(chaincode, start_block)
+        try:
+            for event in events:
+                yield ChaincodeEvent(
+                    event.block_number, event.transaction_id, event.chaincode_name, event.event_name, event.payload
+                )
+        except GatewayError as error:
+            raise failure_of(error, FailureKind.EVENTS) from None
+        finally:
+            events.close()
+
+    def ready(self) -> bool:
+        try:
+            grpc.channel_ready_future(self._channel).result(timeout=2.0)
+        except grpc.FutureTimeoutError:
+            return False
+        return True

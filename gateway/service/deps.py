@@ -1,0 +1,99 @@
+"""FastAPI dependencies: the runtime, the authenticated principal (with its rate limit) and the org check."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+
+from gateway.auth.apikeys import PREFIX
+from gateway.auth.principal import AuthError, Principal, check_org, check_role
+from gateway.auth.ratelimit import retry_after_header
+from gateway.service.problems import Problem
+from gateway.service.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+def auth_problem(exc: AuthError) -> Problem:
+    if exc.status == 401:
+        return Problem(
+            401,
+            "unauthenticated",
+            "Authentication required",
+            exc.message,
+            headers={"WWW-Authenticate": 'Bearer realm="gateway"'},
+        )
+    if exc.status == 404:
+        return Problem(404, "not-found", "Not found", exc.message)
+    return Problem(403, "forbidden", "Forbidden", exc.message)
+
+
+def _credential(authorization: str | None, api_key: str | None) -> str:
+    if api_key:
+        return api_key
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    raise AuthError(401, "send an API key in X-API-Key or a token in 'Authorization: Bearer'")
+
+
+def authenticate(
+    request: Request,
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Principal:
+    try:
+        credential = _credential(authorization, x_api_key)
+        if credential.startswith(PREFIX):
+            principal = runtime.api_keys.authenticate(credential)
+        elif runtime.jwt is not None:
+            principal = runtime.jwt.authenticate(credential)
+        else:
+            raise AuthError(401, "bearer tokens are not enabled; use an API key")
+    except AuthError as exc:
+        raise auth_problem(exc) from None
+    wait = runtime.limiter.take(principal.key_id, principal.rate_per_second, principal.burst)
+    if wait > 0:
+        runtime.metrics.rate_limited.inc()
+        raise Problem(
+            429,
+            "rate-limited",
+            "Too many requests",
+            f"rate limit of {principal.rate_per_second}/s exceeded",
+            headers={"Retry-After": retry_after_header(wait)},
+        )
+    request.state.principal = principal
+    return principal
+
+
+OrgPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description="Org served by this gateway")]
+
+
+def org_principal(role: str):  # type: ignore[no-untyped-def]
+    """Dependency factory: authenticated, bound to the org in the path, holding ``role``."""
+
+    def dependency(
+        org: OrgPath,
+        principal: Annotated[Principal, Depends(authenticate)],
+        runtime: Annotated[Runtime, Depends(get_runtime)],
+    ) -> Principal:
+        try:
+            check_org(principal, org)
+            runtime.org(org)
+            check_role(principal, role)
+        except AuthError as exc:
+            raise auth_problem(exc) from None
+        return principal
+
+    return dependency
+
+
+IdentityHeader = Annotated[
+    str | None,
+    Header(alias="X-Fabric-Identity", description="Wallet identity to sign with (needed when the key has several)"),
+]

@@ -1,0 +1,73 @@
+"""Crash recovery: settle every operation a previous run (or a dead replica) left unfinished.
+
+- ``NEW``: nothing was signed or sent (the envelope is stored before sending), so it is failed with 503 and
+  a retry with the same Idempotency-Key gets that answer... or, better, a client retries with a new key.
+- ``PREPARED``/``SUBMITTED``: the stored envelope is sent again unchanged and its commit status awaited.
+  If the first send did reach the orderer, the second copy is refused at commit as DUPLICATE_TXID while
+  CommitStatus reports the first, so the answer is the real outcome and nothing applies twice.
+
+Only operations idle for ``grace`` seconds are touched, so an in-flight request of a live replica sharing
+the PostgreSQL store is left alone. MVCC conflicts found here are reported, not retried (the original
+request body is not stored, only its hash).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from gateway.service.errormap import problem_for_failure
+from gateway.service.fabric_port import FabricFailure, SigningIdentity
+from gateway.service.problems import Problem
+from gateway.service.runtime import Runtime
+from gateway.service.submission import Outcome, resend_prepared, settle
+from gateway.store.model import Operation, OpState
+
+log = logging.getLogger("gateway.service.recovery")
+
+
+def _signer_for(rt: Runtime, op: Operation) -> SigningIdentity:
+    entry = rt.wallet.entry(op.identity)
+    if entry.org != op.org:
+        raise ValueError(f"operation {op.op_id}: identity {op.identity!r} is not of org {op.org!r}")
+    return SigningIdentity(op.identity, entry.identity, rt.wallet.signer(op.identity))
+
+
+def recover_operation(rt: Runtime, op: Operation) -> Outcome | None:
+    if op.state == OpState.NEW:
+        problem = Problem(
+            503,
+            "not-submitted",
+            "Not submitted",
+            "the gateway stopped before the transaction was signed; nothing was sent",
+            operation_id=op.op_id,
+        )
+        rt.store.save(op.evolve(state=OpState.FAILED, http_status=503, response=problem.body()))
+        return None
+    who = _signer_for(rt, op)
+    resend_prepared(rt, who, op)
+    if op.state == OpState.PREPARED:
+        op = op.evolve(state=OpState.SUBMITTED)
+        rt.store.save(op)
+    try:
+        return settle(rt, who, None, op)
+    except FabricFailure as failure:  # settle reports most failures itself; this is belt and braces
+        log.warning(
+            "recovery could not settle", extra={"operation_id": op.op_id, "problem": str(problem_for_failure(failure))}
+        )
+        return None
+
+
+def recover(rt: Runtime, grace: float = 0.0) -> int:
+    """Settle unfinished operations idle for at least ``grace`` seconds; returns how many were touched."""
+    now = time.time()
+    count = 0
+    for op in rt.store.unfinished():
+        if now - op.updated_at < grace or op.org not in rt.ports:
+            continue
+        try:
+            recover_operation(rt, op)
+        except Exception:  # noqa: BLE001 - one bad row must not stop the others
+            log.exception("recovery failed", extra={"operation_id": op.op_id})
+        count += 1
+    return count

@@ -1,0 +1,425 @@
+"""Every REST resource operation, mapped to one asset-registry transaction (``chaincode/README.md``).
+
+Arguments are taken, in the chaincode's order, from the path, the query string or the JSON body;
+``json`` arguments are objects/lists in the body, passed to the chaincode as canonical JSON strings.
+
+``idempotent`` marks operations whose re-execution after an MVCC conflict cannot mean something other than
+what the caller asked: creating a record with a caller-chosen id (a repeat is ALREADY_EXISTS), setting a
+flag, settling/cancelling by id. Value movements (mint, burn, transfer, approve, ...) are *not* re-proposed
+automatically: the caller sees 409 and decides, since the balances they were based on have changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ID = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
+AMOUNT = r"^(0|[1-9][0-9]{0,77})$"
+HASH = r"^(sha256:)?[0-9a-f]{64}$"
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: str
+    source: str  # "path" | "query" | "body" | "json"
+    pattern: str | None = None
+    default: str | None = None  # None: required
+    json_kind: str = "object"  # for source == "json": "object" | "list"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ResourceOp:
+    tag: str
+    method: str
+    path: str
+    function: str
+    args: tuple[Arg, ...]
+    submit: bool
+    idempotent: bool = False
+    summary: str = ""
+
+
+def p(name: str) -> Arg:
+    return Arg(name, "path", ID)
+
+
+def b(name: str, pattern: str | None = ID, default: str | None = None, description: str = "") -> Arg:
+    return Arg(name, "body", pattern, default, description=description)
+
+
+def j(name: str, kind: str = "object", description: str = "") -> Arg:
+    return Arg(name, "json", json_kind=kind, description=description)
+
+
+PAGE = (
+    Arg("page_size", "query", r"^[1-9][0-9]{0,3}$", "100"),
+    Arg("bookmark", "query", r"^[A-Za-z0-9._:@=+/-]{0,512}$", ""),
+)
+AMT = b("amount", AMOUNT, description="Integer amount in smallest units, decimal string")
+TEXT = r"^[^\x00-\x1f]{0,512}$"
+
+RESOURCE_OPS: tuple[ResourceOp, ...] = (
+    # classes
+    ResourceOp("classes", "POST", "/classes", "RegisterClass", (j("spec"),), True, True, "Register an asset class"),
+    ResourceOp("classes", "GET", "/classes", "ListClasses", PAGE, False, summary="List asset classes"),
+    ResourceOp("classes", "GET", "/classes/{class_id}", "GetClass", (p("class_id"),), False, summary="Get a class"),
+    ResourceOp(
+        "classes",
+        "PUT",
+        "/classes/{class_id}/rules",
+        "UpdateClassRules",
+        (p("class_id"), j("rules")),
+        True,
+        True,
+        "Replace a class's rules",
+    ),
+    ResourceOp(
+        "classes", "POST", "/classes/{class_id}/pause", "PauseClass", (p("class_id"),), True, True, "Pause a class"
+    ),
+    ResourceOp(
+        "classes",
+        "POST",
+        "/classes/{class_id}/unpause",
+        "UnpauseClass",
+        (p("class_id"),),
+        True,
+        True,
+        "Unpause a class",
+    ),
+    ResourceOp(
+        "classes",
+        "GET",
+        "/classes/{class_id}/holders",
+        "GetHolders",
+        (p("class_id"), *PAGE),
+        False,
+        summary="Holders of a class",
+    ),
+    # assets: issuance, items, underlyings
+    ResourceOp(
+        "assets",
+        "POST",
+        "/classes/{class_id}/mint",
+        "Mint",
+        (p("class_id"), b("to"), AMT, b("underlying_id", ID, "")),
+        True,
+        summary="Mint fungible units",
+    ),
+    ResourceOp(
+        "assets",
+        "POST",
+        "/classes/{class_id}/items",
+        "MintItem",
+        (p("class_id"), b("to"), j("spec"), b("underlying_id", ID, "")),
+        True,
+        summary="Mint a unique item",
+    ),
+    ResourceOp(
+        "assets",
+        "GET",
+        "/classes/{class_id}/items/{item_id}",
+        "GetItem",
+        (p("class_id"), p("item_id")),
+        False,
+        summary="Get an item",
+    ),
+    ResourceOp(
+        "assets",
+        "GET",
+        "/classes/{class_id}/items/{item_id}/history",
+        "GetAssetHistory",
+        (p("class_id"), p("item_id")),
+        False,
+        summary="History of an item",
+    ),
+    ResourceOp(
+        "assets",
+        "POST",
+        "/classes/{class_id}/items/{item_id}/transfer",
+        "TransferItem",
+        (p("class_id"), p("item_id"), b("receiver")),
+        True,
+        summary="Transfer an item",
+    ),
+    ResourceOp(
+        "assets",
+        "POST",
+        "/classes/{class_id}/items/{item_id}/burn",
+        "BurnItem",
+        (p("class_id"), p("item_id"), b("reference", TEXT, "")),
+        True,
+        summary="Burn an item",
+    ),
+    ResourceOp(
+        "assets",
+        "POST",
+        "/classes/{class_id}/burn",
+        "Burn",
+        (p("class_id"), b("account"), AMT, b("reference", TEXT, "")),
+        True,
+        summary="Burn units",
+    ),
+    ResourceOp(
+        "assets",
+        "POST",
+        "/classes/{class_id}/redeem",
+        "Redeem",
+        (p("class_id"), b("account"), AMT, b("reference", TEXT, "")),
+        True,
+        summary="Redeem units",
+    ),
+    ResourceOp(
+        "assets", "POST", "/underlyings", "RegisterUnderlying", (j("spec"),), True, True, "Register an underlying asset"
+    ),
+    ResourceOp(
+        "assets",
+        "GET",
+        "/underlyings/{underlying_id}",
+        "GetUnderlying",
+        (p("underlying_id"),),
+        False,
+        summary="Get an underlying",
+    ),
+    ResourceOp(
+        "assets",
+        "POST",
+        "/underlyings/{underlying_id}/attestations",
+        "AttestUnderlying",
+        (p("underlying_id"), b("document_hash", HASH), b("opinion", TEXT)),
+        True,
+        True,
+        "Attest an underlying",
+    ),
+    # accounts
+    ResourceOp(
+        "accounts",
+        "GET",
+        "/accounts/{account}/balances/{class_id}",
+        "GetBalance",
+        (p("class_id"), p("account")),
+        False,
+        summary="Balance of an account in a class",
+    ),
+    ResourceOp(
+        "accounts",
+        "GET",
+        "/accounts/{account}/holdings",
+        "GetHoldings",
+        (p("account"), *PAGE),
+        False,
+        summary="Holdings of an account",
+    ),
+    ResourceOp(
+        "accounts",
+        "GET",
+        "/accounts/{account}/items",
+        "GetItemsByOwner",
+        (p("account"), *PAGE),
+        False,
+        summary="Items owned by an account",
+    ),
+    ResourceOp(
+        "accounts",
+        "GET",
+        "/accounts/{account}/history",
+        "GetAccountHistory",
+        (p("account"), *PAGE),
+        False,
+        summary="History of an account",
+    ),
+    ResourceOp(
+        "accounts",
+        "POST",
+        "/accounts/{account}/compact",
+        "Compact",
+        (b("class_id"), p("account")),
+        True,
+        True,
+        "Fold an account's balance deltas",
+    ),
+    ResourceOp(
+        "accounts",
+        "POST",
+        "/accounts/{account}/freeze",
+        "FreezeAccount",
+        (p("account"), b("scope", ID, "*"), b("reason", TEXT)),
+        True,
+        True,
+        "Freeze an account",
+    ),
+    ResourceOp(
+        "accounts",
+        "POST",
+        "/accounts/{account}/unfreeze",
+        "UnfreezeAccount",
+        (p("account"), b("scope", ID, "*"), b("reason", TEXT)),
+        True,
+        True,
+        "Unfreeze an account",
+    ),
+    ResourceOp(
+        "accounts",
+        "GET",
+        "/classes/{class_id}/allowances/{owner}/{spender}",
+        "GetAllowance",
+        (p("class_id"), p("owner"), p("spender")),
+        False,
+        summary="Allowance of a spender",
+    ),
+    ResourceOp(
+        "accounts",
+        "POST",
+        "/classes/{class_id}/approvals",
+        "Approve",
+        (p("class_id"), b("owner"), b("spender"), AMT),
+        True,
+        summary="Approve a spender",
+    ),
+    # transfers
+    ResourceOp(
+        "transfers",
+        "POST",
+        "/transfers",
+        "Transfer",
+        (b("class_id"), b("sender"), b("receiver"), AMT),
+        True,
+        summary="Transfer units",
+    ),
+    ResourceOp(
+        "transfers",
+        "POST",
+        "/transfers/batch",
+        "BatchTransfer",
+        (j("transfers", "list"),),
+        True,
+        summary="Several transfers, all or nothing",
+    ),
+    ResourceOp(
+        "transfers",
+        "POST",
+        "/transfers/delegated",
+        "TransferFrom",
+        (b("class_id"), b("owner"), b("spender"), b("receiver"), AMT),
+        True,
+        summary="Transfer by an approved spender",
+    ),
+    ResourceOp(
+        "transfers",
+        "POST",
+        "/transfers/forced",
+        "ForcedTransfer",
+        (b("class_id"), b("sender"), b("receiver"), b("amount_or_item", ID), b("reason", TEXT)),
+        True,
+        summary="Regulator-forced transfer",
+    ),
+    ResourceOp(
+        "transfers",
+        "GET",
+        "/accounts/{account}/pending-transfers",
+        "GetPendingTransfers",
+        (p("account"), *PAGE),
+        False,
+        summary="Transfers awaiting an account's acceptance",
+    ),
+    ResourceOp(
+        "transfers",
+        "POST",
+        "/transfers/{transfer_id}/accept",
+        "AcceptTransfer",
+        (p("transfer_id"),),
+        True,
+        True,
+        "Accept a pending transfer",
+    ),
+    ResourceOp(
+        "transfers",
+        "POST",
+        "/transfers/{transfer_id}/reject",
+        "RejectTransfer",
+        (p("transfer_id"),),
+        True,
+        True,
+        "Reject a pending transfer",
+    ),
+    ResourceOp(
+        "transfers",
+        "POST",
+        "/transfers/{transfer_id}/expire",
+        "ExpireTransfer",
+        (p("transfer_id"),),
+        True,
+        True,
+        "Expire a pending transfer",
+    ),
+    # swaps (delivery versus payment)
+    ResourceOp("swaps", "POST", "/swaps", "ProposeSwap", (j("spec"),), True, True, "Propose a swap"),
+    ResourceOp("swaps", "GET", "/swaps/{swap_id}", "GetSwap", (p("swap_id"),), False, summary="Get a swap"),
+    ResourceOp("swaps", "POST", "/swaps/{swap_id}/settle", "SettleSwap", (p("swap_id"),), True, True, "Settle a swap"),
+    ResourceOp("swaps", "POST", "/swaps/{swap_id}/cancel", "CancelSwap", (p("swap_id"),), True, True, "Cancel a swap"),
+    # distributions
+    ResourceOp(
+        "distributions",
+        "POST",
+        "/distributions",
+        "CreateDistribution",
+        (j("spec"),),
+        True,
+        True,
+        "Create a distribution",
+    ),
+    ResourceOp(
+        "distributions",
+        "GET",
+        "/distributions/{distribution_id}",
+        "GetDistribution",
+        (p("distribution_id"),),
+        False,
+        summary="Get a distribution",
+    ),
+    ResourceOp(
+        "distributions",
+        "POST",
+        "/distributions/{distribution_id}/process",
+        "ProcessDistribution",
+        (p("distribution_id"), b("page_size", r"^[1-9][0-9]{0,3}$", "100")),
+        True,
+        summary="Pay out the next page of a distribution",
+    ),
+    # receivables
+    ResourceOp(
+        "receivables", "POST", "/receivables", "CreateReceivable", (j("spec"),), True, True, "Create a receivable"
+    ),
+    ResourceOp(
+        "receivables",
+        "GET",
+        "/receivables/{receivable_id}",
+        "GetReceivable",
+        (p("receivable_id"),),
+        False,
+        summary="Get a receivable",
+    ),
+    ResourceOp(
+        "receivables",
+        "POST",
+        "/receivables/{receivable_id}/settle",
+        "SettleReceivable",
+        (p("receivable_id"), b("payer")),
+        True,
+        summary="Settle a receivable",
+    ),
+    # KYC
+    ResourceOp(
+        "kyc",
+        "PUT",
+        "/kyc/{account}",
+        "GrantKyc",
+        (p("account"), b("expires_at", r"^[0-9TZ:.+-]{10,40}$")),
+        True,
+        True,
+        "Grant or renew KYC",
+    ),
+    ResourceOp("kyc", "DELETE", "/kyc/{account}", "RevokeKyc", (p("account"),), True, True, "Revoke KYC"),
+    ResourceOp("kyc", "GET", "/kyc/{account}", "GetKyc", (p("account"),), False, summary="KYC status"),
+    ResourceOp("identity", "GET", "/whoami", "WhoAmI", (), False, summary="The chaincode's view of the caller"),
+)

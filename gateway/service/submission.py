@@ -1,0 +1,277 @@
+"""Submitting a transaction so that a retry, a crash or an MVCC conflict never applies it twice.
+
+The order of steps is the safety argument:
+
+1. ``claim``: the operation row is inserted (or, for a repeated Idempotency-Key, the first one is found and
+   its answer replayed - nothing is signed again).
+2. ``endorse``: the port returns the envelope signed by our identity.
+3. ``PREPARED``: the envelope and its txid are stored *before* anything is sent. A crash before this step
+   leaves nothing in flight; a crash after it leaves an envelope that recovery sends again unchanged - the
+   same txid, which Fabric's committer refuses a second time (DUPLICATE_TXID, ``core/ledger/kvledger``).
+4. ``submit`` then ``SUBMITTED``; 5. ``commit_status`` then ``COMMITTED``/``FAILED`` with the final answer.
+
+An MVCC_READ_CONFLICT/PHANTOM_READ_CONFLICT (fabric-protocol.md §4.4) means the state read at endorsement
+changed before commit; the transaction had no effect, so for operations declared idempotent a fresh proposal
+(new txid) is made, up to ``Settings.mvcc_retries`` times. Other conflicts are reported as 409.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from fabric_protos.peer import transaction_pb2
+
+from gateway.service.errormap import problem_for_failure, problem_for_validation_code
+from gateway.service.fabric_port import (
+    MVCC_READ_CONFLICT,
+    PHANTOM_READ_CONFLICT,
+    FabricFailure,
+    PreparedTransaction,
+    SigningIdentity,
+    TxRequest,
+)
+from gateway.service.logs import txid_var
+from gateway.service.problems import Problem
+from gateway.service.runtime import Runtime
+from gateway.store.model import Operation, OpState, new_operation
+
+log = logging.getLogger("gateway.service.submission")
+
+RETRYABLE_CONFLICTS = (MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT)
+# Orderer answers that prove the envelope was refused (not merely unreachable): safe to mark FAILED.
+DEFINITIVE_SUBMIT_REFUSALS = ("ABORTED", "INVALID_ARGUMENT", "PERMISSION_DENIED")
+
+
+@dataclass(frozen=True)
+class SubmitCommand:
+    org: str
+    key_id: str
+    who: SigningIdentity
+    request: TxRequest
+    idempotent: bool
+    wait: bool
+    idem_key: str | None
+    request_hash: str
+    status_url_base: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    body: dict[str, Any]
+    is_problem: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def validation_code_name(code: int) -> str:
+    try:
+        return transaction_pb2.TxValidationCode.Name(code)
+    except ValueError:
+        return f"UNKNOWN_{code}"
+
+
+def decode_result(payload: bytes) -> Any:
+    """Chaincode payloads are JSON for the asset registry; anything else comes back as text or base64."""
+    if not payload:
+        return None
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"base64": base64.b64encode(payload).decode()}
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def operation_view(op: Operation, base: str = "") -> dict[str, Any]:
+    """The receipt a caller may read: never the envelope, never another org's data."""
+    view: dict[str, Any] = {
+        "operation_id": op.op_id,
+        "txid": op.txid,
+        "status": op.state.value,
+        "validation_code": op.validation_code,
+        "block_number": op.block_number,
+        "attempts": op.attempts,
+    }
+    if base:
+        view["status_url"] = f"{base}/{op.op_id}"
+    if op.state.final:
+        view["http_status"] = op.http_status
+        view["response"] = op.response
+    return view
+
+
+def _problem_outcome(problem: Problem, op: Operation) -> Outcome:
+    problem.extensions.setdefault("operation_id", op.op_id)
+    if op.txid:
+        problem.extensions.setdefault("txid", op.txid)
+    return Outcome(problem.status, problem.body(), True, problem.headers)
+
+
+def _finish(rt: Runtime, op: Operation, outcome: Outcome, state: OpState, **changes: Any) -> Outcome:
+    rt.store.save(op.evolve(state=state, http_status=outcome.status, response=outcome.body, **changes))
+    return outcome
+
+
+def start_submit(rt: Runtime, cmd: SubmitCommand) -> Outcome:
+    op = new_operation(cmd.org, cmd.key_id, cmd.idem_key, cmd.request_hash, cmd.who.label, cmd.request.channel)
+    stored, created = rt.store.claim(op)
+    if not created:
+        return replay(stored, cmd)
+    return execute(rt, cmd, stored)
+
+
+def replay(op: Operation, cmd: SubmitCommand) -> Outcome:
+    """Answer a repeated Idempotency-Key from the store; never sign or send anything again."""
+    if op.request_hash != cmd.request_hash:
+        problem = Problem(
+            422,
+            "idempotency-key-reused",
+            "Idempotency-Key reused",
+            "this Idempotency-Key was first used for a different request",
+            field="Idempotency-Key",
+        )
+        return Outcome(422, problem.body(), True)
+    if op.state.final and op.http_status is not None and op.response is not None:
+        is_problem = op.http_status >= 400
+        return Outcome(op.http_status, op.response, is_problem, {"Idempotent-Replayed": "true"})
+    if not cmd.wait:
+        return Outcome(
+            202,
+            operation_view(op, cmd.status_url_base),
+            False,
+            {"Location": f"{cmd.status_url_base}/{op.op_id}", "Idempotent-Replayed": "true"},
+        )
+    problem = Problem(
+        409,
+        "operation-in-progress",
+        "Operation in progress",
+        "the first request with this Idempotency-Key has not finished; poll its status",
+        operation_id=op.op_id,
+        status_url=f"{cmd.status_url_base}/{op.op_id}",
+    )
+    return Outcome(409, problem.body(), True)
+
+
+def attempt(rt: Runtime, who: SigningIdentity, request: TxRequest, op: Operation) -> Operation:
+    """Endorse, store the signed envelope, then send it. Raises FabricFailure with ``op`` as last saved."""
+    port = rt.port(op.org)
+    t0 = time.perf_counter()
+    prepared = port.endorse(who, request)
+    rt.metrics.fabric_seconds.labels("endorse").observe(time.perf_counter() - t0)
+    txid_var.set(prepared.txid)
+    op = op.evolve(
+        state=OpState.PREPARED,
+        txid=prepared.txid,
+        envelope=prepared.envelope,
+        attempts=op.attempts + 1,
+        response={"result": decode_result(prepared.result)},
+    )
+    rt.store.save(op)  # durable BEFORE the envelope leaves this process
+    t0 = time.perf_counter()
+    port.submit(who, prepared)
+    rt.metrics.fabric_seconds.labels("submit").observe(time.perf_counter() - t0)
+    op = op.evolve(state=OpState.SUBMITTED)
+    rt.store.save(op)
+    return op
+
+
+def execute(rt: Runtime, cmd: SubmitCommand, op: Operation) -> Outcome:
+    try:
+        op = attempt(rt, cmd.who, cmd.request, op)
+    except FabricFailure as failure:
+        return _failed_before_commit(rt, cmd, op, failure)
+    if not cmd.wait:
+        rt.executor.submit(_settle_in_background, rt, cmd.who, cmd.request if cmd.idempotent else None, op)
+        return Outcome(
+            202, operation_view(op, cmd.status_url_base), False, {"Location": f"{cmd.status_url_base}/{op.op_id}"}
+        )
+    return settle(rt, cmd.who, cmd.request if cmd.idempotent else None, op)
+
+
+def _failed_before_commit(rt: Runtime, cmd: SubmitCommand, op: Operation, failure: FabricFailure) -> Outcome:
+    current = rt.store.get(op.org, op.op_id) or op
+    problem = problem_for_failure(failure)
+    if current.state == OpState.PREPARED and failure.grpc_code not in DEFINITIVE_SUBMIT_REFUSALS:
+        # The envelope may have reached an orderer: keep it PREPARED so recovery re-sends it (same txid).
+        problem.extensions["operation_id"] = op.op_id
+        problem.extensions["status_url"] = f"{cmd.status_url_base}/{op.op_id}"
+        return Outcome(problem.status, problem.body(), True, problem.headers)
+    return _finish(rt, current, _problem_outcome(problem, current), OpState.FAILED)
+
+
+def _settle_in_background(rt: Runtime, who: SigningIdentity, request: TxRequest | None, op: Operation) -> None:
+    try:
+        settle(rt, who, request, op)
+    except Exception:  # noqa: BLE001 - a background task must log, not die silently
+        log.exception("background settle failed", extra={"operation_id": op.op_id})
+
+
+def settle(rt: Runtime, who: SigningIdentity, request: TxRequest | None, op: Operation) -> Outcome:
+    """Wait for the commit of ``op``'s transaction; retry conflicts with a fresh proposal when allowed."""
+    port = rt.port(op.org)
+    while True:
+        assert op.txid is not None
+        txid_var.set(op.txid)
+        try:
+            t0 = time.perf_counter()
+            status = port.commit_status(who, op.channel, op.txid, rt.settings.commit_timeout)
+            rt.metrics.fabric_seconds.labels("commit_status").observe(time.perf_counter() - t0)
+        except FabricFailure as failure:
+            # Outcome unknown, not failed: the operation stays SUBMITTED and is settled later.
+            problem = problem_for_failure(failure)
+            return _problem_outcome(problem, op)
+        name = validation_code_name(status.validation_code)
+        rt.metrics.tx_outcomes.labels(name).inc()
+        if status.valid:
+            body = operation_view(
+                op.evolve(state=OpState.COMMITTED, validation_code=name, block_number=status.block_number)
+            )
+            body.pop("http_status", None)
+            body.pop("response", None)
+            body["result"] = (op.response or {}).get("result")
+            return _finish(
+                rt, op, Outcome(200, body), OpState.COMMITTED, validation_code=name, block_number=status.block_number
+            )
+        retry = (
+            request is not None
+            and status.validation_code in RETRYABLE_CONFLICTS
+            and op.attempts <= rt.settings.mvcc_retries
+        )
+        if not retry:
+            problem = problem_for_validation_code(op.txid, status.validation_code, name)
+            return _finish(
+                rt,
+                op,
+                _problem_outcome(problem, op),
+                OpState.FAILED,
+                validation_code=name,
+                block_number=status.block_number,
+            )
+        assert request is not None
+        rt.metrics.mvcc_retries.inc()
+        log.info("retrying after conflict", extra={"operation_id": op.op_id, "validation_code": name})
+        try:
+            op = attempt(rt, who, request, op)
+        except FabricFailure as failure:
+            current = rt.store.get(op.org, op.op_id) or op
+            if current.state == OpState.PREPARED and failure.grpc_code not in DEFINITIVE_SUBMIT_REFUSALS:
+                return _problem_outcome(problem_for_failure(failure), current)
+            return _finish(rt, current, _problem_outcome(problem_for_failure(failure), current), OpState.FAILED)
+
+
+def resend_prepared(rt: Runtime, who: SigningIdentity, op: Operation) -> None:
+    """Send a stored envelope again, unchanged. A duplicate is harmless: same txid, applied at most once."""
+    assert op.txid is not None and op.envelope is not None
+    try:
+        rt.port(op.org).submit(who, PreparedTransaction(op.txid, op.channel, op.envelope))
+    except FabricFailure as failure:
+        log.warning(
+            "re-send failed; checking commit status", extra={"operation_id": op.op_id, "grpc_code": failure.grpc_code}
+        )
