@@ -1,0 +1,52 @@
+"""Validate-then-commit of one block (``core/committer/committer_impl.go`` ``CommitLegacy``).
+
+The peer writes the TRANSACTIONS_FILTER (one TxValidationCode per transaction, computed by D1's
+``validate_block``) into the block's metadata and then appends it to the ledger, which derives the state
+updates from the VALID transactions and adds the commit hash. Validation and the SQLite commit run in a
+worker thread so endorsements keep being served meanwhile; blocks of one channel are committed strictly
+one after the other by the channel's single puller task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from typing import Any
+
+from fabric_protos.common import common_pb2
+from fabric_protos.peer import transaction_pb2
+
+from network.devnet.node import jsonlog
+from network.devnet.orderer.blocks import ensure_metadata_slots
+from network.devnet.peer.channel import PeerChannel
+
+log = logging.getLogger("devnet.peer.committer")
+
+
+def default_validator() -> Any:
+    from network.devnet.validation import validate_block
+
+    return validate_block
+
+
+def transactions_filter(codes: list[int], block: common_pb2.Block) -> bytes:
+    if len(codes) != len(block.data.data):
+        raise ValueError(f"validator returned {len(codes)} codes for {len(block.data.data)} transactions")
+    return bytes(codes)
+
+
+def validate_and_set_filter(block: common_pb2.Block, channel: PeerChannel, validate: Any) -> None:
+    ensure_metadata_slots(block)
+    codes = [int(code) for code in validate(block, channel.bundle, channel.ledger)]
+    block.metadata.metadata[common_pb2.TRANSACTIONS_FILTER] = transactions_filter(codes, block)
+
+
+async def commit_block(channel: PeerChannel, block: common_pb2.Block, validate: Any) -> None:
+    await asyncio.to_thread(validate_and_set_filter, block, channel, validate)
+    await asyncio.to_thread(channel.ledger.commit, block)
+    await channel.committed(block)
+    txfilter = block.metadata.metadata[common_pb2.TRANSACTIONS_FILTER]
+    codes = Counter(transaction_pb2.TxValidationCode.Name(c) for c in txfilter)
+    jsonlog.event(log, "block committed", channel=channel.channel_id, number=block.header.number,
+                  txs=len(block.data.data), codes=dict(codes))
