@@ -140,12 +140,11 @@ def _ports(spec: ConsortiumSpec) -> list[tuple[KeyPath, int]]:
 
 
 def ports_in_range(spec: ConsortiumSpec) -> list[SpecIssue]:
-    """Derived ports can fall outside 1..65535 when ``base_port`` is large; blame ``base_port`` then."""
-    issues = [
-        SpecIssue(path, f"port {port} (derived from base_port {spec.base_port}) is outside 1..65535")
-        for path, port in _ports(spec)
-        if not 1 <= port <= 65535
-    ]
+    """Explicit ports are range-checked by the model, so an out-of-range port was derived from ``base_port``."""
+    issues = []
+    bad = [f"{_fmt(path)}={port}" for path, port in _ports(spec) if not 1 <= port <= 65535]
+    if bad:
+        issues.append(SpecIssue(("base_port",), f"{spec.base_port} pushes derived ports past 65535: {', '.join(bad)}"))
     cc = spec.chaincode_base_port or 0
     if not 1 <= cc <= 65535 - CHAINCODE_PORT_COUNT:
         issues.append(SpecIssue(("chaincode_base_port",), f"{cc} leaves no room for {CHAINCODE_PORT_COUNT} ports"))
