@@ -1,0 +1,166 @@
+"""``consortium up/down/status/reset``: one detached process per node of a generated network.
+
+- ``up`` generates the network first if the directory holds none, starts every node that is not already
+  running (orderers first, then peers), and waits until each answers ``GET /healthz`` with 200. Running it
+  twice is harmless; a stale pid file is replaced.
+- ``down`` stops every node (SIGTERM, then SIGKILL) and removes the pid files.
+- ``status`` reports pid, health and per-channel ledger heights (and committed chaincodes on peers).
+- ``reset`` is ``down`` plus deleting ``<netdir>/data`` (ledgers, block files, WALs); crypto material,
+  channel artifacts and logs stay.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from network.devnet.node import paths, processes
+from network.devnet.node.processes import NodeProcess
+from network.layout import NetworkLayout
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def network_nodes(layout: NetworkLayout) -> list[NodeProcess]:
+    """Every node of the network, orderers first (peers pull blocks from them)."""
+    netdir = layout.root
+    nodes = []
+    for org, node in layout.spec.orderer_nodes():
+        host = f"{node.name}.{org.domain}"
+        argv = processes.python_argv("network.devnet.orderer", "--netdir", str(netdir.resolve()), "--name", node.name)
+        nodes.append(NodeProcess("orderer", host, org.msp_id, argv, node.port or 0, node.operations_port or 0,
+                                 paths.pid_file(netdir, host), paths.log_file(netdir, host)))
+    for morg, peer in layout.spec.peers():
+        host = f"{peer.name}.{morg.domain}"
+        argv = processes.python_argv("network.devnet.peer", "--netdir", str(netdir.resolve()), "--org", morg.msp_id,
+                                     "--peer", peer.name)
+        nodes.append(NodeProcess("peer", host, morg.msp_id, argv, peer.port or 0, peer.operations_port or 0,
+                                 paths.pid_file(netdir, host), paths.log_file(netdir, host)))
+    return nodes
+
+
+def http_json(port: int, path: str, timeout: float = 2.0) -> tuple[int, Any]:
+    """GET ``http://127.0.0.1:<port><path>``; (0, None) when nothing answers."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        try:
+            return exc.code, json.loads(exc.read() or b"null")
+        except ValueError:
+            return exc.code, None
+    except (OSError, ValueError):
+        return 0, None
+
+
+def is_healthy(node: NodeProcess) -> bool:
+    return http_json(node.operations_port, "/healthz")[0] == 200
+
+
+def _log_tail(node: NodeProcess, lines: int = 15) -> str:
+    try:
+        return "\n".join(node.log_file.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def wait_healthy(nodes: list[NodeProcess], timeout: float, progress: Progress) -> None:
+    deadline = time.monotonic() + timeout
+    waiting = list(nodes)
+    while waiting:
+        for node in list(waiting):
+            if is_healthy(node):
+                progress(f"  {node.host}: healthy")
+                waiting.remove(node)
+            elif processes.running_pid(node) is None:
+                raise RuntimeError(f"{node.host} exited during start-up; last log lines:\n{_log_tail(node)}")
+        if waiting and time.monotonic() > deadline:
+            names = ", ".join(n.host for n in waiting)
+            raise RuntimeError(f"not healthy after {timeout:.0f}s: {names} (logs in {waiting[0].log_file.parent})")
+        if waiting:
+            time.sleep(0.2)
+
+
+def ensure_generated(netdir: Path, spec_path: Path | None, progress: Progress) -> NetworkLayout:
+    layout = NetworkLayout(netdir)
+    if not layout.resolved_spec_path().is_file():
+        from network.crypto.bootstrap import generate
+        from network.spec.load import load_spec
+
+        progress(f"no network in {netdir}: generating it")
+        generate(load_spec(spec_path), netdir, progress=progress)
+    return NetworkLayout(netdir)
+
+
+def up(
+    netdir: Path, spec_path: Path | None = None, timeout: float = 60.0, progress: Progress = _quiet
+) -> list[NodeProcess]:
+    layout = ensure_generated(Path(netdir), spec_path, progress)
+    nodes = network_nodes(layout)
+    started = []
+    for node in nodes:
+        pid = processes.running_pid(node)
+        if pid is not None:
+            progress(f"{node.host}: already running (pid {pid})")
+            continue
+        if node.pid_file.exists():
+            progress(f"{node.host}: removing stale pid file")
+            node.pid_file.unlink()
+        pid = processes.start(node)
+        progress(f"{node.host}: started (pid {pid}, log {node.log_file})")
+        started.append(node)
+    progress("waiting for nodes to become healthy")
+    wait_healthy(nodes, timeout, progress)
+    return nodes
+
+
+def down(netdir: Path, progress: Progress = _quiet) -> None:
+    layout = NetworkLayout(Path(netdir))
+    if not layout.resolved_spec_path().is_file():
+        progress(f"no network in {netdir}: nothing to stop")
+        return
+    for node in reversed(network_nodes(layout)):
+        if processes.stop(node):
+            progress(f"{node.host}: stopped")
+        else:
+            progress(f"{node.host}: not running")
+
+
+def reset(netdir: Path, progress: Progress = _quiet) -> None:
+    down(netdir, progress)
+    data = paths.data_root(Path(netdir))
+    if data.exists():
+        shutil.rmtree(data)
+        progress(f"removed {data} (ledgers and block files); crypto material kept")
+
+
+@dataclass
+class NodeStatus:
+    host: str
+    kind: str
+    mspid: str
+    pid: int | None
+    healthy: bool
+    channels: dict[str, Any] = field(default_factory=dict)
+
+
+def status(netdir: Path) -> list[NodeStatus]:
+    layout = NetworkLayout(Path(netdir))
+    result = []
+    for node in network_nodes(layout):
+        pid = processes.running_pid(node)
+        code, body = http_json(node.operations_port, "/devnet/status") if pid else (0, None)
+        channels = body.get("channels", {}) if code == 200 and isinstance(body, dict) else {}
+        result.append(NodeStatus(node.host, node.kind, node.mspid, pid, bool(pid) and is_healthy(node), channels))
+    return result
