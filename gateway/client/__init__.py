@@ -6,11 +6,13 @@
 """
 
 from gateway.client import checkpoint as checkpointers
+from gateway.client.blocks import BlockEventIterator, BlockEventsRequest
 from gateway.client.checkpoint import Checkpointer, FileCheckpointer, InMemoryCheckpointer
 from gateway.client.commit import Commit, Status, SubmittedTransaction
 from gateway.client.context import CallTimeouts
 from gateway.client.contract import Contract
 from gateway.client.errors import (
+    BlockEventsError,
     ChaincodeEventsError,
     CommitError,
     CommitStatusError,
@@ -29,6 +31,9 @@ from gateway.client.proposal import Proposal
 from gateway.client.transaction import Transaction
 
 __all__ = [
+    "BlockEventIterator",
+    "BlockEventsError",
+    "BlockEventsRequest",
     "CallTimeouts",
     "ChaincodeEvent",
     "ChaincodeEventIterator",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fabric_protos.gateway import gateway_pb2_grpc
+from fabric_protos.peer import events_pb2_grpc
 
 from gateway.client.errors import InvalidArgumentError
 from gateway.client.identity import Identity, Signer
@@ -41,6 +42,7 @@ class ClientContext:
     signer: Signer | None = None
     hash: Hash = sha256
     timeouts: CallTimeouts = field(default_factory=CallTimeouts)
+    deliver: events_pb2_grpc.DeliverStub | None = None
 
     def creator(self) -> bytes:
         return self.identity.serialize()

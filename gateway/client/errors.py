@@ -83,6 +83,10 @@ class ChaincodeEventsError(GatewayError):
     """The ``ChaincodeEvents`` stream failed."""
 
 
+class BlockEventsError(GatewayError):
+    """The peer ``Deliver`` stream failed or ended with a non-SUCCESS ``common.Status``."""
+
+
 class CommitError(Exception):
     """The transaction committed with a validation code other than VALID; nothing it wrote was applied."""
 

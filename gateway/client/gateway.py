@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import grpc
 from fabric_protos.gateway import gateway_pb2_grpc
+from fabric_protos.peer import events_pb2_grpc
 
+from gateway.client.blocks import BlockEventsRequest, BlockKind, parse_signed_block_events_request
 from gateway.client.commit import Commit, parse_signed_commit
 from gateway.client.context import CallTimeouts, ClientContext, Hash, sha256
 from gateway.client.events import ChaincodeEventsRequest, parse_signed_events_request
@@ -54,6 +56,11 @@ class Gateway:
     def new_signed_chaincode_events_request(self, data: bytes, signature: bytes) -> ChaincodeEventsRequest:
         return ChaincodeEventsRequest(self._context, parse_signed_events_request(data, signature))
 
+    def new_signed_block_events_request(
+        self, data: bytes, signature: bytes, kind: BlockKind = "block"
+    ) -> BlockEventsRequest:
+        return BlockEventsRequest(self._context, parse_signed_block_events_request(data, signature), kind)
+
     def close(self) -> None:
         """The gRPC channel belongs to the caller and stays open (as in the official clients)."""
 
@@ -80,5 +87,6 @@ def connect(
         signer=signer,
         hash=hash,
         timeouts=timeouts or CallTimeouts(),
+        deliver=events_pb2_grpc.DeliverStub(client),
     )
     return Gateway(context, client)

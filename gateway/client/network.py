@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.client.blocks import BlockEventIterator, BlockEventsRequest, BlockKind, new_block_events_envelope
 from gateway.client.checkpoint import Checkpointer
 from gateway.client.commit import Commit, new_commit
 from gateway.client.context import ClientContext
@@ -40,3 +41,20 @@ class Network:
         """Live event stream. Call ``checkpoint.checkpoint_chaincode_event(event)`` after handling each event
         to make a restarted listener continue exactly after it."""
         return self.new_chaincode_events_request(chaincode_name, start_block, checkpoint).get_events(timeout)
+
+    def new_block_events_request(
+        self, start_block: int | None = None, checkpoint: Checkpointer | None = None, kind: BlockKind = "block"
+    ) -> BlockEventsRequest:
+        """Unsigned peer Deliver request (``kind``: full, filtered or with private data)."""
+        envelope = new_block_events_envelope(self._context, self.name, start_block, checkpoint)
+        return BlockEventsRequest(self._context, envelope, kind)
+
+    def get_block_events(
+        self,
+        start_block: int | None = None,
+        checkpoint: Checkpointer | None = None,
+        kind: BlockKind = "block",
+        timeout: float | None = None,
+    ) -> BlockEventIterator:
+        """Live block stream; call ``checkpoint.checkpoint_block(block.header.number)`` after each block."""
+        return self.new_block_events_request(start_block, checkpoint, kind).get_events(timeout)

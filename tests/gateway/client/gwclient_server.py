@@ -16,7 +16,16 @@ import grpc
 from cryptography.hazmat.primitives.asymmetric import ec
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
-from fabric_protos.peer import chaincode_event_pb2, chaincode_pb2, proposal_pb2, proposal_response_pb2, transaction_pb2
+from fabric_protos.orderer import ab_pb2
+from fabric_protos.peer import (
+    chaincode_event_pb2,
+    chaincode_pb2,
+    events_pb2,
+    events_pb2_grpc,
+    proposal_pb2,
+    proposal_response_pb2,
+    transaction_pb2,
+)
 from gwclient_support import endorse
 
 from gateway.client import ecdsa
@@ -63,6 +72,7 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):
         self.requests: list[object] = []
         self.pending_codes: dict[str, int] = {}
         self.hold_streams_open = False
+        self.deliver: FakeDeliver | None = None
 
     # -- helpers ---------------------------------------------------------------------------------------
     def check_proposal(self, sp: proposal_pb2.SignedProposal, context: grpc.ServicerContext) -> list[bytes]:
@@ -177,11 +187,61 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):
         return len(self.blocks), None
 
 
+class FakeDeliver(events_pb2_grpc.DeliverServicer):
+    """Peer Deliver double over the gateway double's blocks (reference 10.5)."""
+
+    def __init__(self, gateway: FakeGateway) -> None:
+        self.gateway = gateway
+        self.envelopes: list[common_pb2.Envelope] = []
+
+    def _stream(
+        self, requests: Iterator[common_pb2.Envelope], context: grpc.ServicerContext, filtered: bool
+    ) -> Iterator[events_pb2.DeliverResponse]:
+        envelope = next(requests)
+        self.envelopes.append(envelope)
+        payload = common_pb2.Payload.FromString(envelope.payload)
+        chdr = common_pb2.ChannelHeader.FromString(payload.header.channel_header)
+        creator = common_pb2.SignatureHeader.FromString(payload.header.signature_header).creator
+        if chdr.type != common_pb2.HeaderType.DELIVER_SEEK_INFO or not verify_by(
+            creator, envelope.payload, envelope.signature
+        ):
+            yield events_pb2.DeliverResponse(status=common_pb2.Status.FORBIDDEN)
+            return
+        seek = ab_pb2.SeekInfo.FromString(payload.data)
+        blocks = self.gateway.blocks
+        start = seek.start.specified.number if seek.start.WhichOneof("Type") == "specified" else len(blocks)
+        for block in list(blocks[start:]):
+            if filtered:
+                yield events_pb2.DeliverResponse(
+                    filtered_block=events_pb2.FilteredBlock(channel_id=chdr.channel_id, number=block.number)
+                )
+            else:
+                yield events_pb2.DeliverResponse(
+                    block=common_pb2.Block(header=common_pb2.BlockHeader(number=block.number))
+                )
+        while self.gateway.hold_streams_open and context.is_active():
+            threading.Event().wait(0.02)
+        yield events_pb2.DeliverResponse(status=common_pb2.Status.SUCCESS)
+
+    def Deliver(
+        self, request_iterator: Iterator[common_pb2.Envelope], context: grpc.ServicerContext
+    ) -> Iterator[events_pb2.DeliverResponse]:
+        return self._stream(request_iterator, context, filtered=False)
+
+    def DeliverFiltered(
+        self, request_iterator: Iterator[common_pb2.Envelope], context: grpc.ServicerContext
+    ) -> Iterator[events_pb2.DeliverResponse]:
+        return self._stream(request_iterator, context, filtered=True)
+
+
 def serve(
     servicer: gateway_pb2_grpc.GatewayServicer, credentials: grpc.ServerCredentials | None = None
 ) -> tuple[grpc.Server, int]:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     gateway_pb2_grpc.add_GatewayServicer_to_server(servicer, server)
+    if isinstance(servicer, FakeGateway):
+        servicer.deliver = FakeDeliver(servicer)
+        events_pb2_grpc.add_DeliverServicer_to_server(servicer.deliver, server)
     if credentials is None:
         port = server.add_insecure_port("127.0.0.1:0")
     else:
