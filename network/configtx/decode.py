@@ -195,18 +195,21 @@ def _block_metadata(metadata: common_pb2.BlockMetadata) -> Json:
     slots: list[Json] = []
     for index, raw in enumerate(metadata.metadata):
         raw = bytes(raw)
-        if index == common_pb2.SIGNATURES and raw:
+        # Empty slots 0/1 are still Metadata: e.g. Metadata{value=LastConfig{index=0}} marshals to no bytes.
+        if index == common_pb2.SIGNATURES:
             wrapper = common_pb2.Metadata.FromString(raw)
             rendered = to_json(wrapper)
             rendered["value"] = decode_bytes(wrapper.value, common_pb2.OrdererBlockMetadata) if wrapper.value else {}
             slots.append(rendered)
-        elif index == common_pb2.LAST_CONFIG and raw:
+        elif index == common_pb2.LAST_CONFIG:
             wrapper = common_pb2.Metadata.FromString(raw)
             rendered = to_json(wrapper)
             rendered["value"] = decode_bytes(wrapper.value, common_pb2.LastConfig)
             slots.append(rendered)
         elif index == common_pb2.TRANSACTIONS_FILTER:
             slots.append(list(raw))
+        elif index == common_pb2.COMMIT_HASH and raw:
+            slots.append(to_json(common_pb2.Metadata.FromString(raw)))
         else:
             slots.append(_b64(raw))
     return {"metadata": slots}
