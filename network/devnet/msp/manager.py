@@ -1,0 +1,35 @@
+"""The channel's MSP manager: routes a serialized identity to the MSP named by its ``mspid``
+(``msp/mspmgrimpl.go`` ``DeserializeIdentity``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fabric_protos.msp import identities_pb2
+from google.protobuf.message import DecodeError
+
+from network.devnet.msp.errors import IdentityError
+from network.devnet.msp.identity import MSPIdentity
+from network.devnet.msp.x509msp import X509MSP
+
+
+class MSPManager:
+    def __init__(self, msps: Mapping[str, X509MSP]) -> None:
+        self.msps = dict(msps)
+
+    def msp(self, mspid: str) -> X509MSP:
+        try:
+            return self.msps[mspid]
+        except KeyError:
+            raise IdentityError(f"MSP {mspid} is not defined on channel") from None
+
+    def deserialize_identity(self, serialized: bytes) -> MSPIdentity:
+        try:
+            sid = identities_pb2.SerializedIdentity.FromString(serialized)
+        except DecodeError as exc:
+            raise IdentityError("could not deserialize a SerializedIdentity") from exc
+        return self.msp(sid.mspid).deserialize_identity(serialized)
+
+    def is_well_formed(self, serialized: bytes) -> None:
+        sid = identities_pb2.SerializedIdentity.FromString(serialized)
+        self.msp(sid.mspid).is_well_formed(serialized)
