@@ -1,0 +1,1 @@
+"""Chaincode runtime: CCaaS client, transaction simulator, shim request handling."""
