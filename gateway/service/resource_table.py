@@ -16,6 +16,7 @@ from dataclasses import dataclass
 ID = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
 AMOUNT = r"^(0|[1-9][0-9]{0,77})$"
 HASH = r"^(sha256:)?[0-9a-f]{64}$"
+SCOPE = r"^(\*|[A-Za-z0-9][A-Za-z0-9._:@-]{0,127})$"  # "*" = every class, else a class id
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,7 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
         "POST",
         "/accounts/{account}/freeze",
         "FreezeAccount",
-        (p("account"), b("scope", ID, "*"), b("reason", TEXT)),
+        (p("account"), b("scope", SCOPE, "*"), b("reason", TEXT)),
         True,
         True,
         "Freeze an account",
@@ -253,7 +254,7 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
         "POST",
         "/accounts/{account}/unfreeze",
         "UnfreezeAccount",
-        (p("account"), b("scope", ID, "*"), b("reason", TEXT)),
+        (p("account"), b("scope", SCOPE, "*"), b("reason", TEXT)),
         True,
         True,
         "Unfreeze an account",

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from svc_support import World, build_world
+
+from gateway.service.app import create_app
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    w = build_world(tmp_path)
+    yield w
+    w.runtime.close()
+
+
+@pytest.fixture
+def client(world: World) -> Iterator[TestClient]:
+    app = create_app(world.runtime, recover_on_start=False)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
