@@ -1,7 +1,8 @@
 """Block construction and hashing exactly as Fabric does it.
 
-- Header hash: SHA-256 over the ASN.1 DER ``SEQUENCE{INTEGER number, OCTET STRING previous_hash,
-  OCTET STRING data_hash}`` (``protoutil/blockutils.go`` ``BlockHeaderBytes``, ``BlockHeaderHash``).
+- Header hash (D1's :mod:`network.devnet.ledger.blockhash`, re-exported): SHA-256 over the ASN.1 DER
+  ``SEQUENCE{INTEGER number, OCTET STRING previous_hash, OCTET STRING data_hash}``
+  (``protoutil/blockutils.go`` ``BlockHeaderBytes``, ``BlockHeaderHash``).
 - Data hash: SHA-256 of the plain concatenation of the envelope bytes (``ComputeBlockDataHash``).
 - Metadata always has five slots, empty where unused (``NewBlock``, ``InitBlockMetadata``).
 """
@@ -13,37 +14,15 @@ from collections.abc import Sequence
 
 from fabric_protos.common import common_pb2
 
+from network.devnet.ledger.blockhash import block_header_bytes, block_header_hash
+
+__all__ = ["block_header_bytes", "block_header_hash", "block_data_hash", "new_block"]
+
 METADATA_SLOTS = 5
 
 
-def _der_length(length: int) -> bytes:
-    if length < 0x80:
-        return bytes([length])
-    body = length.to_bytes((length.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(body)]) + body
-
-
-def _der_integer(number: int) -> bytes:
-    """Minimal two's-complement encoding of a non-negative integer (Go ``asn1.Marshal`` of a uint64)."""
-    body = number.to_bytes(max(1, (number.bit_length() + 8) // 8), "big")
-    return b"\x02" + _der_length(len(body)) + body
-
-
-def _der_octets(data: bytes) -> bytes:
-    return b"\x04" + _der_length(len(data)) + data
-
-
-def block_header_bytes(header: common_pb2.BlockHeader) -> bytes:
-    """The bytes that are hashed into the chain and signed by the orderer."""
-    body = _der_integer(header.number) + _der_octets(header.previous_hash) + _der_octets(header.data_hash)
-    return b"\x30" + _der_length(len(body)) + body
-
-
-def block_header_hash(header: common_pb2.BlockHeader) -> bytes:
-    return hashlib.sha256(block_header_bytes(header)).digest()
-
-
 def block_data_hash(data: Sequence[bytes]) -> bytes:
+    """Data hash of a list of envelopes (before they are in a ``BlockData``)."""
     return hashlib.sha256(b"".join(data)).digest()
 
 
