@@ -9,8 +9,8 @@ SUCCESS is an error. Block checkpoints resume at ``checkpoint.block_number`` (tr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Literal
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
 
 import grpc
 from fabric_protos.common import common_pb2
@@ -147,16 +147,24 @@ class BlockEventsRequest:
     def digest(self) -> bytes:
         return self._context.hash(self._envelope.payload)
 
-    def get_events(self, timeout: float | None = None) -> BlockEventIterator:
+    def signed_envelope(self) -> common_pb2.Envelope:
+        envelope = self._envelope
+        if envelope.signature:
+            return envelope
+        signature = self._context.sign(envelope.payload, "block_events_request")
+        return common_pb2.Envelope(payload=envelope.payload, signature=signature)
+
+    def deliver_method(self) -> Callable[..., Any]:
+        """The ``Deliver`` RPC matching ``kind`` on the context's stub (sync or aio alike)."""
         stub = self._context.deliver
         if stub is None:
             raise InvalidArgumentError("client", "no gRPC channel for the peer Deliver service")
-        envelope = self._envelope
-        if not envelope.signature:
-            signature = self._context.sign(envelope.payload, "block_events_request")
-            envelope = common_pb2.Envelope(payload=envelope.payload, signature=signature)
-        method = {"block": stub.Deliver, "filtered": stub.DeliverFiltered, "private": stub.DeliverWithPrivateData}
-        return BlockEventIterator(method[self.kind](iter([envelope]), timeout=timeout), self.kind)
+        return {"block": stub.Deliver, "filtered": stub.DeliverFiltered, "private": stub.DeliverWithPrivateData}[
+            self.kind
+        ]
+
+    def get_events(self, timeout: float | None = None) -> BlockEventIterator:
+        return BlockEventIterator(self.deliver_method()(iter([self.signed_envelope()]), timeout=timeout), self.kind)
 
 
 def new_block_events_envelope(

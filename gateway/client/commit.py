@@ -28,7 +28,7 @@ def commit_status_request(identity: Identity, channel_id: str, transaction_id: s
     )
 
 
-def signed_request(request_bytes: bytes, signature: bytes) -> gateway_pb2.SignedCommitStatusRequest:
+def signed_commit_status(request_bytes: bytes, signature: bytes) -> gateway_pb2.SignedCommitStatusRequest:
     if not request_bytes:
         raise InvalidArgumentError("request", "must not be empty")
     if not signature:
@@ -40,7 +40,7 @@ def signed_commit_status_request(
     identity: Identity, signer: Signer, channel_id: str, transaction_id: str
 ) -> gateway_pb2.SignedCommitStatusRequest:
     request_bytes = commit_status_request(identity, channel_id, transaction_id).SerializeToString()
-    return signed_request(request_bytes, signer(request_bytes))
+    return signed_commit_status(request_bytes, signer(request_bytes))
 
 
 @dataclass(frozen=True)
@@ -86,17 +86,17 @@ class Commit:
     def digest(self) -> bytes:
         return self._context.hash(self._request.request)
 
-    def _signed(self) -> gateway_pb2.SignedCommitStatusRequest:
+    def signed_request(self) -> gateway_pb2.SignedCommitStatusRequest:
         if self._request.signature:
             return self._request
         signature = self._context.sign(self._request.request, "commit_status_request")
-        return signed_request(self._request.request, signature)
+        return signed_commit_status(self._request.request, signature)
 
     def get_status(self, timeout: float | None = None) -> Status:
         """Block until the transaction commits (or the deadline passes) and return its status."""
         deadline = timeout if timeout is not None else self._context.timeouts.commit_status
         try:
-            response = self._context.stub.CommitStatus(self._signed(), timeout=deadline)
+            response = self._context.stub.CommitStatus(self.signed_request(), timeout=deadline)
         except grpc.RpcError as error:
             raise CommitStatusError.from_rpc_error(error, self.transaction_id) from error
         return Status(self.transaction_id, response.result, response.block_number)
@@ -129,4 +129,4 @@ def parse_signed_commit(data: bytes, signature: bytes) -> gateway_pb2.SignedComm
         request = gateway_pb2.SignedCommitStatusRequest.FromString(data)
     except DecodeError as error:
         raise InvalidArgumentError("bytes", f"not a SignedCommitStatusRequest: {error}") from error
-    return signed_request(request.request, signature)
+    return signed_commit_status(request.request, signature)

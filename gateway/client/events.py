@@ -145,11 +145,14 @@ class ChaincodeEventsRequest:
     def digest(self) -> bytes:
         return self._context.hash(self._request.request)
 
-    def get_events(self, timeout: float | None = None) -> ChaincodeEventIterator:
+    def signed_request(self) -> gateway_pb2.SignedChaincodeEventsRequest:
         signed = self._request
-        if not signed.signature:
-            signed = signed_events_request(signed.request, self._context.sign(signed.request, "events_request"))
-        return ChaincodeEventIterator(self._context.stub.ChaincodeEvents(signed, timeout=timeout))
+        if signed.signature:
+            return signed
+        return signed_events_request(signed.request, self._context.sign(signed.request, "events_request"))
+
+    def get_events(self, timeout: float | None = None) -> ChaincodeEventIterator:
+        return ChaincodeEventIterator(self._context.stub.ChaincodeEvents(self.signed_request(), timeout=timeout))
 
 
 def new_events_request(

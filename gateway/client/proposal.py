@@ -27,7 +27,7 @@ from gateway.client.context import ClientContext
 from gateway.client.errors import EndorseError, EvaluateError, InvalidArgumentError
 from gateway.client.fields import as_bytes, require_name
 from gateway.client.identity import Identity, Signer
-from gateway.client.transaction import Transaction, channel_of, require_envelope_for_proposal
+from gateway.client.transaction import Transaction, require_envelope_for_proposal
 from gateway.client.txid import compute_txid, new_nonce
 from gateway.client.txpayload import payload_without_transient, proposal_hash
 
@@ -231,40 +231,51 @@ class Proposal:
             return sp
         return signed_proposal(sp.proposal_bytes, self._context.sign(sp.proposal_bytes, "proposal"))
 
-    def evaluate(self, timeout: float | None = None) -> bytes:
-        """Run on one peer without ordering; ``endorsing_organizations`` become the evaluation targets."""
-        request = gateway_pb2.EvaluateRequest(
+    def evaluate_request(self) -> gateway_pb2.EvaluateRequest:
+        """``endorsing_organizations`` become the evaluation targets (``target_organizations``)."""
+        return gateway_pb2.EvaluateRequest(
             transaction_id=self.transaction_id,
             channel_id=self._channel_id,
             proposed_transaction=self._signed(),
             target_organizations=self._proposed.endorsing_organizations,
         )
+
+    def endorse_request(self) -> gateway_pb2.EndorseRequest:
+        return gateway_pb2.EndorseRequest(
+            transaction_id=self.transaction_id,
+            channel_id=self._channel_id,
+            proposed_transaction=self._signed(),
+            endorsing_organizations=self._proposed.endorsing_organizations,
+        )
+
+    def evaluate(self, timeout: float | None = None) -> bytes:
+        """Run on one peer without ordering; returns the chaincode response payload."""
         deadline = timeout if timeout is not None else self._context.timeouts.evaluate
         try:
-            response = self._context.stub.Evaluate(request, timeout=deadline)
+            response = self._context.stub.Evaluate(self.evaluate_request(), timeout=deadline)
         except grpc.RpcError as error:
             raise EvaluateError.from_rpc_error(error, self.transaction_id) from error
         return response.result.payload
 
     def endorse(self, timeout: float | None = None) -> Transaction:
         """Collect endorsements through the gateway; the returned transaction is not yet signed or sent."""
-        signed = self._signed()
-        request = gateway_pb2.EndorseRequest(
-            transaction_id=self.transaction_id,
-            channel_id=self._channel_id,
-            proposed_transaction=signed,
-            endorsing_organizations=self._proposed.endorsing_organizations,
-        )
+        request = self.endorse_request()
         deadline = timeout if timeout is not None else self._context.timeouts.endorse
         try:
             response = self._context.stub.Endorse(request, timeout=deadline)
         except grpc.RpcError as error:
             raise EndorseError.from_rpc_error(error, self.transaction_id) from error
-        envelope = response.prepared_transaction
-        require_envelope_for_proposal(envelope, signed.proposal_bytes)
-        prepared = gateway_pb2.PreparedTransaction(transaction_id=self.transaction_id, envelope=envelope)
-        return Transaction(self._context, channel_of(envelope), prepared)
+        prepared = prepared_transaction(request, response)
+        return Transaction(self._context, self._channel_id, prepared)
 
+
+def prepared_transaction(
+    request: gateway_pb2.EndorseRequest, response: gateway_pb2.EndorseResponse
+) -> gateway_pb2.PreparedTransaction:
+    """The gateway's unsigned envelope, accepted only if it is built on our own proposal header."""
+    envelope = response.prepared_transaction
+    require_envelope_for_proposal(envelope, request.proposed_transaction.proposal_bytes)
+    return gateway_pb2.PreparedTransaction(transaction_id=request.transaction_id, envelope=envelope)
 
 def new_proposed_transaction(
     context: ClientContext,

@@ -212,21 +212,25 @@ class Transaction:
         )
         return Transaction(self._context, self._channel_id, prepared)
 
-    def submit(self, timeout: float | None = None) -> SubmittedTransaction:
-        """Send to the orderer via the gateway; returns once ordered (not yet committed)."""
-        request = gateway_pb2.SubmitRequest(
+    def submit_request(self) -> gateway_pb2.SubmitRequest:
+        return gateway_pb2.SubmitRequest(
             transaction_id=self.transaction_id,
             channel_id=self._channel_id,
             prepared_transaction=self._signed_envelope(),
         )
+
+    def commit_request(self) -> gateway_pb2.SignedCommitStatusRequest:
+        """The (unsigned) commit status request that follows a successful submit."""
+        return new_commit(self._context, self._channel_id, self.transaction_id)
+
+    def submit(self, timeout: float | None = None) -> SubmittedTransaction:
+        """Send to the orderer via the gateway; returns once ordered (not yet committed)."""
         deadline = timeout if timeout is not None else self._context.timeouts.submit
         try:
-            self._context.stub.Submit(request, timeout=deadline)
+            self._context.stub.Submit(self.submit_request(), timeout=deadline)
         except grpc.RpcError as error:
             raise SubmitError.from_rpc_error(error, self.transaction_id) from error
-        commit = new_commit(self._context, self._channel_id, self.transaction_id)
-        return SubmittedTransaction(self._context, commit, self._result)
-
+        return SubmittedTransaction(self._context, self.commit_request(), self._result)
 
 def channel_of(envelope: common_pb2.Envelope) -> str:
     payload = common_pb2.Payload.FromString(envelope.payload)
