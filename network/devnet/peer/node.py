@@ -44,13 +44,12 @@ def find_peer(layout: NetworkLayout, org: str, peer: str) -> tuple[MemberOrgSpec
 
 
 def load_local_msp(msp_dir: Path, mspid: str) -> Any:
-    """The peer's local MSP (D1's ``network.devnet.msp``), used for ``_lifecycle`` admin checks."""
-    try:
-        from network.devnet import msp
-    except ImportError:
-        return None
-    loader = getattr(msp, "load_local_msp", None) or getattr(msp, "msp_from_dir", None)
-    return loader(msp_dir, mspid) if loader is not None else None
+    """The peer's local MSP (D1's X.509 MSP built from the MSP folder, as ``msp/configbuilder.go`` does);
+    D3's ``_lifecycle`` uses it for the "local Admins" checks."""
+    from network.configtx.msp import fabric_msp_config
+    from network.devnet.msp import X509MSP
+
+    return X509MSP.from_config(fabric_msp_config(msp_dir, mspid))
 
 
 class PeerNode:
