@@ -58,8 +58,11 @@ class GatewayError(Exception):
 
     @classmethod
     def from_rpc_error(cls, error: grpc.RpcError, transaction_id: str = "") -> GatewayError:
-        code = error.code() if isinstance(error, grpc.Call) else grpc.StatusCode.UNKNOWN
-        message = error.details() if isinstance(error, grpc.Call) else str(error)
+        # Sync errors are grpc.Call instances; aio's AioRpcError has the same methods without the base class.
+        code_of = getattr(error, "code", None)
+        details_of = getattr(error, "details", None)
+        code = code_of() if callable(code_of) else grpc.StatusCode.UNKNOWN
+        message = details_of() if callable(details_of) else str(error)
         return cls(message or "", code, error_details_from_call(error), transaction_id)
 
 
