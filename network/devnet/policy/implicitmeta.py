@@ -1,0 +1,57 @@
+"""Implicit meta policies (``common/policies/implicitmeta.go``, ``implicitmetaparser.go``).
+
+``ANY/ALL/MAJORITY <SubPolicy>`` is satisfied when enough of the child groups' policies named ``SubPolicy``
+are: ANY = 1, ALL = every child, MAJORITY = children // 2 + 1. A child without that policy counts as a
+rejecting policy, and with no children at all the threshold is 0, i.e. always satisfied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fabric_protos.common import policies_pb2
+
+from network.devnet.policy.base import Policy, PolicyError
+from network.devnet.policy.signeddata import SignedData
+
+Rule = policies_pb2.ImplicitMetaPolicy.Rule
+
+
+def implicit_meta_threshold(rule: int, children: int) -> int:
+    if rule == Rule.ANY:
+        return 1 if children else 0
+    if rule == Rule.ALL:
+        return children
+    if rule == Rule.MAJORITY:
+        return children // 2 + 1 if children else 0
+    raise PolicyError(f"rule: unknown implicit meta rule {rule}")
+
+
+def parse_implicit_meta(text: str) -> policies_pb2.ImplicitMetaPolicy:
+    """``"MAJORITY Admins"`` -> ImplicitMetaPolicy (``ImplicitMetaFromString``)."""
+    parts = text.split(" ")
+    if len(parts) != 2:
+        raise PolicyError(f"implicit meta policy {text!r}: expected '<ANY|ALL|MAJORITY> <SubPolicy>'")
+    try:
+        rule = Rule.Value(parts[0].upper())
+    except ValueError:
+        raise PolicyError(f"implicit meta policy {text!r}: unknown rule {parts[0]!r}") from None
+    return policies_pb2.ImplicitMetaPolicy(rule=rule, sub_policy=parts[1])
+
+
+class ImplicitMetaPolicy:
+    def __init__(self, definition: policies_pb2.ImplicitMetaPolicy, sub_policies: Sequence[Policy]) -> None:
+        self.definition = definition
+        self.sub_policies = list(sub_policies)
+        self.threshold = implicit_meta_threshold(definition.rule, len(self.sub_policies))
+
+    def evaluate(self, signed: Sequence[SignedData]) -> bool:
+        remaining = self.threshold
+        if remaining == 0:
+            return True
+        for policy in self.sub_policies:
+            if policy.evaluate(signed):
+                remaining -= 1
+                if remaining == 0:
+                    return True
+        return False

@@ -1,0 +1,106 @@
+"""Signature policies (``common/cauthdsl/cauthdsl.go`` ``compile``; ``common/policies/policy.go``
+``SignatureSetToValidIdentities``).
+
+Evaluation first turns the signature set into identities: each is deserialized, skipped if an identity with
+the same (mspid, id) was already accepted (checked *before* verifying, so a flood of copies costs nothing),
+and kept only if its signature verifies. The rule is then evaluated greedily with one ``used`` flag per
+identity: ``signed_by(i)`` takes the first unused identity satisfying principal ``i``; ``n_out_of`` runs each
+sub-rule on a copy of the flags and commits the copy only when that sub-rule succeeds. There is no
+backtracking, so the order of rules and signatures matters exactly as it does in Fabric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from fabric_protos.common import policies_pb2
+
+from network.devnet.msp.errors import IdentityError
+from network.devnet.msp.identity import MSPIdentity
+from network.devnet.policy.base import PolicyError
+from network.devnet.policy.signeddata import SignedData
+
+Rule = Callable[[list[MSPIdentity], list[bool]], bool]
+
+
+class IdentityDeserializer(Protocol):
+    def deserialize_identity(self, serialized: bytes) -> MSPIdentity: ...
+
+
+def signature_set_to_valid_identities(
+    signed: Sequence[SignedData], deserializer: IdentityDeserializer
+) -> list[MSPIdentity]:
+    seen: set[tuple[str, str]] = set()
+    identities: list[MSPIdentity] = []
+    for sd in signed:
+        try:
+            identity = deserializer.deserialize_identity(sd.identity)
+        except IdentityError:
+            continue
+        key = (identity.identifier.mspid, identity.identifier.id)
+        if key in seen:
+            continue
+        if not identity.verify(sd.data, sd.signature):
+            continue
+        seen.add(key)
+        identities.append(identity)
+    return identities
+
+
+def compile_rule(rule: policies_pb2.SignaturePolicy, principals: Sequence[object]) -> Rule:
+    kind = rule.WhichOneof("Type")
+    if kind == "n_out_of":
+        n = rule.n_out_of.n
+        subs = [compile_rule(r, principals) for r in rule.n_out_of.rules]
+
+        def n_out_of(identities: list[MSPIdentity], used: list[bool]) -> bool:
+            verified = 0
+            for sub in subs:
+                trial = list(used)
+                if sub(identities, trial):
+                    verified += 1
+                    used[:] = trial
+            return verified >= n
+
+        return n_out_of
+    if kind == "signed_by":
+        index = rule.signed_by
+        if not 0 <= index < len(principals):
+            raise PolicyError(f"signed_by: identity index {index} out of range")
+        principal = principals[index]
+
+        def signed_by(identities: list[MSPIdentity], used: list[bool]) -> bool:
+            for i, identity in enumerate(identities):
+                if used[i]:
+                    continue
+                if identity.satisfies_principal(principal):  # type: ignore[arg-type]
+                    used[i] = True
+                    return True
+            return False
+
+        return signed_by
+    raise PolicyError("rule: no signed_by or n_out_of set")
+
+
+class SignaturePolicy:
+    """A compiled ``SignaturePolicyEnvelope`` bound to the channel's identity deserializer."""
+
+    def __init__(self, envelope: policies_pb2.SignaturePolicyEnvelope, deserializer: IdentityDeserializer) -> None:
+        if envelope.version != 0:
+            raise PolicyError(f"version: only version 0 signature policies are understood, got {envelope.version}")
+        if not envelope.HasField("rule"):
+            raise PolicyError("rule: signature policy envelope has no rule")
+        self.envelope = envelope
+        self.deserializer = deserializer
+        self._rule = compile_rule(envelope.rule, list(envelope.identities))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, deserializer: IdentityDeserializer) -> SignaturePolicy:
+        return cls(policies_pb2.SignaturePolicyEnvelope.FromString(data), deserializer)
+
+    def evaluate_identities(self, identities: list[MSPIdentity]) -> bool:
+        return self._rule(identities, [False] * len(identities))
+
+    def evaluate(self, signed: Sequence[SignedData]) -> bool:
+        return self.evaluate_identities(signature_set_to_valid_identities(signed, self.deserializer))
