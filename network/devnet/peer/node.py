@@ -20,6 +20,7 @@ from fabric_protos.peer import events_pb2_grpc
 from gateway.client.identity import Identity, Signer, load_msp_identity
 from network.devnet.node import grpcserver, jsonlog, paths
 from network.devnet.node.operations import HttpRequest, HttpResponse, OperationsServer
+from network.devnet.peer.chaincodes import committed_chaincodes
 from network.devnet.peer.channel import PeerChannel, default_bundle_factory, open_ledger
 from network.devnet.peer.committer import commit_block, default_validator
 from network.devnet.peer.deliver import PeerDeliver
@@ -139,9 +140,13 @@ class PeerNode:
     async def _status(self, request: HttpRequest) -> HttpResponse:
         return HttpResponse.json(200, {
             "node": self.host, "kind": "peer", "mspid": self.mspid,
-            "channels": {cid: {"height": ch.height, "orderer_connected": self.pullers[cid].connected
-                               if cid in self.pullers else False} for cid, ch in self.channels.items()},
+            "channels": {cid: self._channel_status(cid, ch) for cid, ch in self.channels.items()},
         })
+
+    def _channel_status(self, channel_id: str, channel: PeerChannel) -> dict[str, Any]:
+        puller = self.pullers.get(channel_id)
+        return {"height": channel.height, "orderer_connected": bool(puller and puller.connected),
+                "chaincodes": committed_chaincodes(channel.ledger)}
 
     async def start(self) -> None:
         self.join_channels()
