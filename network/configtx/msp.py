@@ -18,9 +18,11 @@ FABRIC_MSP_TYPE = 0  # msp.FABRIC; the MSPConfig.type of X.509 MSPs
 
 
 def _pem_files(folder: Path) -> list[bytes]:
+    """Files holding PEM, in name order; Fabric silently skips anything else (``getPemMaterialFromDir``)."""
     if not folder.is_dir():
         return []
-    return [p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()]
+    files = (p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file())
+    return [data for data in files if b"-----BEGIN " in data]
 
 
 def _ou_identifier(msp_dir: Path, entry: dict[str, str] | None) -> msp_config_pb2.FabricOUIdentifier | None:

@@ -25,6 +25,7 @@ class FileSet:
     """Files to create, by path relative to some root, with their modes."""
 
     files: dict[Path, tuple[bytes, int]] = field(default_factory=dict)
+    dirs: set[Path] = field(default_factory=set)
 
     def add(self, path: Path | str, data: bytes, mode: int = FILE_MODE) -> None:
         self.files[Path(path)] = (data, mode)
@@ -32,7 +33,13 @@ class FileSet:
     def add_key(self, path: Path | str, data: bytes) -> None:
         self.add(path, data, KEY_MODE)
 
+    def add_dir(self, path: Path | str) -> None:
+        """An empty folder that must exist (cryptogen leaves e.g. ``admincerts/`` empty)."""
+        self.dirs.add(Path(path))
+
     def write_under(self, root: Path) -> None:
+        for rel in sorted(self.dirs):
+            (root / rel).mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
         for rel, (data, mode) in sorted(self.files.items()):
             write_file(root / rel, data, mode)
 

@@ -51,6 +51,7 @@ def org_msp_files(cas: OrgCAs) -> FileSet:
 
 
 def _add_verifying_msp(files: FileSet, prefix: str, cas: OrgCAs) -> None:
+    files.add_dir(f"{prefix}/admincerts")  # empty with NodeOUs, as cryptogen leaves it
     files.add(f"{prefix}/cacerts/{ca_cert_name(cas.domain)}", cert_pem(cas.ca.certificate))
     files.add(f"{prefix}/tlscacerts/{tlsca_cert_name(cas.domain)}", cert_pem(cas.tlsca.certificate))
     files.add(f"{prefix}/config.yaml", config_yaml(f"cacerts/{ca_cert_name(cas.domain)}"))

@@ -109,8 +109,11 @@ def stage_org(plan: TreePlan, target: NetworkLayout, stage: NetworkLayout, org: 
 
 def _only_msp(cas: OrgCAs) -> FileSet:
     files = FileSet()
-    for rel, (data, mode) in org_msp_files(cas).files.items():
+    whole = org_msp_files(cas)
+    for rel, (data, mode) in whole.files.items():
         files.add(rel.relative_to("msp"), data, mode)
+    for rel in whole.dirs:
+        files.add_dir(rel.relative_to("msp"))
     return files
 
 

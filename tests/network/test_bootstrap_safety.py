@@ -185,3 +185,14 @@ def test_cli_generate_twice_and_add_user(tmp_path: Path, capsys: pytest.CaptureF
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "duplicate user 'Auditor'" in err
     assert os.path.isfile(out / "spec.resolved.json")
+
+
+def test_missing_org_msp_is_restored_from_existing_ca(fresh: NetworkLayout, default_spec: ConsortiumSpec) -> None:
+    import shutil
+
+    msp = fresh.org_msp_dir("Org1MSP")
+    original = {p.relative_to(msp): p.read_bytes() for p in msp.rglob("*") if p.is_file()}
+    shutil.rmtree(msp)
+    generate(default_spec, fresh.root)
+    assert {p.relative_to(msp): p.read_bytes() for p in msp.rglob("*") if p.is_file()} == original
+    assert (msp / "admincerts").is_dir()
