@@ -16,8 +16,12 @@ def _progress(line: str) -> None:
 
 
 def _netdir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--netdir", type=Path, default=DEFAULT_NETWORK_DIR,
-                        help=f"generated network directory (default: {DEFAULT_NETWORK_DIR})")
+    parser.add_argument(
+        "--netdir",
+        type=Path,
+        default=DEFAULT_NETWORK_DIR,
+        help=f"generated network directory (default: {DEFAULT_NETWORK_DIR})",
+    )
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -49,8 +53,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             line = f"{'':8} {'':32} {channel}: height {info.get('height')}"
             chaincodes = info.get("chaincodes")
             if chaincodes:
-                line += "  chaincodes " + ", ".join(f"{n} v{c['version']} seq {c['sequence']}"
-                                                      for n, c in sorted(chaincodes.items()))
+                line += "  chaincodes " + ", ".join(
+                    f"{n} v{c['version']} seq {c['sequence']}" for n, c in sorted(chaincodes.items())
+                )
             print(line)
     return 0 if all(s.healthy for s in statuses) else 3
 

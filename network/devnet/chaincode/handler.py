@@ -139,8 +139,9 @@ class RequestServer:
     async def __call__(self, msg: Msg) -> Msg:
         handler = _HANDLERS.get(msg.type)
         if handler is None:
-            raise RequestError(f"[{msg.txid[:8]}] Fabric side handler cannot handle message ({msg.type}) "
-                               f"while in ready state")
+            raise RequestError(
+                f"[{msg.txid[:8]}] Fabric side handler cannot handle message ({msg.type}) while in ready state"
+            )
         payload = await handler(self, msg)
         return Msg(type=Msg.RESPONSE, payload=payload, txid=msg.txid, channel_id=msg.channel_id)
 
@@ -197,8 +198,9 @@ class RequestServer:
             self._write(rec.type, rec.key, rec.value, rec.metadata)
         return b""
 
-    def _write(self, kind: int, key: str, value: bytes = b"",
-               metadata: chaincode_shim_pb2.StateMetadata | None = None) -> None:
+    def _write(
+        self, kind: int, key: str, value: bytes = b"", metadata: chaincode_shim_pb2.StateMetadata | None = None
+    ) -> None:
         sim, ns = self.ctx.simulator, self.ctx.namespace
         if kind == Msg.PUT_STATE:
             sim.set_state(ns, key, value)

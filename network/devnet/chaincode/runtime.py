@@ -70,8 +70,9 @@ def interpret_result(final: Msg, cc_name: str, txid: str) -> Execution:
 class ChaincodeRuntime:
     """The peer's connections to chaincode servers, one stream per installed package."""
 
-    def __init__(self, connection_for: Callable[[str], ConnectionInfo],
-                 execute_timeout: float = DEFAULT_EXECUTE_TIMEOUT) -> None:
+    def __init__(
+        self, connection_for: Callable[[str], ConnectionInfo], execute_timeout: float = DEFAULT_EXECUTE_TIMEOUT
+    ) -> None:
         self._connection_for = connection_for
         self.execute_timeout = execute_timeout
         self._streams: dict[str, ChaincodeStream] = {}
@@ -97,23 +98,43 @@ class ChaincodeRuntime:
             self._streams[package_id] = stream
             return stream
 
-    async def execute(self, package_id: str, ctx: TransactionContext, cc_input: chaincode_pb2.ChaincodeInput,
-                      msg_type: int = Msg.TRANSACTION) -> Execution:
+    async def execute(
+        self,
+        package_id: str,
+        ctx: TransactionContext,
+        cc_input: chaincode_pb2.ChaincodeInput,
+        msg_type: int = Msg.TRANSACTION,
+    ) -> Execution:
         stream = await self.stream(package_id)
-        msg = Msg(type=msg_type, payload=cc_input.SerializeToString(), txid=ctx.txid, channel_id=ctx.channel_id,
-                  proposal=ctx.signed_proposal)
+        msg = Msg(
+            type=msg_type,
+            payload=cc_input.SerializeToString(),
+            txid=ctx.txid,
+            channel_id=ctx.channel_id,
+            proposal=ctx.signed_proposal,
+        )
         try:
             final = await stream.execute(msg, RequestServer(ctx), self.execute_timeout)
         except ChaincodeStreamError as exc:
             raise ExecutionError(f"error sending: {exc}") from exc
         return interpret_result(final, ctx.namespace, ctx.txid)
 
-    async def execute_raw(self, package_id: str, ctx: TransactionContext, cc_input: chaincode_pb2.ChaincodeInput,
-                          msg_type: int = Msg.TRANSACTION) -> Msg:
+    async def execute_raw(
+        self,
+        package_id: str,
+        ctx: TransactionContext,
+        cc_input: chaincode_pb2.ChaincodeInput,
+        msg_type: int = Msg.TRANSACTION,
+    ) -> Msg:
         """Like :meth:`execute` but returns the final message as-is (for INVOKE_CHAINCODE replies)."""
         stream = await self.stream(package_id)
-        msg = Msg(type=msg_type, payload=cc_input.SerializeToString(), txid=ctx.txid, channel_id=ctx.channel_id,
-                  proposal=ctx.signed_proposal)
+        msg = Msg(
+            type=msg_type,
+            payload=cc_input.SerializeToString(),
+            txid=ctx.txid,
+            channel_id=ctx.channel_id,
+            proposal=ctx.signed_proposal,
+        )
         try:
             return await stream.execute(msg, RequestServer(ctx), self.execute_timeout)
         except ChaincodeStreamError as exc:

@@ -40,8 +40,9 @@ class SimulationError(Exception):
 class RangeScan:
     """A range iterator over committed state that records what the chaincode saw (``resultsItr``)."""
 
-    def __init__(self, ns: str, start_key: str, end_key: str, source: Iterator[tuple[str, VersionedValue]],
-                 page_size: int = 0) -> None:
+    def __init__(
+        self, ns: str, start_key: str, end_key: str, source: Iterator[tuple[str, VersionedValue]], page_size: int = 0
+    ) -> None:
         self.ns = ns
         self.recorder = RangeQueryRecorder(start_key, end_key)
         self._source = source

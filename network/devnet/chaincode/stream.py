@@ -40,8 +40,11 @@ class ChaincodeStreamError(Exception):
 
 def log(event: str, **fields: object) -> None:
     """One JSON object per line on stderr."""
-    print(json.dumps({"ts": time.time(), "component": "chaincode", "event": event, **fields}, default=str),
-          file=sys.stderr, flush=True)
+    print(
+        json.dumps({"ts": time.time(), "component": "chaincode", "event": event, **fields}, default=str),
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def channel_credentials(info: ConnectionInfo) -> grpc.ChannelCredentials | None:
@@ -145,8 +148,7 @@ class ChaincodeStream:
             return
         tx = self._txs.get((msg.channel_id, msg.txid))
         if tx is None:
-            log("chaincode_message_unknown_tx", type=Msg.Type.Name(msg.type), txid=msg.txid,
-                channel=msg.channel_id)
+            log("chaincode_message_unknown_tx", type=Msg.Type.Name(msg.type), txid=msg.txid, channel=msg.channel_id)
             return
         if msg.type in (Msg.COMPLETED, Msg.ERROR):
             if not tx.done.done():

@@ -27,6 +27,7 @@ from network.devnet.deliver.seekinfo import (
     stop_number,
 )
 from network.devnet.node import jsonlog
+from network.devnet.policy import SignedData
 
 log = logging.getLogger("devnet.deliver")
 
@@ -60,8 +61,6 @@ def now_utc() -> datetime.datetime:
 
 def authorize(request: DeliverRequest, source: BlockSource, policy_path: str, now: datetime.datetime) -> None:
     """Session ACL (``common/deliver/acl.go``): creator not expired and the signature satisfies the policy."""
-    from network.devnet.channelconfig import SignedData
-
     bundle = source.bundle
     try:
         identity = bundle.msp_manager.deserialize_identity(request.signature_header.creator)
@@ -91,9 +90,7 @@ async def deliver_one(
         check_timestamp(request.channel_header, now_utc(), TIME_WINDOW)
         source = lookup(request.channel_header.channel_id)
         if source is None:
-            raise DeliverRequestError(
-                common_pb2.NOT_FOUND, f"channel {request.channel_header.channel_id!r} not found"
-            )
+            raise DeliverRequestError(common_pb2.NOT_FOUND, f"channel {request.channel_header.channel_id!r} not found")
         path = policy.policy_path(source)
         authorize(request, source, path, now_utc())
         seek = parse_seek_info(request.payload_data)

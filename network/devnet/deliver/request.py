@@ -31,13 +31,20 @@ def seek_oldest() -> ab_pb2.SeekPosition:
     return ab_pb2.SeekPosition(oldest=ab_pb2.SeekOldest())
 
 
-def seek_info(start: ab_pb2.SeekPosition, stop: ab_pb2.SeekPosition,
-              behavior: int = ab_pb2.SeekInfo.BLOCK_UNTIL_READY) -> ab_pb2.SeekInfo:
+def seek_info(
+    start: ab_pb2.SeekPosition, stop: ab_pb2.SeekPosition, behavior: int = ab_pb2.SeekInfo.BLOCK_UNTIL_READY
+) -> ab_pb2.SeekInfo:
     return ab_pb2.SeekInfo(start=start, stop=stop, behavior=behavior)
 
 
-def seek_envelope(channel_id: str, seek: ab_pb2.SeekInfo, creator: bytes, sign: Signer,
-                  tls_cert_hash: bytes = b"", now: datetime.datetime | None = None) -> common_pb2.Envelope:
+def seek_envelope(
+    channel_id: str,
+    seek: ab_pb2.SeekInfo,
+    creator: bytes,
+    sign: Signer,
+    tls_cert_hash: bytes = b"",
+    now: datetime.datetime | None = None,
+) -> common_pb2.Envelope:
     stamp = timestamp_pb2.Timestamp()
     stamp.FromDatetime(now or datetime.datetime.now(datetime.UTC))
     chdr = common_pb2.ChannelHeader(

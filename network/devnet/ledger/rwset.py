@@ -48,9 +48,7 @@ def make_kv_write(key: str, value: bytes) -> kv_rwset_pb2.KVWrite:
 
 def metadata_entries(metadata: Mapping[str, bytes]) -> list[kv_rwset_pb2.KVMetadataEntry]:
     """Metadata entries sorted by name (``mapToMetadataWrite``)."""
-    return [
-        kv_rwset_pb2.KVMetadataEntry(name=name, value=metadata[name]) for name in sorted(metadata, key=_byte_order)
-    ]
+    return [kv_rwset_pb2.KVMetadataEntry(name=name, value=metadata[name]) for name in sorted(metadata, key=_byte_order)]
 
 
 @dataclass

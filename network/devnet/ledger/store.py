@@ -312,8 +312,17 @@ class Ledger:
                 for w in kv_rwset_pb2.KVRWSet.FromString(ns_set.rwset).writes:
                     self._conn.execute(
                         "INSERT OR REPLACE INTO history VALUES (?,?,?,?,?,?,?,?,?)",
-                        (ns_set.namespace, w.key.encode(), num, tx.tx_num, tx.txid, bytes(w.value),
-                         int(w.is_delete), tx.timestamp_seconds, tx.timestamp_nanos),
+                        (
+                            ns_set.namespace,
+                            w.key.encode(),
+                            num,
+                            tx.tx_num,
+                            tx.txid,
+                            bytes(w.value),
+                            int(w.is_delete),
+                            tx.timestamp_seconds,
+                            tx.timestamp_nanos,
+                        ),
                     )
 
     # -- notifications ------------------------------------------------------------------------------

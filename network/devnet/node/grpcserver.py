@@ -37,8 +37,13 @@ def bind(server: grpc.aio.Server, port: int, credentials: grpc.ServerCredentials
     return bound
 
 
-def client_channel(address: str, root_cert: bytes, server_name: str | None = None,
-                   client_cert: bytes | None = None, client_key: bytes | None = None) -> grpc.aio.Channel:
+def client_channel(
+    address: str,
+    root_cert: bytes,
+    server_name: str | None = None,
+    client_cert: bytes | None = None,
+    client_key: bytes | None = None,
+) -> grpc.aio.Channel:
     """A TLS channel to another node; ``server_name`` overrides the SNI/hostname check (cert SAN)."""
     credentials = grpc.ssl_channel_credentials(root_cert, client_key, client_cert)
     options = list(GRPC_OPTIONS)

@@ -42,9 +42,20 @@ class HttpResponse:
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 HealthCheck = Callable[[], str | None]  # returns a failure reason, or None when healthy
 
-REASONS = {200: "OK", 201: "Created", 204: "No Content", 302: "Found", 400: "Bad Request", 403: "Forbidden",
-           404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable", 409: "Conflict",
-           500: "Internal Server Error", 503: "Service Unavailable"}
+REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    302: "Found",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    409: "Conflict",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 def _now() -> str:
@@ -69,8 +80,11 @@ class OperationsServer:
         self.prefix_routes.append((prefix, handler))
 
     async def _healthz(self, request: HttpRequest) -> HttpResponse:
-        failed = [{"component": name, "reason": reason} for name, check in self.checks.items()
-                  if (reason := check()) is not None]
+        failed = [
+            {"component": name, "reason": reason}
+            for name, check in self.checks.items()
+            if (reason := check()) is not None
+        ]
         if failed:
             return HttpResponse.json(503, {"status": "Service Unavailable", "time": _now(), "failed_checks": failed})
         return HttpResponse.json(200, {"status": "OK", "time": _now()})
@@ -136,8 +150,11 @@ async def _read_request(reader: asyncio.StreamReader) -> HttpRequest | None:
 
 
 def _encode(response: HttpResponse) -> bytes:
-    head = [f"HTTP/1.1 {response.status} {REASONS.get(response.status, 'Unknown')}",
-            f"Content-Length: {len(response.body)}", "Connection: close"]
+    head = [
+        f"HTTP/1.1 {response.status} {REASONS.get(response.status, 'Unknown')}",
+        f"Content-Length: {len(response.body)}",
+        "Connection: close",
+    ]
     if response.body:
         head.append(f"Content-Type: {response.content_type}")
     head.extend(f"{k}: {v}" for k, v in response.headers.items())

@@ -55,7 +55,7 @@ def running_pid(node: NodeProcess) -> int | None:
         return None
     pid, argv = record
     cmdline = _cmdline(pid)
-    if cmdline is None or cmdline[-len(argv):] != argv[-len(argv):] or _is_zombie(pid):
+    if cmdline is None or cmdline[-len(argv) :] != argv[-len(argv) :] or _is_zombie(pid):
         return None
     return pid
 
@@ -74,7 +74,11 @@ def start(node: NodeProcess) -> int:
     node.pid_file.parent.mkdir(parents=True, exist_ok=True)
     with node.log_file.open("ab") as log:
         process = subprocess.Popen(
-            list(node.argv), stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+            list(node.argv),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
             close_fds=True,
         )
     tmp = node.pid_file.with_suffix(".tmp")

@@ -39,14 +39,35 @@ def network_nodes(layout: NetworkLayout) -> list[NodeProcess]:
     for org, node in layout.spec.orderer_nodes():
         host = f"{node.name}.{org.domain}"
         argv = processes.python_argv("network.devnet.orderer", "--netdir", str(netdir.resolve()), "--name", node.name)
-        nodes.append(NodeProcess("orderer", host, org.msp_id, argv, node.port or 0, node.operations_port or 0,
-                                 paths.pid_file(netdir, host), paths.log_file(netdir, host)))
+        nodes.append(
+            NodeProcess(
+                "orderer",
+                host,
+                org.msp_id,
+                argv,
+                node.port or 0,
+                node.operations_port or 0,
+                paths.pid_file(netdir, host),
+                paths.log_file(netdir, host),
+            )
+        )
     for morg, peer in layout.spec.peers():
         host = f"{peer.name}.{morg.domain}"
-        argv = processes.python_argv("network.devnet.peer", "--netdir", str(netdir.resolve()), "--org", morg.msp_id,
-                                     "--peer", peer.name)
-        nodes.append(NodeProcess("peer", host, morg.msp_id, argv, peer.port or 0, peer.operations_port or 0,
-                                 paths.pid_file(netdir, host), paths.log_file(netdir, host)))
+        argv = processes.python_argv(
+            "network.devnet.peer", "--netdir", str(netdir.resolve()), "--org", morg.msp_id, "--peer", peer.name
+        )
+        nodes.append(
+            NodeProcess(
+                "peer",
+                host,
+                morg.msp_id,
+                argv,
+                peer.port or 0,
+                peer.operations_port or 0,
+                paths.pid_file(netdir, host),
+                paths.log_file(netdir, host),
+            )
+        )
     return nodes
 
 

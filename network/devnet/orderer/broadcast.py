@@ -41,8 +41,9 @@ def header_only(block: common_pb2.Block) -> common_pb2.Block:
     return stripped
 
 
-def _orderer_block_response(block: common_pb2.Block, seek: ab_pb2.SeekInfo, source: BlockSource,
-                            request: DeliverRequest) -> ab_pb2.DeliverResponse:
+def _orderer_block_response(
+    block: common_pb2.Block, seek: ab_pb2.SeekInfo, source: BlockSource, request: DeliverRequest
+) -> ab_pb2.DeliverResponse:
     if seek.content_type == ab_pb2.SeekInfo.HEADER_WITH_SIG:
         block = header_only(block)
     return ab_pb2.DeliverResponse(block=block)
@@ -73,8 +74,14 @@ class AtomicBroadcast(ab_pb2_grpc.AtomicBroadcastServicer):
             return _response(common_pb2.NOT_IMPLEMENTED, "devnet orderer does not process config updates")
         rejection = admit_normal_message(envelope, chain.bundle, datetime.datetime.now(datetime.UTC))
         if rejection is not None:
-            jsonlog.event(log, "broadcast rejected", channel=chdr.channel_id, txid=chdr.tx_id,
-                          status=rejection.status, reason=rejection.info)
+            jsonlog.event(
+                log,
+                "broadcast rejected",
+                channel=chdr.channel_id,
+                txid=chdr.tx_id,
+                status=rejection.status,
+                reason=rejection.info,
+            )
             return _response(rejection.status, rejection.info)
         try:
             await chain.order(envelope.SerializeToString())

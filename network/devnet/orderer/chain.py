@@ -40,8 +40,9 @@ def batch_limits(bundle: Any) -> BatchLimits:
 class OrdererChain:
     """Blocks, WAL, cutter state and timer of one channel. All mutations happen under ``_lock``."""
 
-    def __init__(self, channel_id: str, data_dir: Path, genesis: common_pb2.Block, signer: OrdererSigner,
-                 bundle_factory: Any) -> None:
+    def __init__(
+        self, channel_id: str, data_dir: Path, genesis: common_pb2.Block, signer: OrdererSigner, bundle_factory: Any
+    ) -> None:
         self.channel_id = channel_id
         directory = data_dir / "chains" / channel_id
         self.store = BlockStore(directory / "blocks.bin", genesis)
@@ -69,8 +70,9 @@ class OrdererChain:
         """Re-order envelopes that were acknowledged before a crash but never made it into a block."""
         if not self.wal.recovered:
             return
-        jsonlog.event(log, "re-ordering envelopes recovered from the WAL", channel=self.channel_id,
-                      count=len(self.wal.recovered))
+        jsonlog.event(
+            log, "re-ordering envelopes recovered from the WAL", channel=self.channel_id, count=len(self.wal.recovered)
+        )
         async with self._lock:
             for index, envelope in self.wal.recovered:
                 await self._enqueue(index, envelope)
@@ -88,11 +90,11 @@ class OrdererChain:
 
     async def _write_batches(self, batches: list[Batch]) -> None:
         for batch in batches:
-            block = next_block(self.store.last, [env for _, env in batch], self.signer, self.last_config,
-                               raft_index=batch[-1][0])
+            block = next_block(
+                self.store.last, [env for _, env in batch], self.signer, self.last_config, raft_index=batch[-1][0]
+            )
             await self.store.append(block)
-            jsonlog.event(log, "block written", channel=self.channel_id, number=block.header.number,
-                          txs=len(batch))
+            jsonlog.event(log, "block written", channel=self.channel_id, number=block.header.number, txs=len(batch))
         if batches and not self.pending.items and len(self.wal) > WAL_COMPACT_THRESHOLD:
             self.wal.truncate()
 

@@ -27,6 +27,7 @@ from typing import Any
 from fabric_protos.common import common_pb2
 
 from network.devnet.orderer.blocks import envelope_header
+from network.devnet.policy import SignedData
 
 WRITERS_POLICY = "/Channel/Writers"
 
@@ -82,8 +83,6 @@ def reject_oversized(envelope: common_pb2.Envelope, bundle: Any, now: datetime.d
 
 def reject_unauthorized(envelope: common_pb2.Envelope, bundle: Any, now: datetime.datetime) -> Rejection | None:
     """The envelope signer must satisfy ``/Channel/Writers`` (``sigfilter.go``; ``EnvelopeAsSignedData``)."""
-    from network.devnet.channelconfig import SignedData
-
     try:
         shdr = _signature_header(envelope)
     except ValueError as exc:

@@ -87,10 +87,15 @@ class OrdererNode:
         self.operations_port = 0
 
     async def _status(self, request: HttpRequest) -> HttpResponse:
-        return HttpResponse.json(200, {
-            "node": self.config.host, "kind": "orderer", "mspid": self.config.org.msp_id,
-            "channels": {cid: {"height": chain.height} for cid, chain in self.chains.items()},
-        })
+        return HttpResponse.json(
+            200,
+            {
+                "node": self.config.host,
+                "kind": "orderer",
+                "mspid": self.config.org.msp_id,
+                "channels": {cid: {"height": chain.height} for cid, chain in self.chains.items()},
+            },
+        )
 
     async def start(self) -> None:
         for channel_id, genesis in channel_genesis_blocks(self.layout, self.config.org).items():
@@ -101,13 +106,15 @@ class OrdererNode:
         tls = NetworkLayout.node_tls(self.layout.orderer_dir(self.config.node.name))
         server = grpcserver.new_server()
         ab_pb2_grpc.add_AtomicBroadcastServicer_to_server(AtomicBroadcast(self.chains), server)
-        self.port = grpcserver.bind(server, self.config.node.port or 0,
-                                    grpcserver.server_credentials(tls.cert, tls.key))
+        self.port = grpcserver.bind(
+            server, self.config.node.port or 0, grpcserver.server_credentials(tls.cert, tls.key)
+        )
         await server.start()
         self.server = server
         self.operations_port = await self.operations.start(self.config.node.operations_port or 0)
-        jsonlog.event(log, "orderer started", host=self.config.host, port=self.port,
-                      operations_port=self.operations_port)
+        jsonlog.event(
+            log, "orderer started", host=self.config.host, port=self.port, operations_port=self.operations_port
+        )
 
     async def stop(self) -> None:
         if self.server is not None:

@@ -15,6 +15,7 @@ from typing import Any
 from fabric_protos.common import common_pb2
 
 from network.devnet.orderer.blocks import block_data_hash, block_header_bytes, block_header_hash
+from network.devnet.policy import SignedData
 
 BLOCK_VALIDATION_POLICY = "/Channel/Orderer/BlockValidation"
 
@@ -61,8 +62,6 @@ def check_envelopes_well_formed(block: common_pb2.Block) -> None:
 
 
 def block_signed_data(block: common_pb2.Block) -> list[Any]:
-    from network.devnet.channelconfig import SignedData
-
     md = block.metadata.metadata
     if len(md) <= common_pb2.SIGNATURES or not md[common_pb2.SIGNATURES]:
         raise BlockVerificationError(f"block {block.header.number}: no SIGNATURES metadata")
@@ -71,8 +70,11 @@ def block_signed_data(block: common_pb2.Block) -> list[Any]:
     signed = []
     for sig in meta.signatures:
         shdr = common_pb2.SignatureHeader.FromString(sig.signature_header)
-        signed.append(SignedData(data=meta.value + sig.signature_header + header_bytes, identity=shdr.creator,
-                                 signature=sig.signature))
+        signed.append(
+            SignedData(
+                data=meta.value + sig.signature_header + header_bytes, identity=shdr.creator, signature=sig.signature
+            )
+        )
     return signed
 
 

@@ -28,7 +28,7 @@ def committed_chaincodes(ledger: Any) -> dict[str, dict[str, Any]]:
     for key, versioned in ledger.range(LIFECYCLE, METADATA_PREFIX, end):
         if db_pb2.StateMetadata.FromString(versioned.value).datatype != DEFINITION:
             continue
-        name = key[len(METADATA_PREFIX):]
+        name = key[len(METADATA_PREFIX) :]
         sequence = _field(ledger, name, "Sequence")
         info = _field(ledger, name, "EndorsementInfo")
         version = chaincode_definition_pb2.ChaincodeEndorsementInfo.FromString(info.Bytes).version if info else ""

@@ -48,5 +48,11 @@ async def commit_block(channel: PeerChannel, block: common_pb2.Block, validate: 
     await channel.committed(block)
     txfilter = block.metadata.metadata[common_pb2.TRANSACTIONS_FILTER]
     codes = Counter(transaction_pb2.TxValidationCode.Name(c) for c in txfilter)
-    jsonlog.event(log, "block committed", channel=channel.channel_id, number=block.header.number,
-                  txs=len(block.data.data), codes=dict(codes))
+    jsonlog.event(
+        log,
+        "block committed",
+        channel=channel.channel_id,
+        number=block.header.number,
+        txs=len(block.data.data),
+        codes=dict(codes),
+    )

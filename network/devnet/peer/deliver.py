@@ -39,8 +39,13 @@ def filtered_chaincode_actions(tx: transaction_pb2.Transaction) -> list[events_p
         cc_action = proposal_pb2.ChaincodeAction.FromString(prp.extension)
         event = chaincode_event_pb2.ChaincodeEvent.FromString(cc_action.events)
         if event.chaincode_id:
-            actions.append(events_pb2.FilteredChaincodeAction(chaincode_event=chaincode_event_pb2.ChaincodeEvent(
-                tx_id=event.tx_id, chaincode_id=event.chaincode_id, event_name=event.event_name)))
+            actions.append(
+                events_pb2.FilteredChaincodeAction(
+                    chaincode_event=chaincode_event_pb2.ChaincodeEvent(
+                        tx_id=event.tx_id, chaincode_id=event.chaincode_id, event_name=event.event_name
+                    )
+                )
+            )
     return actions
 
 
@@ -74,18 +79,21 @@ def _status(status: int) -> events_pb2.DeliverResponse:
     return events_pb2.DeliverResponse(status=status)
 
 
-def _block(block: common_pb2.Block, seek: ab_pb2.SeekInfo, source: BlockSource,
-           request: DeliverRequest) -> events_pb2.DeliverResponse:
+def _block(
+    block: common_pb2.Block, seek: ab_pb2.SeekInfo, source: BlockSource, request: DeliverRequest
+) -> events_pb2.DeliverResponse:
     return events_pb2.DeliverResponse(block=block)
 
 
-def _filtered(block: common_pb2.Block, seek: ab_pb2.SeekInfo, source: BlockSource,
-              request: DeliverRequest) -> events_pb2.DeliverResponse:
+def _filtered(
+    block: common_pb2.Block, seek: ab_pb2.SeekInfo, source: BlockSource, request: DeliverRequest
+) -> events_pb2.DeliverResponse:
     return events_pb2.DeliverResponse(filtered_block=filtered_block(block, request.channel_header.channel_id))
 
 
-def _with_private_data(block: common_pb2.Block, seek: ab_pb2.SeekInfo, source: BlockSource,
-                       request: DeliverRequest) -> events_pb2.DeliverResponse:
+def _with_private_data(
+    block: common_pb2.Block, seek: ab_pb2.SeekInfo, source: BlockSource, request: DeliverRequest
+) -> events_pb2.DeliverResponse:
     return events_pb2.DeliverResponse(block_and_private_data=events_pb2.BlockAndPrivateData(block=block))
 
 

@@ -123,8 +123,13 @@ class PeerNode:
 
     def _start_pullers(self) -> None:
         for channel_id, channel in self.channels.items():
-            puller = BlockPuller(channel, self.orderer_endpoints(channel_id), self.identity.serialize(), self.signer,
-                                 lambda block, ch=channel: self._commit(ch, block))
+            puller = BlockPuller(
+                channel,
+                self.orderer_endpoints(channel_id),
+                self.identity.serialize(),
+                self.signer,
+                lambda block, ch=channel: self._commit(ch, block),
+            )
             self.pullers[channel_id] = puller
             self._tasks.append(asyncio.create_task(puller.run(), name=f"puller:{channel_id}"))
 
@@ -138,22 +143,31 @@ class PeerNode:
         add_services(server, self)
 
     async def _status(self, request: HttpRequest) -> HttpResponse:
-        return HttpResponse.json(200, {
-            "node": self.host, "kind": "peer", "mspid": self.mspid,
-            "channels": {cid: self._channel_status(cid, ch) for cid, ch in self.channels.items()},
-        })
+        return HttpResponse.json(
+            200,
+            {
+                "node": self.host,
+                "kind": "peer",
+                "mspid": self.mspid,
+                "channels": {cid: self._channel_status(cid, ch) for cid, ch in self.channels.items()},
+            },
+        )
 
     def _channel_status(self, channel_id: str, channel: PeerChannel) -> dict[str, Any]:
         puller = self.pullers.get(channel_id)
-        return {"height": channel.height, "orderer_connected": bool(puller and puller.connected),
-                "chaincodes": committed_chaincodes(channel.ledger)}
+        return {
+            "height": channel.height,
+            "orderer_connected": bool(puller and puller.connected),
+            "chaincodes": committed_chaincodes(channel.ledger),
+        }
 
     async def start(self) -> None:
         self.join_channels()
         server = grpcserver.new_server()
         self._add_services(server)
-        self.port = grpcserver.bind(server, self.peer_spec.port or 0,
-                                    grpcserver.server_credentials(self.tls.cert, self.tls.key))
+        self.port = grpcserver.bind(
+            server, self.peer_spec.port or 0, grpcserver.server_credentials(self.tls.cert, self.tls.key)
+        )
         await server.start()
         self.server = server
         self._start_pullers()

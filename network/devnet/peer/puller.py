@@ -45,8 +45,14 @@ def next_backoff(current: float) -> float:
 
 
 class BlockPuller:
-    def __init__(self, channel: PeerChannel, orderers: list[Endpoint], creator: bytes, sign: Signer,
-                 commit: Callable[[common_pb2.Block], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        channel: PeerChannel,
+        orderers: list[Endpoint],
+        creator: bytes,
+        sign: Signer,
+        commit: Callable[[common_pb2.Block], Awaitable[None]],
+    ) -> None:
         self.channel = channel
         self.orderers = orderers
         self.creator = creator
@@ -61,8 +67,14 @@ class BlockPuller:
                 try:
                     pulled = await self._pull_from(endpoint)
                 except (grpc.aio.AioRpcError, BlockVerificationError, OSError) as exc:
-                    jsonlog.event(log, "block pull interrupted", logging.WARNING, channel=self.channel.channel_id,
-                                  orderer=endpoint.host, error=str(exc)[:300])
+                    jsonlog.event(
+                        log,
+                        "block pull interrupted",
+                        logging.WARNING,
+                        channel=self.channel.channel_id,
+                        orderer=endpoint.host,
+                        error=str(exc)[:300],
+                    )
                     pulled = 0
                 finally:
                     self.connected = False
@@ -85,8 +97,13 @@ class BlockPuller:
             async for response in call:
                 kind = response.WhichOneof("Type")
                 if kind == "status":
-                    jsonlog.event(log, "orderer ended deliver stream", channel=self.channel.channel_id,
-                                  orderer=endpoint.host, status=common_pb2.Status.Name(response.status))
+                    jsonlog.event(
+                        log,
+                        "orderer ended deliver stream",
+                        channel=self.channel.channel_id,
+                        orderer=endpoint.host,
+                        status=common_pb2.Status.Name(response.status),
+                    )
                     return pulled
                 block = response.block
                 verify_pulled_block(block, previous, self.channel.bundle)
