@@ -19,7 +19,7 @@ from network.spec import SpecError
 COMMAND_MODULES: tuple[str, ...] = (
     "network.crypto.commands",  # generate, add-user
     "network.configtx.commands",  # decode
-    "network.devnet.commands",  # up, down, status, reset, deploy (devnet)
+    "network.devnet.cli",  # up, down, status, reset, deploy (devnet)
 )
 
 # Errors shown as a one-line message instead of a traceback.
