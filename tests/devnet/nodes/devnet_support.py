@@ -57,8 +57,9 @@ def make_network(root: Path, orgs: int = 2, max_message_count: int = 10, timeout
     data["base_port"] = free_base_port()
     data["member_orgs"] = data["member_orgs"][:orgs]
     msps = [o["msp_id"] for o in data["member_orgs"]]
-    data["channels"] = [{"name": "testchannel", "orgs": msps,
-                         "batch": {"max_message_count": max_message_count, "timeout": timeout}}]
+    data["channels"] = [
+        {"name": "testchannel", "orgs": msps, "batch": {"max_message_count": max_message_count, "timeout": timeout}}
+    ]
     generate(parse_spec(data, "test"), root)
     return NetworkLayout(root)
 
@@ -74,11 +75,13 @@ def tx_envelope(channel: str, identity: Identity, sign: Signer, body: bytes = b"
     txid = compute_txid(nonce, creator)
     stamp = timestamp_pb2.Timestamp()
     stamp.GetCurrentTime()
-    chdr = common_pb2.ChannelHeader(type=common_pb2.ENDORSER_TRANSACTION, channel_id=channel, tx_id=txid,
-                                    timestamp=stamp)
+    chdr = common_pb2.ChannelHeader(
+        type=common_pb2.ENDORSER_TRANSACTION, channel_id=channel, tx_id=txid, timestamp=stamp
+    )
     shdr = common_pb2.SignatureHeader(creator=creator, nonce=nonce)
-    tx = transaction_pb2.Transaction(actions=[transaction_pb2.TransactionAction(header=shdr.SerializeToString(),
-                                                                                payload=body)])
+    tx = transaction_pb2.Transaction(
+        actions=[transaction_pb2.TransactionAction(header=shdr.SerializeToString(), payload=body)]
+    )
     payload = common_pb2.Payload(
         header=common_pb2.Header(channel_header=chdr.SerializeToString(), signature_header=shdr.SerializeToString()),
         data=tx.SerializeToString(),
@@ -93,8 +96,9 @@ def txid_of(raw: bytes) -> str:
 
 def _channel(layout: NetworkLayout, org: str, port: int, host: str) -> grpc.Channel:
     creds = grpc.ssl_channel_credentials(layout.tlsca_cert(org).read_bytes())
-    return grpc.secure_channel(f"127.0.0.1:{port}", creds,
-                               options=[*GRPC_OPTIONS, ("grpc.ssl_target_name_override", host)])
+    return grpc.secure_channel(
+        f"127.0.0.1:{port}", creds, options=[*GRPC_OPTIONS, ("grpc.ssl_target_name_override", host)]
+    )
 
 
 def orderer_channel(layout: NetworkLayout) -> grpc.Channel:
@@ -114,12 +118,18 @@ def broadcast(layout: NetworkLayout, envelopes: list[common_pb2.Envelope]) -> li
         return list(ab_pb2_grpc.AtomicBroadcastStub(ch).Broadcast(iter(envelopes), timeout=60))
 
 
-def deliver_request(layout: NetworkLayout, channel: str, start: int, stop: int,
-                    behavior: int = ab_pb2.SeekInfo.BLOCK_UNTIL_READY, who: tuple[str, str] = ("Org1MSP", "User1")
-                    ) -> common_pb2.Envelope:
+def deliver_request(
+    layout: NetworkLayout,
+    channel: str,
+    start: int,
+    stop: int,
+    behavior: int = ab_pb2.SeekInfo.BLOCK_UNTIL_READY,
+    who: tuple[str, str] = ("Org1MSP", "User1"),
+) -> common_pb2.Envelope:
     identity, sign = user(layout, *who)
-    return seek_envelope(channel, seek_info(seek_specified(start), seek_specified(stop), behavior),
-                         identity.serialize(), sign)
+    return seek_envelope(
+        channel, seek_info(seek_specified(start), seek_specified(stop), behavior), identity.serialize(), sign
+    )
 
 
 def orderer_deliver(layout: NetworkLayout, request: common_pb2.Envelope, timeout: float = 60) -> Iterator[Any]:
@@ -127,8 +137,9 @@ def orderer_deliver(layout: NetworkLayout, request: common_pb2.Envelope, timeout
         yield from ab_pb2_grpc.AtomicBroadcastStub(ch).Deliver(iter([request]), timeout=timeout)
 
 
-def peer_deliver(layout: NetworkLayout, mspid: str, request: common_pb2.Envelope, method: str = "Deliver",
-                 timeout: float = 60) -> Iterator[Any]:
+def peer_deliver(
+    layout: NetworkLayout, mspid: str, request: common_pb2.Envelope, method: str = "Deliver", timeout: float = 60
+) -> Iterator[Any]:
     with peer_channel(layout, mspid) as ch:
         yield from getattr(events_pb2_grpc.DeliverStub(ch), method)(iter([request]), timeout=timeout)
 

@@ -64,8 +64,9 @@ def _endorser_tx(txid: str, event: chaincode_event_pb2.ChaincodeEvent | None) ->
     )
     tx = transaction_pb2.Transaction(actions=[transaction_pb2.TransactionAction(payload=cap.SerializeToString())])
     chdr = common_pb2.ChannelHeader(type=common_pb2.ENDORSER_TRANSACTION, tx_id=txid)
-    payload = common_pb2.Payload(header=common_pb2.Header(channel_header=chdr.SerializeToString()),
-                                 data=tx.SerializeToString())
+    payload = common_pb2.Payload(
+        header=common_pb2.Header(channel_header=chdr.SerializeToString()), data=tx.SerializeToString()
+    )
     return common_pb2.Envelope(payload=payload.SerializeToString(), signature=b"s").SerializeToString()
 
 
