@@ -83,8 +83,13 @@ def to_timestamp(value: Timestamp) -> timestamp_pb2.Timestamp:
 
 
 def chaincode_invocation_spec(chaincode_name: str, args: list[bytes], is_init: bool) -> bytes:
-    """``ChaincodeInvocationSpec``; the gateway reads the chaincode name from here (``evaluate.go``)."""
+    """``ChaincodeInvocationSpec``; the gateway reads the chaincode name from here (``evaluate.go``).
+
+    ``type`` is ignored by Fabric 2.x+ peers; it is set to NODE because the official fabric-gateway clients do
+    (observed on the wire from @hyperledger/fabric-gateway 1.12.1), keeping requests indistinguishable.
+    """
     spec = chaincode_pb2.ChaincodeSpec(
+        type=chaincode_pb2.ChaincodeSpec.Type.NODE,
         chaincode_id=chaincode_pb2.ChaincodeID(name=chaincode_name),
         input=chaincode_pb2.ChaincodeInput(args=args, is_init=is_init),
     )
