@@ -101,6 +101,7 @@ def test_requests_match_official_node_client(tmp_path: Path, client) -> None:
                 {"op": "evaluate", "fn": "ReadAsset", "args": ["a1"]},
                 {"op": "submit", "fn": "CreateAsset", "args": ["a1", "blue"]},
                 {"op": "events", "startBlock": 7},
+                {"op": "events"},
             ],
         }
         (tmp_path / "plan.json").write_text(json.dumps(plan))
@@ -112,8 +113,8 @@ def test_requests_match_official_node_client(tmp_path: Path, client) -> None:
         server.stop(None)
     assert run.returncode == 0, run.stderr
     outcomes = [json.loads(line) for line in run.stdout.splitlines()]
-    assert [o["ok"] for o in outcomes] == [False, False, False]
-    evaluate, endorse, events = recorder.requests
+    assert [o["ok"] for o in outcomes] == [False, False, False, False]
+    evaluate, endorse, events, events_next = recorder.requests
 
     # Evaluate: the official request vs ours for the same call.
     assert isinstance(evaluate, gateway_pb2.EvaluateRequest)
@@ -138,4 +139,10 @@ def test_requests_match_official_node_client(tmp_path: Path, client) -> None:
     assert ecdsa.verify(key.public_key(), events.request, events.signature)
     official = gateway_pb2.ChaincodeEventsRequest.FromString(events.request)
     mine = chaincode_events_request(identity, "mychannel", "assets", start_block=7)
+    assert MessageToDict(official) == MessageToDict(mine)
+
+    # Without a start block both ask for the next commit.
+    official = gateway_pb2.ChaincodeEventsRequest.FromString(events_next.request)
+    mine = chaincode_events_request(identity, "mychannel", "assets")
+    assert official.start_position.WhichOneof("Type") == "next_commit"
     assert MessageToDict(official) == MessageToDict(mine)
