@@ -26,6 +26,7 @@ def raw_to_der(raw: bytes) -> bytes:
 
 def pkcs11_signer(ref: Pkcs11Ref) -> Signer:
     import pkcs11
+    import pkcs11.exceptions
     from pkcs11 import KeyType, Mechanism, ObjectClass
 
     pin = os.environ.get(ref.pin_env)
@@ -34,7 +35,11 @@ def pkcs11_signer(ref: Pkcs11Ref) -> Signer:
     try:
         lib = pkcs11.lib(ref.module)
         token = lib.get_token(token_label=ref.token_label)
-        session = token.open(user_pin=pin)
+        try:
+            session = token.open(user_pin=pin)
+        except pkcs11.exceptions.UserAlreadyLoggedIn:
+            # PKCS#11 login state is per application and token: another identity on this token logged in.
+            session = token.open()
         key = session.get_key(object_class=ObjectClass.PRIVATE_KEY, key_type=KeyType.EC, label=ref.key_label)
     except (pkcs11.PKCS11Error, RuntimeError) as exc:
         raise WalletError(f"PKCS#11 key {ref.token_label}/{ref.key_label}: {type(exc).__name__} {exc}") from None
