@@ -1,8 +1,8 @@
 """Python client for Fabric's Gateway service (``gateway.Gateway`` gRPC), shaped like the official clients.
 
-    gw = connect(channel, identity, signer)
-    contract = gw.get_network("mychannel").get_contract("assets")
-    contract.submit_transaction("CreateAsset", "a1", "blue")
+gw = connect(channel, identity, signer)
+contract = gw.get_network("mychannel").get_contract("assets")
+contract.submit_transaction("CreateAsset", "a1", "blue")
 """
 
 from gateway.client import checkpoint as checkpointers

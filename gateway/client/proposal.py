@@ -282,6 +282,7 @@ def prepared_transaction(
     require_envelope_for_proposal(envelope, request.proposed_transaction.proposal_bytes)
     return gateway_pb2.PreparedTransaction(transaction_id=request.transaction_id, envelope=envelope)
 
+
 def new_proposed_transaction(
     context: ClientContext,
     channel_id: str,

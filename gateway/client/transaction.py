@@ -207,9 +207,7 @@ class Transaction:
         Re-sending the same signed envelope is safe: its txid is fixed, so Fabric commits it at most once
         (a second copy is marked DUPLICATE_TXID, reference 3.3).
         """
-        prepared = gateway_pb2.PreparedTransaction(
-            transaction_id=self.transaction_id, envelope=self._signed_envelope()
-        )
+        prepared = gateway_pb2.PreparedTransaction(transaction_id=self.transaction_id, envelope=self._signed_envelope())
         return Transaction(self._context, self._channel_id, prepared)
 
     def submit_request(self) -> gateway_pb2.SubmitRequest:
@@ -231,6 +229,7 @@ class Transaction:
         except grpc.RpcError as error:
             raise SubmitError.from_rpc_error(error, self.transaction_id) from error
         return SubmittedTransaction(self._context, self.commit_request(), self._result)
+
 
 def channel_of(envelope: common_pb2.Envelope) -> str:
     payload = common_pb2.Payload.FromString(envelope.payload)

@@ -17,5 +17,3 @@ def client() -> tuple[Identity, Signer, ec.EllipticCurvePrivateKey]:
 @pytest.fixture(scope="session")
 def peers() -> list[tuple[Identity, Signer, ec.EllipticCurvePrivateKey]]:
     return [make_identity("Org1MSP", "peer0.org1"), make_identity("Org2MSP", "peer0.org2")]
-
-

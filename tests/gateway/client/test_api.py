@@ -169,8 +169,10 @@ def test_offline_signing_matches_online_path(fake, client) -> None:
 
 def emit(servicer: FakeGateway, *tx_ids: str, chaincode: str = "assets") -> int:
     return servicer.add_block(
-        [chaincode_event_pb2.ChaincodeEvent(chaincode_id=chaincode, tx_id=t, event_name="E", payload=t.encode())
-         for t in tx_ids]
+        [
+            chaincode_event_pb2.ChaincodeEvent(chaincode_id=chaincode, tx_id=t, event_name="E", payload=t.encode())
+            for t in tx_ids
+        ]
     )
 
 

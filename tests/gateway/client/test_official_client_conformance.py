@@ -93,8 +93,11 @@ def test_requests_match_official_node_client(tmp_path: Path, client) -> None:
         )
         plan = {
             "peer": {"address": f"127.0.0.1:{port}", "hostAlias": HOST, "tlsRootCertPath": str(tmp_path / "ca.pem")},
-            "identity": {"mspId": identity.msp_id, "certPath": str(tmp_path / "cert.pem"),
-                         "keyPath": str(tmp_path / "key.pem")},
+            "identity": {
+                "mspId": identity.msp_id,
+                "certPath": str(tmp_path / "cert.pem"),
+                "keyPath": str(tmp_path / "key.pem"),
+            },
             "channel": "mychannel",
             "chaincode": "assets",
             "steps": [
@@ -107,7 +110,10 @@ def test_requests_match_official_node_client(tmp_path: Path, client) -> None:
         (tmp_path / "plan.json").write_text(json.dumps(plan))
         run = subprocess.run(
             ["node", str(NODE_DIR / "client.js"), str(tmp_path / "plan.json")],
-            capture_output=True, text=True, timeout=120, cwd=NODE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=NODE_DIR,
         )
     finally:
         server.stop(None)
@@ -120,10 +126,14 @@ def test_requests_match_official_node_client(tmp_path: Path, client) -> None:
     assert isinstance(evaluate, gateway_pb2.EvaluateRequest)
     ours, our_txid = build_signed_proposal(identity, signer, "mychannel", "assets", [b"ReadAsset", b"a1"])
     assert (evaluate.channel_id, list(evaluate.target_organizations)) == ("mychannel", [])
-    assert evaluate.transaction_id == common_pb2.ChannelHeader.FromString(
-        common_pb2.Header.FromString(proposal_pb2.Proposal.FromString(
-            evaluate.proposed_transaction.proposal_bytes).header).channel_header
-    ).tx_id
+    assert (
+        evaluate.transaction_id
+        == common_pb2.ChannelHeader.FromString(
+            common_pb2.Header.FromString(
+                proposal_pb2.Proposal.FromString(evaluate.proposed_transaction.proposal_bytes).header
+            ).channel_header
+        ).tx_id
+    )
     assert proposal_shape(evaluate.proposed_transaction) == proposal_shape(ours)
     official_sig = evaluate.proposed_transaction.signature
     assert ecdsa.verify(key.public_key(), evaluate.proposed_transaction.proposal_bytes, official_sig)
