@@ -24,6 +24,7 @@ from gateway.client.errors import (
     CommitStatusError,
     EndorseError,
     EvaluateError,
+    InvalidArgumentError,
     SubmitError,
 )
 from gateway.client.events import (
@@ -340,7 +341,7 @@ def connect_async(
 ) -> AsyncGateway:
     """Like ``connect`` but for a ``grpc.aio`` channel; every RPC method is a coroutine."""
     if not isinstance(identity, Identity):
-        raise TypeError("identity: must be a gateway.client.identity.Identity")
+        raise InvalidArgumentError("identity", "must be a gateway.client.identity.Identity")
     context = ClientContext(
         stub=gateway_pb2_grpc.GatewayStub(client),
         identity=identity,

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from gateway.client.commit import SubmittedTransaction
 from gateway.client.context import ClientContext
-from gateway.client.errors import CommitError
+from gateway.client.errors import CommitError, InvalidArgumentError
 from gateway.client.fields import require_name
 from gateway.client.proposal import Proposal, new_proposed_transaction
 
@@ -22,7 +22,7 @@ class Contract:
         self.channel_id = require_name("channel_id", channel_id)
         self.chaincode_name = require_name("chaincode_name", chaincode_name)
         if not isinstance(contract_name, str):
-            raise TypeError("contract_name: must be a string")
+            raise InvalidArgumentError("contract_name", "must be a string")
         self.contract_name = contract_name
 
     def qualified_name(self, transaction_name: str) -> str:

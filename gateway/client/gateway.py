@@ -14,6 +14,7 @@ from fabric_protos.peer import events_pb2_grpc
 from gateway.client.blocks import BlockEventsRequest, BlockKind, parse_signed_block_events_request
 from gateway.client.commit import Commit, parse_signed_commit
 from gateway.client.context import CallTimeouts, ClientContext, Hash, sha256
+from gateway.client.errors import InvalidArgumentError
 from gateway.client.events import ChaincodeEventsRequest, parse_signed_events_request
 from gateway.client.identity import Identity, Signer
 from gateway.client.network import Network
@@ -80,7 +81,7 @@ def connect(
 ) -> Gateway:
     """``signer`` signs whole messages (hashing them itself); omit it to sign every ``digest`` offline."""
     if not isinstance(identity, Identity):
-        raise TypeError("identity: must be a gateway.client.identity.Identity")
+        raise InvalidArgumentError("identity", "must be a gateway.client.identity.Identity")
     context = ClientContext(
         stub=gateway_pb2_grpc.GatewayStub(client),
         identity=identity,

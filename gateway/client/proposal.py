@@ -196,6 +196,17 @@ def normalize_orgs(field: str, orgs: Sequence[str] | None) -> list[str]:
     return [require_name(f"{field}[{i}]", o) for i, o in enumerate(orgs)]
 
 
+def proposal_channel(proposal_bytes: bytes) -> str:
+    """Channel of a serialized proposal; undecodable or channel-less bytes are refused up front."""
+    try:
+        proposal = proposal_pb2.Proposal.FromString(proposal_bytes)
+        header = common_pb2.Header.FromString(proposal.header)
+        channel_id = common_pb2.ChannelHeader.FromString(header.channel_header).channel_id
+    except DecodeError as error:
+        raise InvalidArgumentError("proposal.proposal_bytes", f"not a Fabric proposal: {error}") from error
+    return require_name("proposal.proposal_bytes.channel_id", channel_id)
+
+
 class Proposal:
     """A proposed transaction; evaluate it, or endorse it into a ``Transaction``.
 
@@ -207,8 +218,7 @@ class Proposal:
     def __init__(self, context: ClientContext, proposed: gateway_pb2.ProposedTransaction) -> None:
         self._context = context
         self._proposed = proposed
-        header = common_pb2.Header.FromString(proposal_pb2.Proposal.FromString(proposed.proposal.proposal_bytes).header)
-        self._channel_id = common_pb2.ChannelHeader.FromString(header.channel_header).channel_id
+        self._channel_id = proposal_channel(proposed.proposal.proposal_bytes)
 
     @property
     def transaction_id(self) -> str:

@@ -139,13 +139,16 @@ def assemble_envelope(
 
 def result_from_envelope(envelope: common_pb2.Envelope) -> bytes:
     """The chaincode response payload inside a prepared transaction (the value ``submit`` returns)."""
-    payload = common_pb2.Payload.FromString(envelope.payload)
-    tx = transaction_pb2.Transaction.FromString(payload.data)
-    if len(tx.actions) != 1:
-        raise InvalidArgumentError("prepared_transaction", f"expected exactly one action, got {len(tx.actions)}")
-    action_payload = transaction_pb2.ChaincodeActionPayload.FromString(tx.actions[0].payload)
-    prp = proposal_response_pb2.ProposalResponsePayload.FromString(action_payload.action.proposal_response_payload)
-    return proposal_pb2.ChaincodeAction.FromString(prp.extension).response.payload
+    try:
+        payload = common_pb2.Payload.FromString(envelope.payload)
+        tx = transaction_pb2.Transaction.FromString(payload.data)
+        if len(tx.actions) != 1:
+            raise InvalidArgumentError("prepared_transaction", f"expected exactly one action, got {len(tx.actions)}")
+        action_payload = transaction_pb2.ChaincodeActionPayload.FromString(tx.actions[0].payload)
+        prp = proposal_response_pb2.ProposalResponsePayload.FromString(action_payload.action.proposal_response_payload)
+        return proposal_pb2.ChaincodeAction.FromString(prp.extension).response.payload
+    except DecodeError as error:
+        raise InvalidArgumentError("prepared_transaction", f"not a Fabric endorser transaction: {error}") from error
 
 
 def require_envelope_for_proposal(envelope: common_pb2.Envelope, proposal_bytes: bytes) -> None:
@@ -232,8 +235,11 @@ class Transaction:
 
 
 def channel_of(envelope: common_pb2.Envelope) -> str:
-    payload = common_pb2.Payload.FromString(envelope.payload)
-    return common_pb2.ChannelHeader.FromString(payload.header.channel_header).channel_id
+    try:
+        payload = common_pb2.Payload.FromString(envelope.payload)
+        return common_pb2.ChannelHeader.FromString(payload.header.channel_header).channel_id
+    except DecodeError as error:
+        raise InvalidArgumentError("envelope.payload", f"not a Fabric payload: {error}") from error
 
 
 def parse_signed_transaction(data: bytes, signature: bytes) -> gateway_pb2.PreparedTransaction:

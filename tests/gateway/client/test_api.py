@@ -10,7 +10,7 @@ import grpc
 import pytest
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2
-from fabric_protos.peer import chaincode_event_pb2, transaction_pb2
+from fabric_protos.peer import chaincode_event_pb2, proposal_pb2, transaction_pb2
 from gwclient_server import FakeGateway, serve
 
 from gateway.client import (
@@ -254,3 +254,40 @@ def test_restoring_an_unsigned_transaction_is_refused(fake, client) -> None:
     with pytest.raises(InvalidArgumentError) as info:
         gw.restore_transaction(unsigned)
     assert info.value.field == "bytes.envelope.signature"
+
+
+GARBAGE = b"\x0a\x05\xff\xff"
+BAD_PROPOSAL = gateway_pb2.ProposedTransaction(
+    proposal=proposal_pb2.SignedProposal(proposal_bytes=GARBAGE)
+).SerializeToString()
+BAD_ENVELOPE = gateway_pb2.PreparedTransaction(envelope=common_pb2.Envelope(payload=GARBAGE)).SerializeToString()
+
+
+@pytest.mark.parametrize(
+    ("method", "data", "field"),
+    [
+        ("new_signed_proposal", GARBAGE, "bytes"),
+        ("new_signed_proposal", BAD_PROPOSAL, "proposal.proposal_bytes"),
+        ("new_signed_transaction", GARBAGE, "bytes"),
+        ("new_signed_transaction", BAD_ENVELOPE, "envelope.payload"),
+        ("new_signed_commit", GARBAGE, "bytes"),
+        ("new_signed_chaincode_events_request", GARBAGE, "bytes"),
+    ],
+)
+def test_garbage_offline_bytes_are_refused_with_field(fake, client, method: str, data: bytes, field: str) -> None:
+    _, channel = fake
+    gw = connect(channel, client[0])
+    with pytest.raises(InvalidArgumentError) as info:
+        getattr(gw, method)(data, b"sig")
+    assert info.value.field == field
+
+
+def test_bad_connect_and_contract_arguments(fake, client) -> None:
+    _, channel = fake
+    with pytest.raises(InvalidArgumentError, match="identity"):
+        connect(channel, "Org1MSP")  # type: ignore[arg-type]
+    network = connect(channel, client[0]).get_network("ch")
+    with pytest.raises(InvalidArgumentError, match="chaincode_name"):
+        network.get_contract("")
+    with pytest.raises(InvalidArgumentError, match="transaction_name"):
+        network.get_contract("cc").new_proposal("")
