@@ -17,7 +17,7 @@ from google.protobuf.message import Message
 
 from network.configtx.acls import DEFAULT_ACLS
 from network.configtx.msp import msp_value
-from network.configtx.policies import implicit_meta, org_default_policies
+from network.configtx.policies import implicit_meta, org_default_policies, policy_from_rule
 from network.layout import NetworkLayout
 from network.spec.models import ChannelSpec, ConsortiumSpec, MemberOrgSpec, OrdererOrgSpec
 
@@ -123,8 +123,8 @@ def application_group(
 ) -> configtx_pb2.ConfigGroup:
     p = channel.policies
     policies = standard_policies(p.readers, p.writers, p.admins)
-    policies["Endorsement"] = implicit_meta(p.endorsement)
-    policies["LifecycleEndorsement"] = implicit_meta(p.lifecycle_endorsement)
+    policies["Endorsement"] = policy_from_rule(p.endorsement)
+    policies["LifecycleEndorsement"] = policy_from_rule(p.lifecycle_endorsement)
     acls = peer_cfg.ACLs(acls={k: peer_cfg.APIResource(policy_ref=v) for k, v in DEFAULT_ACLS.items()})
     values: dict[str, Message] = {"Capabilities": capabilities(APPLICATION_CAPABILITY), "ACLs": acls}
     return new_group(values, policies, {org.name: application_org_group(org, layout) for org in orgs})

@@ -28,6 +28,7 @@ IMPLICIT_META_RULES = {
     "ALL": policies_pb2.ImplicitMetaPolicy.ALL,
     "MAJORITY": policies_pb2.ImplicitMetaPolicy.MAJORITY,
 }
+IMPLICIT_META_RE = re.compile(r"^(ANY|ALL|MAJORITY) [A-Za-z0-9_.-]+$")
 _TOKEN = re.compile(r"\s*(?:(?P<word>[A-Za-z]+)|(?P<num>[0-9]+)|(?P<quoted>'[^']*')|(?P<punct>[(),]))")
 
 
@@ -120,6 +121,19 @@ def signature_envelope(text: str) -> policies_pb2.SignaturePolicyEnvelope:
     if parser.peek() is not None:
         raise PolicyError(f"trailing input after policy: {parser.tokens[parser.pos :]}")
     return policies_pb2.SignaturePolicyEnvelope(version=0, rule=rule, identities=identities)
+
+
+def principal_msp_ids(text: str) -> list[str]:
+    """MSP IDs named by a signature-policy string (empty for an implicit-meta rule)."""
+    if IMPLICIT_META_RE.match(text):
+        return []
+    envelope = signature_envelope(text)
+    return [msp_principal_pb2.MSPRole.FromString(p.principal).msp_identifier for p in envelope.identities]
+
+
+def policy_from_rule(text: str) -> policies_pb2.Policy:
+    """``"MAJORITY Endorsement"`` -> ImplicitMeta; anything else is parsed as a signature policy."""
+    return implicit_meta(text) if IMPLICIT_META_RE.match(text) else signature(text)
 
 
 def signature(text: str) -> policies_pb2.Policy:

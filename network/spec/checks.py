@@ -126,6 +126,22 @@ def channel_orgs_known(spec: ConsortiumSpec) -> list[SpecIssue]:
     return issues
 
 
+def channel_policy_principals_known(spec: ConsortiumSpec) -> list[SpecIssue]:
+    """A signature policy naming an MSP that is not on the channel could never be satisfied by its members."""
+    from network.configtx.policies import principal_msp_ids
+
+    issues = []
+    for i, ch in enumerate(spec.channels):
+        allowed = set(ch.orgs) | set(ch.orderer_orgs or [])
+        for key in ("endorsement", "lifecycle_endorsement"):
+            rule = getattr(ch.policies, key)
+            for msp_id in principal_msp_ids(rule):
+                if msp_id not in allowed:
+                    reason = f"policy names {msp_id!r}, which is not an org of this channel ({sorted(allowed)})"
+                    issues.append(SpecIssue(("channels", i, "policies", key), reason))
+    return issues
+
+
 def _ports(spec: ConsortiumSpec) -> list[tuple[KeyPath, int]]:
     out: list[tuple[KeyPath, int]] = []
     for i, org in enumerate(spec.orderer_orgs):
@@ -178,6 +194,7 @@ RULES: tuple[Rule, ...] = (
     member_orgs_have_client,
     unique_channel_names,
     channel_orgs_known,
+    channel_policy_principals_known,
     ports_in_range,
     ports_distinct,
 )

@@ -124,17 +124,33 @@ def _implicit_meta(value: str) -> str:
     return value
 
 
+def _endorsement_rule(value: str) -> str:
+    """Endorsement policies may also be signature policies in Fabric's DSL, e.g. ``OR('Org1MSP.peer')``."""
+    if IMPLICIT_META.match(value):
+        return value
+    from network.configtx.policies import PolicyError, signature_envelope
+
+    try:
+        signature_envelope(value)
+    except PolicyError as exc:
+        raise ValueError(
+            f"{value!r} is neither an implicit-meta rule (ANY|ALL|MAJORITY <name>) nor a signature policy: {exc}"
+        ) from None
+    return value
+
+
 ImplicitMetaRule = Annotated[str, AfterValidator(_implicit_meta)]
+EndorsementRule = Annotated[str, AfterValidator(_endorsement_rule)]
 
 
 class ChannelPolicies(StrictModel):
-    """Channel-level ImplicitMeta policies (table 5.3 of the protocol reference)."""
+    """Channel-level policies (table 5.3 of the protocol reference); endorsement ones may use the signature DSL."""
 
     readers: ImplicitMetaRule = "ANY Readers"
     writers: ImplicitMetaRule = "ANY Writers"
     admins: ImplicitMetaRule = "MAJORITY Admins"
-    endorsement: ImplicitMetaRule = "MAJORITY Endorsement"
-    lifecycle_endorsement: ImplicitMetaRule = "MAJORITY Endorsement"
+    endorsement: EndorsementRule = "MAJORITY Endorsement"
+    lifecycle_endorsement: EndorsementRule = "MAJORITY Endorsement"
 
 
 class ChannelSpec(StrictModel):

@@ -92,6 +92,18 @@ CASES: list[tuple[str, Callable[[Spec], None], str, str]] = [
         "channels[0].policies.endorsement",
         "implicit-meta",
     ),
+    (
+        "bad signature policy",
+        _set("channels.0.policies.lifecycle_endorsement", "OR('Org1MSP.boss')"),
+        "channels[0].policies.lifecycle_endorsement",
+        "unknown role",
+    ),
+    (
+        "policy names an org off the channel",
+        _set("channels.0.policies.endorsement", "AND('Org1MSP.peer', 'Org9MSP.peer')"),
+        "channels[0].policies.endorsement",
+        "'Org9MSP', which is not an org of this channel",
+    ),
     ("preferred > absolute", _set("channels.0.batch.preferred_max_bytes", 10**9), "channels[0].batch", "preferred_max"),
     ("bad batch timeout", _set("channels.0.batch.timeout", "2 seconds"), "channels[0].batch.timeout", "Go duration"),
     ("no member orgs", _set("member_orgs", []), "member_orgs", "at least 1"),

@@ -31,7 +31,10 @@ def spec_data() -> dict[str, Any]:
             "name": "bilateral",
             "orgs": ["Org1MSP", "Org3MSP"],
             "batch": {"max_message_count": 50, "timeout": "250ms"},
-            "policies": {"endorsement": "ALL Endorsement", "lifecycle_endorsement": "ANY Endorsement"},
+            "policies": {
+                "endorsement": "ALL Endorsement",
+                "lifecycle_endorsement": "AND('Org1MSP.admin', 'Org3MSP.admin')",
+            },
         }
     )
     return data
@@ -54,6 +57,10 @@ def test_three_consenters_and_two_channels(tmp_path: Path) -> None:
     assert set(side.groups["Application"].groups) == {"Org1", "Org3"}
     meta = policies_pb2.ImplicitMetaPolicy.FromString(side.groups["Application"].policies["Endorsement"].policy.value)
     assert meta.rule == policies_pb2.ImplicitMetaPolicy.ALL
+    lifecycle = side.groups["Application"].policies["LifecycleEndorsement"].policy
+    assert lifecycle.type == policies_pb2.Policy.SIGNATURE
+    envelope = policies_pb2.SignaturePolicyEnvelope.FromString(lifecycle.value)
+    assert envelope.rule.n_out_of.n == 2 and len(envelope.identities) == 2
     batch = orderer_cfg.BatchSize.FromString(side.groups["Orderer"].values["BatchSize"].value)
     assert batch.max_message_count == 50
     assert orderer_cfg.BatchTimeout.FromString(side.groups["Orderer"].values["BatchTimeout"].value).timeout == "250ms"
