@@ -1,0 +1,60 @@
+"""Assemble a Runtime from a configuration file: wallet, store, API keys, JWT and one Fabric port per org."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import grpc
+
+from gateway.auth.apikeys import load_key_file
+from gateway.auth.jwt_auth import JwtVerifier
+from gateway.service.client_port import ClientPort
+from gateway.service.fabric_port import FabricPort
+from gateway.service.runtime import Runtime
+from gateway.service.settings import OrgSettings, Settings, load_settings
+from gateway.store.open_store import open_store
+from gateway.wallet.kek import kek_from_environment
+from gateway.wallet.wallet import Wallet
+
+
+def peer_channel(org: OrgSettings) -> grpc.Channel:
+    if org.peer is None:
+        raise ValueError(f"config.orgs.{org.name}.peer: required to serve this org")
+    if org.peer.tls_ca is None:
+        return grpc.insecure_channel(org.peer.address)
+    from gateway.client.tls import secure_channel
+
+    return secure_channel(org.peer.address, org.peer.tls_ca.read_bytes(), org.peer.server_name)
+
+
+def jwt_verifier(settings: Settings) -> JwtVerifier | None:
+    cfg = settings.jwt
+    if not cfg:
+        return None
+    if "key_file" in cfg:
+        key: str | bytes = Path(cfg["key_file"]).read_bytes()
+    elif "secret_env" in cfg:
+        import os
+
+        key = os.environ.get(cfg["secret_env"], "")
+        if len(key) < 32:
+            raise ValueError(f"config.jwt.secret_env: {cfg['secret_env']} must hold at least 32 characters")
+    else:
+        raise ValueError("config.jwt: needs key_file (ES256 public key) or secret_env (HS256 secret)")
+    return JwtVerifier(str(cfg.get("algorithm", "ES256")), key, cfg.get("audience"), cfg.get("issuer"))
+
+
+def build_runtime(config: Path) -> Runtime:
+    settings = load_settings(config)
+    ports: dict[str, FabricPort] = {name: ClientPort(peer_channel(org)) for name, org in settings.orgs.items()}
+    from concurrent.futures import ThreadPoolExecutor
+
+    return Runtime(
+        settings=settings,
+        ports=ports,
+        wallet=Wallet.open(settings.wallet_path, kek_from_environment()),
+        store=open_store(settings.store_url),
+        api_keys=load_key_file(settings.api_key_file),
+        jwt=jwt_verifier(settings),
+        executor=ThreadPoolExecutor(settings.async_workers, "gateway-async"),
+    )
