@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 VERSION = "3.1.5-devnet"
@@ -58,6 +60,16 @@ REASONS = {
 }
 
 
+def mutual_tls_context(cert: Path, key: Path, client_roots: list[Path]) -> ssl.SSLContext:
+    """Server TLS requiring a client certificate issued by one of ``client_roots``."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    for root in client_roots:
+        context.load_verify_locations(cafile=str(root))
+    context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -65,13 +77,14 @@ def _now() -> str:
 class OperationsServer:
     """Route table + health checks; ``prefix`` routes match any path starting with them."""
 
-    def __init__(self) -> None:
+    def __init__(self, operations_routes: bool = True) -> None:
         self.routes: dict[tuple[str, str], Handler] = {}
         self.prefix_routes: list[tuple[str, Handler]] = []
         self.checks: dict[str, HealthCheck] = {}
         self._server: asyncio.Server | None = None
-        self.add_route("GET", "/healthz", self._healthz)
-        self.add_route("GET", "/version", self._version)
+        if operations_routes:
+            self.add_route("GET", "/healthz", self._healthz)
+            self.add_route("GET", "/version", self._version)
 
     def add_route(self, method: str, path: str, handler: Handler) -> None:
         self.routes[(method, path)] = handler
@@ -92,8 +105,8 @@ class OperationsServer:
     async def _version(self, request: HttpRequest) -> HttpResponse:
         return HttpResponse.json(200, {"CommitSHA": "devnet", "Version": VERSION})
 
-    async def start(self, port: int) -> int:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", port)
+    async def start(self, port: int, ssl_context: ssl.SSLContext | None = None) -> int:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", port, ssl=ssl_context)
         return self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -125,7 +138,7 @@ class OperationsServer:
                 response = HttpResponse.json(500, {"error": str(exc)})
             writer.write(_encode(response))
             await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+        except (OSError, asyncio.IncompleteReadError, ValueError):
             pass
         finally:
             writer.close()

@@ -18,10 +18,11 @@ from fabric_protos.orderer import ab_pb2_grpc
 from gateway.client.identity import load_msp_identity
 from network.devnet.node import grpcserver, jsonlog, paths
 from network.devnet.node.lifecycle import run_until_signalled
-from network.devnet.node.operations import HttpRequest, HttpResponse, OperationsServer
+from network.devnet.node.operations import HttpRequest, HttpResponse, OperationsServer, mutual_tls_context
 from network.devnet.orderer.blockwriter import OrdererSigner
 from network.devnet.orderer.broadcast import AtomicBroadcast
 from network.devnet.orderer.chain import OrdererChain
+from network.devnet.orderer.participation import add_routes as add_participation_routes
 from network.layout import NetworkLayout
 from network.spec.models import OrdererNodeSpec, OrdererOrgSpec
 
@@ -83,8 +84,11 @@ class OrdererNode:
         self.operations = OperationsServer()
         self.operations.checks["grpc"] = lambda: None if self.server is not None else "gRPC server not started"
         self.operations.add_route("GET", "/devnet/status", self._status)
+        self.admin = OperationsServer(operations_routes=False)
+        add_participation_routes(self.admin, self.chains)
         self.port = 0
         self.operations_port = 0
+        self.admin_port = 0
 
     async def _status(self, request: HttpRequest) -> HttpResponse:
         return HttpResponse.json(
@@ -112,6 +116,8 @@ class OrdererNode:
         await server.start()
         self.server = server
         self.operations_port = await self.operations.start(self.config.node.operations_port or 0)
+        admin_tls = mutual_tls_context(tls.cert, tls.key, [self.layout.tlsca_cert(self.config.org.msp_id)])
+        self.admin_port = await self.admin.start(self.config.node.admin_port or 0, admin_tls)
         jsonlog.event(
             log, "orderer started", host=self.config.host, port=self.port, operations_port=self.operations_port
         )
@@ -120,6 +126,7 @@ class OrdererNode:
         if self.server is not None:
             await self.server.stop(grace=1)
         await self.operations.stop()
+        await self.admin.stop()
         for chain in self.chains.values():
             await chain.close()
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography import x509
 from fabric_protos.common import common_pb2
@@ -127,3 +129,26 @@ def test_stale_pid_file_is_replaced_by_up(net: NetworkLayout, tmp_path: Path) ->
         time.sleep(0.1)
     supervisor.up(net.root, timeout=60)
     assert processes.running_pid(node) is not None and supervisor.is_healthy(node)
+
+
+def test_channel_participation_api_needs_a_client_cert_and_lists_channels(net: NetworkLayout) -> None:
+    org, node = net.spec.orderer_nodes()[0]
+    tls = NetworkLayout.user_tls(net.user_dir(org.msp_id, "Admin"))
+    base = f"https://127.0.0.1:{node.admin_port}/participation/v1/channels"
+    context = ssl.create_default_context(cafile=str(net.tlsca_cert(org.msp_id)))
+    context.load_cert_chain(tls.cert, tls.key)
+    with httpx.Client(verify=context) as client:
+        listing = client.get(base)
+        assert listing.status_code == 200
+        assert listing.json() == {
+            "systemChannel": None,
+            "channels": [{"name": CHANNEL, "url": f"/participation/v1/channels/{CHANNEL}"}],
+        }
+        info = client.get(f"{base}/{CHANNEL}").json()
+        assert info["consensusRelation"] == "consenter" and info["status"] == "active" and info["height"] >= 1
+        genesis = common_pb2.Block.FromString(client.get(f"{base}/{CHANNEL}/blocks/0").content)
+        assert genesis.SerializeToString() == net.genesis_block(CHANNEL).read_bytes()
+        assert client.get(f"{base}/nosuch").status_code == 404
+    anonymous = ssl.create_default_context(cafile=str(net.tlsca_cert(org.msp_id)))
+    with httpx.Client(verify=anonymous) as client, pytest.raises(httpx.HTTPError):
+        client.get(base)
