@@ -196,3 +196,18 @@ def test_missing_org_msp_is_restored_from_existing_ca(fresh: NetworkLayout, defa
     generate(default_spec, fresh.root)
     assert {p.relative_to(msp): p.read_bytes() for p in msp.rglob("*") if p.is_file()} == original
     assert (msp / "admincerts").is_dir()
+
+
+def test_cli_refuses_changed_spec_until_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "net"
+    assert main(["generate", "--out", str(out)]) == 0
+    data = yaml.safe_load(DEFAULT_SPEC_PATH.read_text())
+    data["channels"][0]["batch"]["max_message_count"] = 99
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(data))
+    capsys.readouterr()
+    assert main(["generate", "--spec", str(changed), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--force" in err
+    assert main(["generate", "--spec", str(changed), "--out", str(out), "--force"]) == 0
+    assert NetworkLayout(out).spec.channel("assetchannel").batch.max_message_count == 99

@@ -11,6 +11,8 @@ from fabric_protos.msp import msp_config_pb2, msp_principal_pb2
 from fabric_protos.orderer import configuration_pb2 as orderer_cfg
 from fabric_protos.orderer.etcdraft import configuration_pb2 as raft_cfg
 from fabric_protos.peer import configuration_pb2 as peer_cfg
+from hypothesis import given
+from hypothesis import strategies as st
 
 from network.cli import main
 from network.configtx.block import block_header_bytes, block_header_hash
@@ -217,3 +219,13 @@ def test_decode_rejects_unknown_type(generated: NetworkLayout, capsys: pytest.Ca
     with pytest.raises(SystemExit):
         main(["decode", str(generated.genesis_block("assetchannel")), "--type", "common.Nope"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+@given(
+    number=st.integers(min_value=0, max_value=2**64 - 1),
+    previous=st.binary(min_size=0, max_size=32),
+    data_hash=st.binary(min_size=0, max_size=32),
+)
+def test_header_der_matches_hand_encoding_property(number: int, previous: bytes, data_hash: bytes) -> None:
+    header = common_pb2.BlockHeader(number=number, previous_hash=previous, data_hash=data_hash)
+    assert block_header_bytes(header) == hand_der_header(number, previous, data_hash)
