@@ -22,7 +22,7 @@ from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
 from fabric_protos.peer import chaincode_pb2, proposal_pb2
 from google.protobuf.json_format import MessageToDict
 from gwclient_server import serve
-from test_tls import HOST, tls_material
+from test_gwclient_tls import HOST, tls_material
 
 from gateway.client import ecdsa
 from gateway.client.events import chaincode_events_request
