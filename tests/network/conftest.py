@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from netboot_fabric import FABRIC_RELEASES, find_fabric_binary
 
 from network.crypto.bootstrap import generate
 from network.layout import NetworkLayout
 from network.spec import ConsortiumSpec, load_spec
-
-FABRIC_RELEASES = (
-    "https://github.com/hyperledger/fabric/releases (fabric_*_linux-amd64 tarball, unpack, set FABRIC_BIN)"
-)
 
 
 @pytest.fixture(scope="session")
@@ -37,18 +32,6 @@ def fresh(tmp_path: Path, default_spec: ConsortiumSpec) -> NetworkLayout:
     out = tmp_path / "net"
     generate(default_spec, out)
     return NetworkLayout(out)
-
-
-def find_fabric_binary(name: str) -> Path | None:
-    """An official Fabric binary from ``$FABRIC_BIN/bin``, ``$FABRIC_BIN`` or ``PATH``."""
-    fabric_bin = os.environ.get("FABRIC_BIN")
-    if fabric_bin:
-        for folder in (Path(fabric_bin) / "bin", Path(fabric_bin)):
-            candidate = folder / name
-            if candidate.is_file() and os.access(candidate, os.X_OK):
-                return candidate
-    found = shutil.which(name)
-    return Path(found) if found else None
 
 
 @pytest.fixture
