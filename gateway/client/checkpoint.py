@@ -94,12 +94,17 @@ def encode_state(state: CheckpointState) -> bytes:
 
 
 def decode_state(data: bytes, source: str) -> CheckpointState:
+    """Read the Go (number) and Node (decimal string, keys omitted when unset) file formats alike."""
+    if not data.strip():
+        return CheckpointState()
     try:
         raw = json.loads(data)
         block = raw.get("blockNumber")
         txid = raw.get("transactionId") or ""
     except (ValueError, AttributeError) as error:
         raise InvalidArgumentError(source, f"not a checkpoint file: {error}") from error
+    if isinstance(block, str) and block.isdigit():
+        block = int(block)
     if block is not None and (isinstance(block, bool) or not isinstance(block, int) or block < 0):
         raise InvalidArgumentError(f"{source}: blockNumber", "must be a non-negative integer or null")
     if not isinstance(txid, str):

@@ -83,3 +83,19 @@ def test_bad_checkpoint_arguments_are_refused() -> None:
     with pytest.raises(InvalidArgumentError, match="transaction_id"):
         cp.checkpoint_transaction(1, "")
     assert cp.block_number is None
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"blockNumber":"42","transactionId":"tx42"}', (42, "tx42")),  # official Node client's format
+        ('{"blockNumber":42,"transactionId":"tx42"}', (42, "tx42")),  # official Go client's format
+        ('{"blockNumber":"7"}', (7, "")),  # Node after checkpointBlock: transactionId omitted
+        ("", (None, "")),  # Node treats an empty file as no checkpoint
+    ],
+)
+def test_reads_official_client_checkpoint_files(tmp_path: Path, content: str, expected: tuple) -> None:
+    path = tmp_path / "cp.json"
+    path.write_text(content)
+    cp = checkpointers.file(path)
+    assert (cp.block_number, cp.transaction_id) == expected
