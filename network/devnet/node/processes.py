@@ -60,6 +60,13 @@ def running_pid(node: NodeProcess) -> int | None:
     return pid
 
 
+def recorded_pid_alive(node: NodeProcess) -> bool:
+    """Whether the pid in the pid file is a live process. Unlike :func:`running_pid` this does not check the
+    command line, which right after ``start`` may still be the parent's (between fork and exec)."""
+    record = read_pid_file(node.pid_file)
+    return record is not None and not _is_zombie(record[0])
+
+
 def _is_zombie(pid: int) -> bool:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -122,6 +129,12 @@ def kill(node: NodeProcess) -> None:
     while running_pid(node) == pid:
         _reap(pid)
         time.sleep(0.02)
+
+
+def reap(node: NodeProcess) -> None:
+    record = read_pid_file(node.pid_file)
+    if record is not None:
+        _reap(record[0])
 
 
 def _reap(pid: int) -> None:

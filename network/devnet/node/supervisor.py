@@ -104,7 +104,8 @@ def wait_healthy(nodes: list[NodeProcess], timeout: float, progress: Progress) -
             if is_healthy(node):
                 progress(f"  {node.host}: healthy")
                 waiting.remove(node)
-            elif processes.running_pid(node) is None:
+            elif not processes.recorded_pid_alive(node):
+                processes.reap(node)
                 raise RuntimeError(f"{node.host} exited during start-up; last log lines:\n{_log_tail(node)}")
         if waiting and time.monotonic() > deadline:
             names = ", ".join(n.host for n in waiting)
