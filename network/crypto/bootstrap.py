@@ -120,6 +120,17 @@ def _incremental(spec: ConsortiumSpec, out: Path, progress: Progress) -> Generat
     return result
 
 
+RUN_DIR = "run"  # where devnet nodes keep pid files (network/devnet/node/paths.py)
+
+
+def refuse_if_nodes_recorded(out: Path) -> None:
+    """``--force`` swaps the whole directory; nodes still running from it would lose their pid files and ledgers."""
+    pid_files = sorted((out / RUN_DIR).glob("*.pid")) if (out / RUN_DIR).is_dir() else []
+    if pid_files:
+        names = ", ".join(p.stem for p in pid_files)
+        raise GenerateError(f"{out}: nodes may still be running ({names}); run `consortium down` before --force")
+
+
 def is_generated_network(path: Path) -> bool:
     return (path / RESOLVED_SPEC).is_file()
 
@@ -136,6 +147,8 @@ def generate(
         raise GenerateError(
             f"{out} is not empty and holds no generated network ({RESOLVED_SPEC}); refusing to touch it"
         )
+    if force and not empty:
+        refuse_if_nodes_recorded(out)
     if empty or force:
         progress(f"generating a new network in {out}" + (" (--force: replacing everything)" if not empty else ""))
         return _fresh(spec, out, progress)

@@ -211,3 +211,12 @@ def test_cli_refuses_changed_spec_until_force(tmp_path: Path, capsys: pytest.Cap
     assert err.count("\n") == 1 and "--force" in err
     assert main(["generate", "--spec", str(changed), "--out", str(out), "--force"]) == 0
     assert NetworkLayout(out).spec.channel("assetchannel").batch.max_message_count == 99
+
+
+def test_force_refused_while_node_pid_files_exist(fresh: NetworkLayout, default_spec: ConsortiumSpec) -> None:
+    (fresh.root / "run").mkdir()
+    (fresh.root / "run" / "peer0.org1.example.com.pid").write_text("12345\n")
+    before = snapshot(fresh.root)
+    with pytest.raises(GenerateError, match="peer0.org1.example.com.*consortium down"):
+        generate(default_spec, fresh.root, force=True)
+    assert snapshot(fresh.root) == before
