@@ -1,8 +1,9 @@
-"""``consortium up | down | status | reset`` (registered by :func:`register`)."""
+"""``consortium up | down | status | reset`` (registered by :func:`register`, which also wires in D3's ``deploy``)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -76,3 +77,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     reset = subparsers.add_parser("reset", help="stop the devnet and delete its ledgers (keeps crypto)")
     _netdir(reset)
     reset.set_defaults(handler=cmd_reset)
+    _register_deploy(subparsers)
+
+
+def _register_deploy(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``consortium deploy`` belongs to :mod:`network.devnet.deploy`; it is wired in here once it exists."""
+    try:
+        deploy = importlib.import_module("network.devnet.deploy")
+    except ModuleNotFoundError as exc:
+        if exc.name != "network.devnet.deploy":
+            raise
+        return
+    deploy.register(subparsers)
