@@ -77,6 +77,16 @@ def heights(layout: NetworkLayout) -> dict[str, int]:
     return {s.host: int(s.channels.get(CHANNEL, {}).get("height", -1)) for s in supervisor.status(layout.root)}
 
 
+def settled(layout: NetworkLayout) -> bool:
+    """All nodes at one height, still the same a second later (longer than the 300 ms batch timeout, so
+    envelopes the orderer recovered from its WAL have been cut by then)."""
+    first = heights(layout)
+    if len(set(first.values())) != 1:
+        return False
+    time.sleep(1.0)
+    return heights(layout) == first
+
+
 def wait_until(predicate: object, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -100,7 +110,7 @@ def test_kill9_orderer_and_peer_loses_no_acknowledged_transaction(net: NetworkLa
     assert len(acked) >= 60
 
     supervisor.up(net.root, timeout=90)
-    wait_until(lambda: len(set(heights(net).values())) == 1, 90, "every node at the same height")
+    wait_until(lambda: settled(net), 120, "every node at the same, settled height")
     top = next(iter(heights(net).values())) - 1
 
     chains = {}
