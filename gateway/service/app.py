@@ -11,8 +11,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
-from gateway.service.logs import request_id_var, txid_var
+from gateway.service.logs import request_id_var, request_txids_var
 from gateway.service.problems import install_problem_handlers
+from gateway.service.recovery import RecoverySweeper
 from gateway.service.routers import events, generic, health, resources
 from gateway.service.runtime import Runtime
 
@@ -23,11 +24,14 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 def create_app(runtime: Runtime, recover_on_start: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if recover_on_start:
-            from gateway.service.recovery import recover
-
-            recover(runtime)
-        yield
+        sweeper = RecoverySweeper(runtime) if recover_on_start else None
+        if sweeper is not None:
+            sweeper.start()
+        try:
+            yield
+        finally:
+            if sweeper is not None:
+                sweeper.stop()
 
     app = FastAPI(
         title="Consortium Fabric Gateway",
@@ -49,13 +53,14 @@ def create_app(runtime: Runtime, recover_on_start: bool = True) -> FastAPI:
         request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.state.request_id = request_id
         token = request_id_var.set(request_id)
-        tx_token = txid_var.set("")
+        txids: list[str] = []
+        tx_token = request_txids_var.set(txids)
         started = time.perf_counter()
         try:
             response = await call_next(request)
         finally:
             request_id_var.reset(token)
-            txid_var.reset(tx_token)
+            request_txids_var.reset(tx_token)
         elapsed = time.perf_counter() - started
         route = request.scope.get("route")
         operation = getattr(route, "name", None) or "unmatched"
@@ -71,6 +76,7 @@ def create_app(runtime: Runtime, recover_on_start: bool = True) -> FastAPI:
                 "status": response.status_code,
                 "duration_ms": round(elapsed * 1000, 2),
                 "operation": operation,
+                "txids": ",".join(txids),
             },
         )
         return response

@@ -14,6 +14,18 @@ from typing import Any
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 txid_var: contextvars.ContextVar[str] = contextvars.ContextVar("txid", default="")
+# A per-request list shared by reference with worker threads (they run in a *copy* of the context, so a
+# plain ContextVar set there is invisible to the middleware that writes the access log).
+request_txids_var: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("request_txids", default=None)
+
+
+def note_txid(txid: str) -> None:
+    """Record the transaction being worked on, for this thread's logs and the request's access log."""
+    txid_var.set(txid)
+    txids = request_txids_var.get()
+    if txids is not None and txid not in txids:
+        txids.append(txid)
+
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 

@@ -1,7 +1,7 @@
 """Crash recovery: settle every operation a previous run (or a dead replica) left unfinished.
 
-- ``NEW``: nothing was signed or sent (the envelope is stored before sending), so it is failed with 503 and
-  a retry with the same Idempotency-Key gets that answer... or, better, a client retries with a new key.
+- ``NEW``: nothing was signed or sent (the envelope is stored before sending), so it is failed with 503
+  ``not-submitted``; a replay of its Idempotency-Key returns that answer, and nothing can apply later.
 - ``PREPARED``/``SUBMITTED``: the stored envelope is sent again unchanged and its commit status awaited.
   If the first send did reach the orderer, the second copy is refused at commit as DUPLICATE_TXID while
   CommitStatus reports the first, so the answer is the real outcome and nothing applies twice.
@@ -14,6 +14,7 @@ request body is not stored, only its hash).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from gateway.service.errormap import problem_for_failure
@@ -71,3 +72,38 @@ def recover(rt: Runtime, grace: float = 0.0) -> int:
             log.exception("recovery failed", extra={"operation_id": op.op_id})
         count += 1
     return count
+
+
+class RecoverySweeper:
+    """Runs :func:`recover` once at startup (in the background, so startup never blocks on Fabric), then every
+    ``Settings.recovery_interval`` seconds for operations left open by transient failures (orderer or peer
+    unreachable, commit-status timeout). Periodic sweeps skip operations younger than twice the commit
+    timeout, which this process may still be settling itself."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self._rt = rt
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="gateway-recovery", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        settings = self._rt.settings
+        self._pass(settings.recovery_grace)
+        periodic_grace = max(settings.recovery_grace, 2 * settings.commit_timeout)
+        while not self._stop.wait(settings.recovery_interval):
+            self._pass(periodic_grace)
+
+    def _pass(self, grace: float) -> None:
+        try:
+            touched = recover(self._rt, grace)
+        except Exception:  # noqa: BLE001 - the sweeper must survive a store outage
+            log.exception("recovery pass failed")
+            return
+        if touched:
+            log.info("recovery pass", extra={"operations": touched})

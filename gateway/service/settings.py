@@ -35,6 +35,8 @@ class Settings:
     commit_timeout: float = 30.0
     mvcc_retries: int = 3
     async_workers: int = 8
+    recovery_grace: float = 0.0  # with several replicas on one store: more than commit_timeout
+    recovery_interval: float = 30.0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -81,6 +83,8 @@ def parse_settings(data: dict[str, Any]) -> Settings:
         commit_timeout=float(data.get("commit_timeout", 30.0)),
         mvcc_retries=retries,
         async_workers=int(data.get("async_workers", 8)),
+        recovery_grace=float(data.get("recovery_grace", 0.0)),
+        recovery_interval=float(data.get("recovery_interval", 30.0)),
     )
 
 

@@ -35,7 +35,7 @@ from gateway.service.fabric_port import (
     SigningIdentity,
     TxRequest,
 )
-from gateway.service.logs import txid_var
+from gateway.service.logs import note_txid
 from gateway.service.problems import Problem
 from gateway.service.runtime import Runtime
 from gateway.store.model import Operation, OpState, new_operation
@@ -165,7 +165,7 @@ def attempt(rt: Runtime, who: SigningIdentity, request: TxRequest, op: Operation
     t0 = time.perf_counter()
     prepared = port.endorse(who, request)
     rt.metrics.fabric_seconds.labels("endorse").observe(time.perf_counter() - t0)
-    txid_var.set(prepared.txid)
+    note_txid(prepared.txid)
     op = op.evolve(
         state=OpState.PREPARED,
         txid=prepared.txid,
@@ -218,7 +218,7 @@ def settle(rt: Runtime, who: SigningIdentity, request: TxRequest | None, op: Ope
     port = rt.port(op.org)
     while True:
         assert op.txid is not None
-        txid_var.set(op.txid)
+        note_txid(op.txid)
         try:
             t0 = time.perf_counter()
             status = port.commit_status(who, op.channel, op.txid, rt.settings.commit_timeout)

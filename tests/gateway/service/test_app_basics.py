@@ -82,3 +82,21 @@ def test_openapi_lists_every_resource_operation(client: TestClient) -> None:
     tags = {t for path in spec["paths"].values() for op in path.values() for t in op.get("tags", [])}
     assert {"classes", "assets", "accounts", "transfers", "swaps", "distributions", "receivables", "kyc"} <= tags
     assert client.get("/docs").status_code == 200
+
+
+def test_access_log_carries_request_id_and_txid(client: TestClient, world: World, caplog) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import logging
+
+    from gateway.service.logs import JsonFormatter
+
+    caplog.set_level(logging.INFO, logger="gateway")
+    r = client.post(
+        "/v1/orgs/Org1/submit",
+        json={"function": "Mint"},
+        headers=auth(world.keys["org1-full"], **{"X-Request-ID": "req-7"}),
+    )
+    access = [rec for rec in caplog.records if rec.name == "gateway.service.access"]
+    assert access, "no access log line"
+    line = json.loads(JsonFormatter().format(access[-1]))
+    assert line["request_id"] == "req-7" and line["txids"] == r.json()["txid"] and line["status"] == 200
