@@ -100,14 +100,14 @@ def test_kill9_orderer_and_peer_loses_no_acknowledged_transaction(net: NetworkLa
     orderer, peer1 = node(net, "orderer"), node(net, "peer", "Org1MSP")
     load = Load(net)
     load.start()
-    wait_until(lambda: len(load.acked) >= 30, 60, "30 acknowledged envelopes")
+    wait_until(lambda: len(load.acked) >= 100, 60, "100 acknowledged envelopes")
     processes.kill(peer1)  # blocks are being cut and committed continuously at this point
-    wait_until(lambda: len(load.acked) >= 60, 60, "60 acknowledged envelopes")
+    wait_until(lambda: len(load.acked) >= 250, 60, "250 acknowledged envelopes")
     processes.kill(orderer)
     load.join(timeout=30)
     assert not load.is_alive()
     acked = set(load.acked)
-    assert len(acked) >= 60
+    assert len(acked) >= 250
 
     supervisor.up(net.root, timeout=90)
     wait_until(lambda: settled(net), 120, "every node at the same, settled height")
