@@ -1,0 +1,91 @@
+"""A real peer process pulling from a real orderer: validated commits, Deliver and DeliverFiltered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fabric_protos.common import common_pb2
+from fabric_protos.peer import transaction_pb2
+
+from network.devnet.node import processes, supervisor
+from network.devnet.orderer.blocks import block_header_hash
+from network.layout import NetworkLayout
+from tests.devnet.nodes.devnet_support import (
+    blocks_and_status,
+    broadcast,
+    deliver_request,
+    make_network,
+    orderer_deliver,
+    peer_deliver,
+    tx_envelope,
+    txid_of,
+    user,
+)
+
+pytestmark = pytest.mark.integration
+CHANNEL = "testchannel"
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetworkLayout]:
+    layout = make_network(tmp_path_factory.mktemp("peernet"), orgs=1, max_message_count=2, timeout="300ms")
+    supervisor.up(layout.root, timeout=90)
+    yield layout
+    supervisor.down(layout.root)
+
+
+def test_peer_commits_orderer_blocks_with_filter_and_commit_hash(net: NetworkLayout) -> None:
+    identity, sign = user(net)
+    txs = [tx_envelope(CHANNEL, identity, sign) for _ in range(3)]
+    assert {r.status for r in broadcast(net, [e for _, e in txs])} == {common_pb2.SUCCESS}
+    # BLOCK_UNTIL_READY on the peer returns once the peer has committed blocks 1 and 2.
+    blocks, status = blocks_and_status(peer_deliver(net, "Org1MSP", deliver_request(net, CHANNEL, 0, 2)))
+    assert status == common_pb2.SUCCESS
+    assert [txid_of(raw) for b in blocks[1:] for raw in b.data.data] == [t for t, _ in txs]
+    ordered, _ = blocks_and_status(orderer_deliver(net, deliver_request(net, CHANNEL, 0, 2)))
+    for committed, original in zip(blocks, ordered, strict=True):
+        assert committed.header == original.header and committed.data == original.data
+        txfilter = committed.metadata.metadata[common_pb2.TRANSACTIONS_FILTER]
+        assert len(txfilter) == len(committed.data.data)
+    assert all(
+        len(common_pb2.Metadata.FromString(b.metadata.metadata[common_pb2.COMMIT_HASH]).value) == 32 for b in blocks[1:]
+    )
+    # These envelopes carry no endorsements, so a faithful committer must not mark them VALID.
+    codes = {c for b in blocks[1:] for c in b.metadata.metadata[common_pb2.TRANSACTIONS_FILTER]}
+    assert transaction_pb2.VALID not in codes
+
+
+def test_deliver_filtered_mirrors_the_committed_blocks(net: NetworkLayout) -> None:
+    full, _ = blocks_and_status(peer_deliver(net, "Org1MSP", deliver_request(net, CHANNEL, 1, 2)))
+    filtered, status = blocks_and_status(
+        peer_deliver(net, "Org1MSP", deliver_request(net, CHANNEL, 1, 2), method="DeliverFiltered")
+    )
+    assert status == common_pb2.SUCCESS
+    for block, fb in zip(full, filtered, strict=True):
+        assert (fb.channel_id, fb.number) == (CHANNEL, block.header.number)
+        assert [t.txid for t in fb.filtered_transactions] == [txid_of(raw) for raw in block.data.data]
+        assert bytes(t.tx_validation_code for t in fb.filtered_transactions) == bytes(
+            block.metadata.metadata[common_pb2.TRANSACTIONS_FILTER]
+        )
+
+
+def test_peer_deliver_refuses_a_forged_request(net: NetworkLayout) -> None:
+    good = deliver_request(net, CHANNEL, 0, 0)
+    forged = common_pb2.Envelope(payload=good.payload, signature=good.signature[:-1] + b"\x00")
+    assert blocks_and_status(peer_deliver(net, "Org1MSP", forged)) == ([], common_pb2.FORBIDDEN)
+
+
+def test_restarted_peer_catches_up_and_keeps_its_chain(net: NetworkLayout) -> None:
+    peer = next(n for n in supervisor.network_nodes(net) if n.kind == "peer")
+    before, _ = blocks_and_status(peer_deliver(net, "Org1MSP", deliver_request(net, CHANNEL, 0, 2)))
+    assert processes.stop(peer)
+    identity, sign = user(net)
+    txs = [tx_envelope(CHANNEL, identity, sign) for _ in range(2)]
+    assert {r.status for r in broadcast(net, [e for _, e in txs])} == {common_pb2.SUCCESS}
+    supervisor.up(net.root, timeout=60)
+    after, status = blocks_and_status(peer_deliver(net, "Org1MSP", deliver_request(net, CHANNEL, 0, 3)))
+    assert status == common_pb2.SUCCESS
+    assert after[:3] == before
+    assert after[3].header.previous_hash == block_header_hash(before[2].header)
+    assert [txid_of(raw) for raw in after[3].data.data] == [t for t, _ in txs]
