@@ -19,7 +19,7 @@ from typing import Protocol
 from fabric_protos.ledger.rwset import rwset_pb2
 
 from network.devnet.ledger.rangequery import RangeQueryRecorder
-from network.devnet.ledger.rwset import RWSetBuilder
+from network.devnet.ledger.rwset import RWSetBuilder, SimulationResults, key_hash
 from network.devnet.ledger.version import KeyModification, VersionedValue
 
 
@@ -31,6 +31,8 @@ class StateReader(Protocol):
     def range(self, ns: str, start_key: str, end_key: str) -> Iterator[tuple[str, VersionedValue]]: ...
 
     def history(self, ns: str, key: str) -> Iterator[KeyModification]: ...
+
+    def get_private_hash(self, ns: str, collection: str, key_hash: bytes) -> VersionedValue | None: ...
 
 
 class SimulationError(Exception):
@@ -102,6 +104,12 @@ class TxSimulator:
         self.builder.add_read(ns, key, committed.version if committed else None)
         return dict(committed.metadata) if committed else {}
 
+    def get_private_data_hash(self, ns: str, collection: str, key: str) -> bytes | None:
+        """Committed value hash of a private key; recorded as a hashed read (``GetPrivateDataHash``)."""
+        committed = self.ledger.get_private_hash(ns, collection, key_hash(key))
+        self.builder.add_hashed_read(ns, collection, key, committed.version if committed else None)
+        return committed.value if committed else None
+
     def range_scan(self, ns: str, start_key: str, end_key: str, page_size: int = 0) -> RangeScan:
         if page_size:
             self.paginated_query_done = True
@@ -144,7 +152,7 @@ class TxSimulator:
         """Public rwset; range query infos are appended in creation order (``addRangeQueryInfo``)."""
         return self.build().public
 
-    def build(self):  # -> SimulationResults
+    def build(self) -> SimulationResults:
         if not self.done:
             for scan in self._scans:
                 self.builder.add_range_query(scan.ns, scan.recorder.finish(scan.exhausted))

@@ -114,11 +114,12 @@ class TestChaincode(Chaincode):
         return proposal_response_pb2.Response(status=int(status), message=message)
 
 
-async def start_server(package_id: str, chaincode: Chaincode | None = None) -> tuple[grpc.aio.Server, int]:
+async def start_server(package_id: str, chaincode: Chaincode | None = None, port: int = 0,
+                       ) -> tuple[grpc.aio.Server, int]:
     """Serve ``chaincode`` with the official shim's ChaincodeService on 127.0.0.1:<ephemeral>."""
     server = grpc.aio.server()
     chaincode_shim_pb2_grpc.add_ChaincodeServicer_to_server(
         ChaincodeService(package_id, chaincode or TestChaincode()), server)
-    port = server.add_insecure_port("127.0.0.1:0")
+    port = server.add_insecure_port(f"127.0.0.1:{port}")
     await server.start()
     return server, port

@@ -1,0 +1,1 @@
+"""Endorser: ProcessProposal checks, simulation, signed proposal responses (Fabric ``core/endorser``)."""

@@ -1,0 +1,1 @@
+"""``_lifecycle``: chaincode packages, install, approvals, definitions (Fabric ``core/chaincode/lifecycle``)."""
