@@ -77,7 +77,9 @@ def reject_oversized(envelope: common_pb2.Envelope, bundle: Any, now: datetime.d
     limit = bundle.batch_size.absolute_max_bytes
     size = message_byte_size(envelope)
     if size > limit:
-        return Rejection(common_pb2.BAD_REQUEST, f"message payload is {size} bytes and exceeds maximum allowed {limit}")
+        return Rejection(
+            common_pb2.BAD_REQUEST, f"message payload is {size} bytes and exceeds maximum allowed {limit} bytes"
+        )
     return None
 
 
