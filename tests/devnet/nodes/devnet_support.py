@@ -52,13 +52,19 @@ def free_base_port() -> int:
     raise RuntimeError("no free port range found")
 
 
-def make_network(root: Path, orgs: int = 2, max_message_count: int = 10, timeout: str = "500ms") -> NetworkLayout:
+def make_network(
+    root: Path, orgs: int = 2, max_message_count: int = 10, timeout: str = "500ms", **batch: int
+) -> NetworkLayout:
     data = yaml.safe_load((Path(__file__).parents[3] / "network" / "consortium.yaml").read_text())
     data["base_port"] = free_base_port()
     data["member_orgs"] = data["member_orgs"][:orgs]
     msps = [o["msp_id"] for o in data["member_orgs"]]
     data["channels"] = [
-        {"name": "testchannel", "orgs": msps, "batch": {"max_message_count": max_message_count, "timeout": timeout}}
+        {
+            "name": "testchannel",
+            "orgs": msps,
+            "batch": {"max_message_count": max_message_count, "timeout": timeout, **batch},
+        }
     ]
     generate(parse_spec(data, "test"), root)
     return NetworkLayout(root)

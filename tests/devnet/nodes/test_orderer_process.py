@@ -32,7 +32,14 @@ CHANNEL = "testchannel"
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetworkLayout]:
-    layout = make_network(tmp_path_factory.mktemp("ordnet"), orgs=2, max_message_count=3, timeout="2s")
+    layout = make_network(
+        tmp_path_factory.mktemp("ordnet"),
+        orgs=2,
+        max_message_count=3,
+        timeout="2s",
+        absolute_max_bytes=64 * 1024,
+        preferred_max_bytes=32 * 1024,
+    )
     start_orderer(layout)
     yield layout
     supervisor.down(layout.root)
@@ -157,3 +164,17 @@ def test_channel_participation_api_needs_a_client_cert_and_lists_channels(net: N
     anonymous = ssl.create_default_context(cafile=str(net.tlsca_cert(org.msp_id)))
     with httpx.Client(verify=anonymous) as client, pytest.raises(httpx.HTTPError):
         client.get(base)
+
+
+def test_size_limits_reject_and_isolate(net: NetworkLayout) -> None:
+    identity, sign = user(net)
+    _, too_big = tx_envelope(CHANNEL, identity, sign, body=b"x" * 70 * 1024)
+    [rejected] = broadcast(net, [too_big])
+    assert rejected.status == common_pb2.BAD_REQUEST and "exceeds maximum allowed 65536 bytes" in rejected.info
+    start = height(net)
+    small_id, small = tx_envelope(CHANNEL, identity, sign)
+    big_id, big = tx_envelope(CHANNEL, identity, sign, body=b"y" * 40 * 1024)  # above PreferredMaxBytes
+    assert [r.status for r in broadcast(net, [small, big])] == [common_pb2.SUCCESS] * 2
+    blocks, _ = blocks_and_status(orderer_deliver(net, deliver_request(net, CHANNEL, start, start + 1)))
+    # the pending batch is cut first, then the oversized envelope becomes a block of its own
+    assert [[txid_of(raw) for raw in b.data.data] for b in blocks] == [[small_id], [big_id]]
