@@ -1,39 +1,61 @@
-"""The store for several gateway replicas: PostgreSQL via psycopg 3, autocommit, one statement per write.
+"""The store for several gateway replicas: PostgreSQL via psycopg 3, a small pool of connections.
 
 ``INSERT ... ON CONFLICT DO NOTHING`` on the (org, key_id, idem_key) unique constraint makes the
 idempotency claim atomic across replicas: exactly one replica's insert wins, the others read its row.
+Sessions run with ``synchronous_commit=off`` (crash-safe for the server process, not for power loss); the
+PREPARED write switches it on for its own transaction, so it is flushed to the WAL before the envelope is sent
+(see ``model.must_be_durable``). Several connections let concurrent requests share WAL flushes (group commit).
 """
 
 from __future__ import annotations
 
-import threading
+import queue
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 
 from gateway.store import sql
-from gateway.store.model import Operation, OpState
+from gateway.store.model import Operation, OpState, must_be_durable
+
+SCHEMA_LOCK = 7351
 
 
 class PostgresStore:
-    def __init__(self, dsn: str) -> None:
-        self._lock = threading.Lock()
-        self._db = psycopg.connect(dsn, autocommit=True)
-        with self._db.cursor() as cur:
-            cur.execute("SELECT pg_advisory_lock(7351)")  # replicas starting together create the schema once
-            for stmt in sql.schema("BYTEA"):
-                cur.execute(stmt)  # type: ignore[arg-type]
-            cur.execute("SELECT pg_advisory_unlock(7351)")
+    def __init__(self, dsn: str, pool_size: int = 4) -> None:
+        if pool_size < 1:
+            raise ValueError("store.pool_size: must be at least 1")
+        self._pool: queue.Queue[psycopg.Connection] = queue.Queue()
+        self._all: list[psycopg.Connection] = []
+        for _ in range(pool_size):
+            conn = psycopg.connect(dsn, autocommit=True)
+            conn.execute("SET synchronous_commit TO off")
+            self._all.append(conn)
+            self._pool.put(conn)
+        with self._conn() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))  # replicas starting together
+            try:
+                for stmt in sql.schema("BYTEA"):
+                    conn.execute(stmt)  # type: ignore[arg-type]
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+
+    @contextmanager
+    def _conn(self) -> Iterator[psycopg.Connection]:
+        conn = self._pool.get()
+        try:
+            yield conn
+        finally:
+            self._pool.put(conn)
 
     def _one(self, query: str, params: tuple[object, ...]) -> Operation | None:
-        with self._lock, self._db.cursor() as cur:
-            cur.execute(query, params)  # type: ignore[arg-type]
-            row = cur.fetchone()
+        with self._conn() as conn:
+            row = conn.execute(query, params).fetchone()  # type: ignore[arg-type]
         return None if row is None else sql.from_row(row)
 
     def claim(self, op: Operation) -> tuple[Operation, bool]:
-        with self._lock, self._db.cursor() as cur:
-            cur.execute(sql.insert_sql("%s"), sql.to_row(op))  # type: ignore[arg-type]
-            if cur.rowcount == 1:
+        with self._conn() as conn:
+            if conn.execute(sql.insert_sql("%s"), sql.to_row(op)).rowcount == 1:  # type: ignore[arg-type]
                 return op, True
         existing = self._one(
             sql.select_sql("org = %s AND key_id = %s AND idem_key = %s"), (op.org, op.key_id, op.idem_key)
@@ -42,8 +64,13 @@ class PostgresStore:
         return existing, False
 
     def save(self, op: Operation) -> None:
-        with self._lock, self._db.cursor() as cur:
-            cur.execute(sql.update_sql("%s"), sql.mutable_row(op))  # type: ignore[arg-type]
+        with self._conn() as conn:
+            if not must_be_durable(op):
+                conn.execute(sql.update_sql("%s"), sql.mutable_row(op))  # type: ignore[arg-type]
+                return
+            with conn.transaction():
+                conn.execute("SET LOCAL synchronous_commit TO on")
+                conn.execute(sql.update_sql("%s"), sql.mutable_row(op))  # type: ignore[arg-type]
 
     def get(self, org: str, op_id: str) -> Operation | None:
         return self._one(sql.select_sql("org = %s AND op_id = %s"), (org, op_id))
@@ -53,11 +80,13 @@ class PostgresStore:
 
     def unfinished(self) -> list[Operation]:
         states = (OpState.NEW.value, OpState.PREPARED.value, OpState.SUBMITTED.value)
-        with self._lock, self._db.cursor() as cur:
-            cur.execute(sql.select_sql("state IN (%s, %s, %s) ORDER BY created_at"), states)  # type: ignore[arg-type]
-            rows = cur.fetchall()
+        with self._conn() as conn:
+            rows = conn.execute(
+                sql.select_sql("state IN (%s, %s, %s) ORDER BY created_at"),  # type: ignore[arg-type]
+                states,
+            ).fetchall()
         return [sql.from_row(r) for r in rows]
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        for conn in self._all:
+            conn.close()
