@@ -15,6 +15,7 @@ import yaml
 from fabric_protos.common import common_pb2
 from fabric_protos.peer import proposal_pb2, proposal_response_pb2
 
+from devnet.endorsement.rawcc import start_event_server
 from devnet.endorsement.testcc import start_server
 from devnet.fixtures.txs import make_block, set_filter
 from gateway.client.identity import Identity, Signer, load_msp_identity
@@ -139,7 +140,7 @@ async def endorse_and_commit(peers: Sequence[InProcessPeer], client: Client, cc:
 
 @contextlib.asynccontextmanager
 async def deployed_chaincode(layout: NetworkLayout, peers: Sequence[InProcessPeer], name: str = "testcc",
-                             label: str = "testcc_1") -> AsyncIterator[str]:
+                             label: str = "testcc_1", events: bool = False) -> AsyncIterator[str]:
     """Install, approve (each org), commit a ccaas definition for the test chaincode; yields package id."""
     import socket
 
@@ -174,7 +175,10 @@ async def deployed_chaincode(layout: NetworkLayout, peers: Sequence[InProcessPee
     for out in outs:
         assert out.response.response.status == 200, out
     assert await commit(peers, [adm.envelope(signed, [o.response for o in outs])], [0]) == [0]
-    server, _ = await start_server(package_id, port=port)
+    if events:
+        server = await start_event_server(package_id, port)
+    else:
+        server, _ = await start_server(package_id, port=port)
     try:
         yield package_id
     finally:

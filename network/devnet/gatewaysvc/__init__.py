@@ -1,0 +1,1 @@
+"""Fabric Gateway service (``gateway.Gateway``): Evaluate, Endorse, Submit, CommitStatus, ChaincodeEvents."""

@@ -1,0 +1,59 @@
+"""Gateway errors exactly as Fabric builds them (``internal/pkg/gateway/apiutils.go``).
+
+A failed RPC is a gRPC status whose ``google.rpc.Status.details`` carries one ``gateway.ErrorDetail{address,
+msp_id, message}`` per failed endorser/orderer (trailer ``grpc-status-details-bin``). Per-endorser failures
+are classified by ``responseStatus``: a gRPC error with no response -> UNAVAILABLE; a gRPC error with a
+response -> FAILED_PRECONDITION; status 500 with an empty payload -> ABORTED; any other status outside
+200..399 -> UNKNOWN "chaincode response <status>, <message>".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import grpc
+from fabric_protos.gateway import gateway_pb2
+from fabric_protos.peer import proposal_response_pb2
+
+from gateway.client.status import STATUS_TRAILER, encode_status
+
+
+@dataclass
+class GatewayError(Exception):
+    code: grpc.StatusCode
+    message: str
+    details: list[gateway_pb2.ErrorDetail] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.code.name}: {self.message}"
+
+    async def abort(self, context: grpc.aio.ServicerContext) -> None:
+        trailer = ((STATUS_TRAILER, encode_status(self.code, self.message, self.details)),)
+        await context.abort(self.code, self.message, trailing_metadata=trailer)
+
+
+@dataclass(frozen=True)
+class EndorserFailure:
+    """One endorser's failure: the code it maps to, whether another peer may be tried, and its detail."""
+
+    code: grpc.StatusCode
+    retryable: bool
+    detail: gateway_pb2.ErrorDetail
+
+
+def classify(address: str, mspid: str, response: proposal_response_pb2.ProposalResponse | None,
+             grpc_error: str | None) -> EndorserFailure | None:
+    """``responseStatus`` plus the retry rule; None when the response is a success (200..399)."""
+    if grpc_error is not None:
+        code = grpc.StatusCode.FAILED_PRECONDITION if response is not None else grpc.StatusCode.UNAVAILABLE
+        return EndorserFailure(code, response is None,
+                               gateway_pb2.ErrorDetail(address=address, msp_id=mspid, message=grpc_error))
+    assert response is not None
+    status = response.response.status
+    if 200 <= status < 400:
+        return None
+    if status == 500 and not response.payload:
+        return EndorserFailure(grpc.StatusCode.ABORTED, True, gateway_pb2.ErrorDetail(
+            address=address, msp_id=mspid, message=response.response.message))
+    return EndorserFailure(grpc.StatusCode.UNKNOWN, False, gateway_pb2.ErrorDetail(
+        address=address, msp_id=mspid, message=f"chaincode response {status}, {response.response.message}"))

@@ -1,0 +1,84 @@
+"""Which endorsement policies a transaction must satisfy, and checking collected endorsements against them.
+
+Fabric's gateway asks discovery for layouts that satisfy the chaincode policy plus any key-level policies
+named in the first endorsement's ``ChaincodeInterest`` (``endorse.go`` ``planFromFirstEndorser``). Here the
+same policies are evaluated directly with the validator's rule: each endorsement contributes
+``SignedData{prp_bytes || endorser, endorser, signature}`` (``validator_keylevel.go``), so a set that passes
+here passes validation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fabric_protos.common import policies_pb2
+from fabric_protos.ledger.rwset import rwset_pb2
+from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
+from fabric_protos.peer import proposal_pb2, proposal_response_pb2
+
+from network.devnet.lifecycle import serializer as ser
+from network.devnet.lifecycle.definition import read_definition
+from network.devnet.policy import Policy, RejectPolicy, SignedData
+from network.devnet.policy.signature import SignaturePolicy
+
+LIFECYCLE_ENDORSEMENT = "/Channel/Application/LifecycleEndorsement"
+
+
+def chaincode_policy(bundle: Any, ledger: Any, name: str) -> Policy:
+    """The committed definition's ``ApplicationPolicy`` (``core/policy/application.go``)."""
+
+    def read(key: str) -> bytes | None:
+        committed = ledger.get_state(ser.LIFECYCLE_NS, key)
+        return committed.value if committed is not None else None
+
+    definition = read_definition(read, name)
+    if definition is None:
+        return RejectPolicy(f"chaincode {name} not defined")
+    app = policies_pb2.ApplicationPolicy.FromString(definition.parameters.validation_parameter)
+    if app.HasField("signature_policy"):
+        return SignaturePolicy(app.signature_policy, bundle.msp_manager)
+    return bundle.policy(app.channel_config_policy_reference)
+
+
+def lifecycle_policies(bundle: Any, results: bytes) -> list[Policy]:
+    """``_lifecycle`` writes: public keys -> LifecycleEndorsement; an org's implicit collection -> that org's
+    Endorsement policy (the policies the validator applies, reference 5.4)."""
+    policies: list[Policy] = []
+    by_mspid = {org.mspid: org for org in bundle.application_orgs.values()}
+    for ns in rwset_pb2.TxReadWriteSet.FromString(results).ns_rwset:
+        if ns.namespace != ser.LIFECYCLE_NS:
+            continue
+        if kv_rwset_pb2.KVRWSet.FromString(ns.rwset).writes:
+            policies.append(bundle.policy(LIFECYCLE_ENDORSEMENT))
+        for coll in ns.collection_hashed_rwset:
+            prefix = "_implicit_org_"
+            mspid = coll.collection_name[len(prefix):]
+            if coll.collection_name.startswith(prefix) and mspid in by_mspid:
+                policies.append(bundle.policy(f"/Channel/Application/{by_mspid[mspid].name}/Endorsement"))
+    return policies or [bundle.policy(LIFECYCLE_ENDORSEMENT)]
+
+
+def required_policies(bundle: Any, ledger: Any, cc_name: str,
+                      first: proposal_response_pb2.ProposalResponse) -> list[Policy]:
+    if cc_name == ser.LIFECYCLE_NS:
+        prp = proposal_response_pb2.ProposalResponsePayload.FromString(first.payload)
+        return lifecycle_policies(bundle, proposal_pb2.ChaincodeAction.FromString(prp.extension).results)
+    calls = list(first.interest.chaincodes) or [proposal_response_pb2.ChaincodeCall(name=cc_name)]
+    policies: list[Policy] = []
+    for call in calls:
+        for envelope in call.key_policies:
+            policies.append(SignaturePolicy(envelope, bundle.msp_manager))
+        if not call.disregard_namespace_policy:
+            policies.append(chaincode_policy(bundle, ledger, call.name))
+    return policies
+
+
+def endorsement_signed_data(responses: Sequence[proposal_response_pb2.ProposalResponse]) -> list[SignedData]:
+    return [SignedData(r.payload + r.endorsement.endorser, r.endorsement.endorser, r.endorsement.signature)
+            for r in responses if r.HasField("endorsement")]
+
+
+def satisfied(policies: Sequence[Policy], responses: Sequence[proposal_response_pb2.ProposalResponse]) -> bool:
+    signed = endorsement_signed_data(responses)
+    return all(p.evaluate(signed) for p in policies)
