@@ -14,15 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ID = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
+MSP = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+ACCOUNT = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}/[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"  # <MSP ID>/<name>
 AMOUNT = r"^(0|[1-9][0-9]{0,77})$"
 HASH = r"^(sha256:)?[0-9a-f]{64}$"
-SCOPE = r"^(\*|[A-Za-z0-9][A-Za-z0-9._:@-]{0,127})$"  # "*" = every class, else a class id
+SCOPE = r"^(|\*|[A-Za-z0-9][A-Za-z0-9._:@-]{0,127})$"  # "" or "*" = every class, else a class id
+UNIX_TIME = r"^[0-9]{1,12}$"  # unix seconds, decimal string
+TEXT = r"^[^\x00-\x1f]{0,512}$"
 
 
 @dataclass(frozen=True)
 class Arg:
     name: str
-    source: str  # "path" | "query" | "body" | "json"
+    source: str  # "path" | "account" (two path segments {name_msp}/{name_name}) | "query" | "body" | "json"
     pattern: str | None = None
     default: str | None = None  # None: required
     json_kind: str = "object"  # for source == "json": "object" | "list"
@@ -45,8 +49,17 @@ def p(name: str) -> Arg:
     return Arg(name, "path", ID)
 
 
+def acct(name: str = "account") -> Arg:
+    """An account ``<MSP ID>/<name>`` in the URL: two segments, since ``%2F`` is decoded before routing."""
+    return Arg(name, "account")
+
+
 def b(name: str, pattern: str | None = ID, default: str | None = None, description: str = "") -> Arg:
     return Arg(name, "body", pattern, default, description=description)
+
+
+def a(name: str, default: str | None = None) -> Arg:
+    return Arg(name, "body", ACCOUNT, default, description="Account <MSP ID>/<name>")
 
 
 def j(name: str, kind: str = "object", description: str = "") -> Arg:
@@ -54,11 +67,11 @@ def j(name: str, kind: str = "object", description: str = "") -> Arg:
 
 
 PAGE = (
-    Arg("page_size", "query", r"^[1-9][0-9]{0,3}$", "100"),
-    Arg("bookmark", "query", r"^[A-Za-z0-9._:@=+/-]{0,512}$", ""),
+    Arg("page_size", "query", r"^([1-9][0-9]{0,2})?$", "", description="1..200; empty = 50"),
+    Arg("bookmark", "query", r"^[A-Za-z0-9._:@=+/~-]{0,512}$", ""),
 )
 AMT = b("amount", AMOUNT, description="Integer amount in smallest units, decimal string")
-TEXT = r"^[^\x00-\x1f]{0,512}$"
+ACC = "/accounts/{account_msp}/{account_name}"
 
 RESOURCE_OPS: tuple[ResourceOp, ...] = (
     # classes
@@ -103,7 +116,7 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
         "POST",
         "/classes/{class_id}/mint",
         "Mint",
-        (p("class_id"), b("to"), AMT, b("underlying_id", ID, "")),
+        (p("class_id"), a("to"), AMT, b("underlying_id", SCOPE, "")),
         True,
         summary="Mint fungible units",
     ),
@@ -112,7 +125,7 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
         "POST",
         "/classes/{class_id}/items",
         "MintItem",
-        (p("class_id"), b("to"), j("spec"), b("underlying_id", ID, "")),
+        (p("class_id"), a("to"), j("spec"), b("underlying_id", SCOPE, "")),
         True,
         summary="Mint a unique item",
     ),
@@ -139,7 +152,7 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
         "POST",
         "/classes/{class_id}/items/{item_id}/transfer",
         "TransferItem",
-        (p("class_id"), p("item_id"), b("receiver")),
+        (p("class_id"), p("item_id"), a("receiver")),
         True,
         summary="Transfer an item",
     ),
@@ -157,7 +170,7 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
         "POST",
         "/classes/{class_id}/burn",
         "Burn",
-        (p("class_id"), b("account"), AMT, b("reference", TEXT, "")),
+        (p("class_id"), a("account"), AMT, b("reference", TEXT, "")),
         True,
         summary="Burn units",
     ),
@@ -166,7 +179,7 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
         "POST",
         "/classes/{class_id}/redeem",
         "Redeem",
-        (p("class_id"), b("account"), AMT, b("reference", TEXT, "")),
+        (p("class_id"), a("account"), AMT, b("reference", TEXT, "")),
         True,
         summary="Redeem units",
     ),
@@ -196,45 +209,45 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
     ResourceOp(
         "accounts",
         "GET",
-        "/accounts/{account}/balances/{class_id}",
+        ACC + "/balances/{class_id}",
         "GetBalance",
-        (p("class_id"), p("account")),
+        (p("class_id"), acct()),
         False,
         summary="Balance of an account in a class",
     ),
     ResourceOp(
         "accounts",
         "GET",
-        "/accounts/{account}/holdings",
+        ACC + "/holdings",
         "GetHoldings",
-        (p("account"), *PAGE),
+        (acct(), *PAGE),
         False,
         summary="Holdings of an account",
     ),
     ResourceOp(
         "accounts",
         "GET",
-        "/accounts/{account}/items",
+        ACC + "/items",
         "GetItemsByOwner",
-        (p("account"), *PAGE),
+        (acct(), *PAGE),
         False,
         summary="Items owned by an account",
     ),
     ResourceOp(
         "accounts",
         "GET",
-        "/accounts/{account}/history",
+        ACC + "/history",
         "GetAccountHistory",
-        (p("account"), *PAGE),
+        (acct(), *PAGE),
         False,
         summary="History of an account",
     ),
     ResourceOp(
         "accounts",
         "POST",
-        "/accounts/{account}/compact",
+        ACC + "/compact",
         "Compact",
-        (b("class_id"), p("account")),
+        (b("class_id"), acct()),
         True,
         True,
         "Fold an account's balance deltas",
@@ -242,9 +255,9 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
     ResourceOp(
         "accounts",
         "POST",
-        "/accounts/{account}/freeze",
+        ACC + "/freeze",
         "FreezeAccount",
-        (p("account"), b("scope", SCOPE, "*"), b("reason", TEXT)),
+        (acct(), b("scope", SCOPE, "*"), b("reason", TEXT)),
         True,
         True,
         "Freeze an account",
@@ -252,9 +265,9 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
     ResourceOp(
         "accounts",
         "POST",
-        "/accounts/{account}/unfreeze",
+        ACC + "/unfreeze",
         "UnfreezeAccount",
-        (p("account"), b("scope", SCOPE, "*"), b("reason", TEXT)),
+        (acct(), b("scope", SCOPE, "*"), b("reason", TEXT)),
         True,
         True,
         "Unfreeze an account",
@@ -262,9 +275,9 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
     ResourceOp(
         "accounts",
         "GET",
-        "/classes/{class_id}/allowances/{owner}/{spender}",
+        "/classes/{class_id}/allowances",
         "GetAllowance",
-        (p("class_id"), p("owner"), p("spender")),
+        (p("class_id"), Arg("owner", "query", ACCOUNT), Arg("spender", "query", ACCOUNT)),
         False,
         summary="Allowance of a spender",
     ),
@@ -273,7 +286,7 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
         "POST",
         "/classes/{class_id}/approvals",
         "Approve",
-        (p("class_id"), b("owner"), b("spender"), AMT),
+        (p("class_id"), a("owner"), a("spender"), AMT),
         True,
         summary="Approve a spender",
     ),
@@ -283,7 +296,7 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
         "POST",
         "/transfers",
         "Transfer",
-        (b("class_id"), b("sender"), b("receiver"), AMT),
+        (b("class_id"), a("sender"), a("receiver"), AMT),
         True,
         summary="Transfer units",
     ),
@@ -301,7 +314,7 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
         "POST",
         "/transfers/delegated",
         "TransferFrom",
-        (b("class_id"), b("owner"), b("spender"), b("receiver"), AMT),
+        (b("class_id"), a("owner"), a("spender"), a("receiver"), AMT),
         True,
         summary="Transfer by an approved spender",
     ),
@@ -310,16 +323,16 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
         "POST",
         "/transfers/forced",
         "ForcedTransfer",
-        (b("class_id"), b("sender"), b("receiver"), b("amount_or_item", ID), b("reason", TEXT)),
+        (b("class_id"), b("sender", r"^$|" + ACCOUNT), a("receiver"), b("amount_or_item", ID), b("reason", TEXT)),
         True,
         summary="Regulator-forced transfer",
     ),
     ResourceOp(
         "transfers",
         "GET",
-        "/accounts/{account}/pending-transfers",
+        ACC + "/pending-transfers",
         "GetPendingTransfers",
-        (p("account"), *PAGE),
+        (acct(), *PAGE),
         False,
         summary="Transfers awaiting an account's acceptance",
     ),
@@ -383,7 +396,7 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
         "POST",
         "/distributions/{distribution_id}/process",
         "ProcessDistribution",
-        (p("distribution_id"), b("page_size", r"^[1-9][0-9]{0,3}$", "100")),
+        (p("distribution_id"), b("page_size", r"^[1-9][0-9]{0,2}$", "100", "1..500")),
         True,
         summary="Pay out the next page of a distribution",
     ),
@@ -405,7 +418,7 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
         "POST",
         "/receivables/{receivable_id}/settle",
         "SettleReceivable",
-        (p("receivable_id"), b("payer")),
+        (p("receivable_id"), a("payer")),
         True,
         summary="Settle a receivable",
     ),
@@ -413,14 +426,14 @@ RESOURCE_OPS: tuple[ResourceOp, ...] = (
     ResourceOp(
         "kyc",
         "PUT",
-        "/kyc/{account}",
+        "/kyc/{account_msp}/{account_name}",
         "GrantKyc",
-        (p("account"), b("expires_at", r"^[0-9TZ:.+-]{10,40}$")),
+        (acct(), b("expires_at", UNIX_TIME, description="Unix seconds")),
         True,
         True,
         "Grant or renew KYC",
     ),
-    ResourceOp("kyc", "DELETE", "/kyc/{account}", "RevokeKyc", (p("account"),), True, True, "Revoke KYC"),
-    ResourceOp("kyc", "GET", "/kyc/{account}", "GetKyc", (p("account"),), False, summary="KYC status"),
+    ResourceOp("kyc", "DELETE", "/kyc/{account_msp}/{account_name}", "RevokeKyc", (acct(),), True, True, "Revoke KYC"),
+    ResourceOp("kyc", "GET", "/kyc/{account_msp}/{account_name}", "GetKyc", (acct(),), False, summary="KYC status"),
     ResourceOp("identity", "GET", "/whoami", "WhoAmI", (), False, summary="The chaincode's view of the caller"),
 )

@@ -18,7 +18,7 @@ from gateway.auth.principal import Principal
 from gateway.service import actions
 from gateway.service.deps import IdentityHeader, OrgPath, get_runtime, org_principal
 from gateway.service.models import EvaluateResult, OperationReceipt
-from gateway.service.resource_table import RESOURCE_OPS, Arg, ResourceOp
+from gateway.service.resource_table import ID, MSP, RESOURCE_OPS, Arg, ResourceOp
 from gateway.service.runtime import Runtime
 
 _P = inspect.Parameter.KEYWORD_ONLY
@@ -52,6 +52,8 @@ def chaincode_args(op: ResourceOp, values: dict[str, Any], body: BaseModel | Non
     for arg in op.args:
         if arg.source in ("path", "query"):
             out.append(str(values[arg.name]))
+        elif arg.source == "account":
+            out.append(f"{values[arg.name + '_msp']}/{values[arg.name + '_name']}")
         elif arg.source == "body":
             out.append(str(getattr(body, arg.name)))
         else:
@@ -59,12 +61,20 @@ def chaincode_args(op: ResourceOp, values: dict[str, Any], body: BaseModel | Non
     return out
 
 
-def _param(arg: Arg) -> inspect.Parameter:
+def _params(arg: Arg) -> list[inspect.Parameter]:
     if arg.source == "path":
-        return inspect.Parameter(arg.name, _P, annotation=Annotated[str, Path(pattern=arg.pattern)])
-    return inspect.Parameter(
-        arg.name, _P, annotation=Annotated[str, Query(pattern=arg.pattern, max_length=512)], default=arg.default
-    )
+        return [inspect.Parameter(arg.name, _P, annotation=Annotated[str, Path(pattern=arg.pattern)])]
+    if arg.source == "account":
+        return [
+            inspect.Parameter(
+                arg.name + "_msp", _P, annotation=Annotated[str, Path(pattern=MSP, description="MSP ID")]
+            ),
+            inspect.Parameter(arg.name + "_name", _P, annotation=Annotated[str, Path(pattern=ID, description="name")]),
+        ]
+    annotation = Annotated[str, Query(pattern=arg.pattern, max_length=512, description=arg.description)]
+    if arg.default is None:
+        return [inspect.Parameter(arg.name, _P, annotation=annotation)]
+    return [inspect.Parameter(arg.name, _P, annotation=annotation, default=arg.default)]
 
 
 def make_endpoint(op: ResourceOp) -> Callable[..., Any]:
@@ -94,8 +104,10 @@ def make_endpoint(op: ResourceOp) -> Callable[..., Any]:
         inspect.Parameter("request", _P, annotation=Request),
         inspect.Parameter("rt", _P, annotation=Annotated[Runtime, Depends(get_runtime)]),
         inspect.Parameter("principal", _P, annotation=Annotated[Principal, Depends(org_principal(role))]),
-        *[_param(a) for a in op.args if a.source in ("path", "query")],
     ]
+    for arg in op.args:
+        if arg.source in ("path", "account", "query"):
+            params.extend(_params(arg))
     if model is not None:
         params.append(inspect.Parameter("body", _P, annotation=Annotated[model, Body()]))
     params.append(inspect.Parameter("identity", _P, annotation=IdentityHeader, default=None))

@@ -36,13 +36,13 @@ def test_validation_error_names_the_field(client: TestClient, world: World) -> N
     assert r.json()["field"] == "args[1]"
     r = client.post(
         "/v1/orgs/Org1/transfers",
-        json={"class_id": "c1", "sender": "a", "receiver": "b", "amount": "01"},
+        json={"class_id": "c1", "sender": "Org1MSP/a", "receiver": "Org1MSP/b", "amount": "01"},
         headers=auth(world.keys["org1-full"]),
     )
     assert r.status_code == 422 and r.json()["field"] == "amount"
     r = client.post(
         "/v1/orgs/Org1/transfers",
-        json={"class_id": "c1", "sender": "a", "receiver": "b", "amount": "1", "surprise": 1},
+        json={"class_id": "c1", "sender": "Org1MSP/a", "receiver": "Org1MSP/b", "amount": "1", "surprise": 1},
         headers=auth(world.keys["org1-full"]),
     )
     assert r.status_code == 422 and r.json()["field"] == "surprise"

@@ -18,11 +18,19 @@ from gateway.service.app import create_app
 from gateway.service.resource_table import RESOURCE_OPS
 
 SAMPLE_PARAMS = {"operation_id": "0" * 32, "txid": "a" * 64}
+ACCOUNT = "Org1MSP/alice"
 SAMPLE_BODY_VALUES = {
+    "to": ACCOUNT,
+    "sender": ACCOUNT,
+    "receiver": ACCOUNT,
+    "owner": ACCOUNT,
+    "spender": ACCOUNT,
+    "payer": ACCOUNT,
+    "account": ACCOUNT,
+    "expires_at": "1900000000",
     "amount": "5",
     "page_size": "10",
     "document_hash": "b" * 64,
-    "expires_at": "2030-01-01T00:00:00Z",
     "opinion": "fine",
     "reason": "audit",
     "reference": "r1",
@@ -62,8 +70,12 @@ def _url(path: str, org: str) -> str:
 def _call(client: TestClient, method: str, path: str, org: str, key: str) -> int:
     body = _body_for(path, method)
     headers = auth(key)
-    url = _url(path, org) + ("?limit=1" if path.endswith("/events") else "")
-    return client.request(method, url, json=body, headers=headers).status_code
+    url = _url(path, org)
+    query = {"limit": "1"} if path.endswith("/events") else {}
+    for op in RESOURCE_OPS:
+        if "/v1/orgs/{org}" + op.path == path and op.method == method:
+            query.update({a.name: SAMPLE_BODY_VALUES.get(a.name, "") for a in op.args if a.source == "query"})
+    return client.request(method, url, json=body, params=query, headers=headers).status_code
 
 
 def test_route_inventory_is_complete(world: World) -> None:

@@ -10,7 +10,7 @@ from svc_support import World, auth
 from gateway.service.fabric_port import MVCC_READ_CONFLICT, VALID, FabricFailure, FailureKind
 from gateway.store.model import OpState
 
-MINT = {"class_id": "c1", "sender": "a1", "receiver": "b1", "amount": "5"}
+MINT = {"class_id": "c1", "sender": "Org1MSP/a1", "receiver": "Org2MSP/b1", "amount": "5"}
 
 
 def _wait_final(client: TestClient, key: str, url: str) -> dict[str, object]:
@@ -29,7 +29,7 @@ def test_sync_submit_returns_validation_code_and_result(client: TestClient, worl
     body = r.json()
     assert body["status"] == "COMMITTED" and body["validation_code"] == "VALID"
     assert body["result"] == {"moved": "5"} and len(body["txid"]) == 64
-    assert world.fakes["Org1"].proposals[-1].args == ("c1", "a1", "b1", "5")
+    assert world.fakes["Org1"].proposals[-1].args == ("c1", "Org1MSP/a1", "Org2MSP/b1", "5")
     stored = world.runtime.store.get("Org1", body["operation_id"])
     assert stored is not None and stored.state == OpState.COMMITTED and stored.envelope in world.fakes["Org1"].submitted
 
