@@ -122,9 +122,22 @@ def _finish(rt: Runtime, op: Operation, outcome: Outcome, state: OpState, **chan
 def start_submit(rt: Runtime, cmd: SubmitCommand) -> Outcome:
     op = new_operation(cmd.org, cmd.key_id, cmd.idem_key, cmd.request_hash, cmd.who.label, cmd.request.channel)
     stored, created = rt.store.claim(op)
-    if not created:
-        return replay(stored, cmd)
-    return execute(rt, cmd, stored)
+    if created:
+        return execute(rt, cmd, stored)
+    if retryable_before_send(stored, cmd) and rt.store.reopen(stored):
+        return execute(rt, cmd, stored.evolve(state=OpState.NEW, http_status=None, response=None))
+    return replay(stored, cmd)
+
+
+def retryable_before_send(op: Operation, cmd: SubmitCommand) -> bool:
+    """A retry of a request that failed transiently (503/504) before any envelope existed may run again:
+    nothing was signed for the orderer, so nothing can apply twice. Every other stored answer is final."""
+    return (
+        op.request_hash == cmd.request_hash
+        and op.state == OpState.FAILED
+        and op.envelope is None
+        and op.http_status in (503, 504)
+    )
 
 
 def replay(op: Operation, cmd: SubmitCommand) -> Outcome:

@@ -87,6 +87,11 @@ class OperationStore(Protocol):
         """Overwrite the mutable columns of an existing operation."""
         ...
 
+    def reopen(self, op: Operation) -> bool:
+        """Atomically move a FAILED operation that never stored an envelope back to NEW; False if another
+        request (or replica) got there first or the operation has an envelope."""
+        ...
+
     def get(self, org: str, op_id: str) -> Operation | None:
         """Only ever within one org: another org's operation id is simply not found."""
         ...

@@ -10,6 +10,7 @@ PREPARED write switches it on for its own transaction, so it is flushed to the W
 from __future__ import annotations
 
 import queue
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -71,6 +72,10 @@ class PostgresStore:
             with conn.transaction():
                 conn.execute("SET LOCAL synchronous_commit TO on")
                 conn.execute(sql.update_sql("%s"), sql.mutable_row(op))  # type: ignore[arg-type]
+
+    def reopen(self, op: Operation) -> bool:
+        with self._conn() as conn:
+            return conn.execute(sql.reopen_sql("%s"), (time.time(), op.op_id)).rowcount == 1  # type: ignore[arg-type]
 
     def get(self, org: str, op_id: str) -> Operation | None:
         return self._one(sql.select_sql("org = %s AND op_id = %s"), (org, op_id))

@@ -129,3 +129,11 @@ def from_row(row: tuple[Any, ...]) -> Operation:
         created_at=d["created_at"],
         updated_at=d["updated_at"],
     )
+
+
+def reopen_sql(ph: str) -> str:
+    """Compare-and-set FAILED -> NEW, only for operations that never had an envelope (nothing was sent)."""
+    return (
+        f"UPDATE operations SET state = 'NEW', http_status = NULL, response = NULL, updated_at = {ph} "
+        f"WHERE op_id = {ph} AND state = 'FAILED' AND envelope IS NULL"
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from gateway.store import sql
@@ -44,6 +45,10 @@ class SqliteStore:
                 self._db.execute(sql.update_sql("?"), sql.mutable_row(op))
             finally:
                 self._db.execute("PRAGMA synchronous=NORMAL")
+
+    def reopen(self, op: Operation) -> bool:
+        with self._lock:
+            return self._db.execute(sql.reopen_sql("?"), (time.time(), op.op_id)).rowcount == 1
 
     def get(self, org: str, op_id: str) -> Operation | None:
         with self._lock:

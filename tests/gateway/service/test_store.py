@@ -118,3 +118,16 @@ def test_two_postgres_replicas_share_one_claim(pg_url: str) -> None:
 def test_bad_store_url_names_the_field() -> None:
     with pytest.raises(ValueError, match="store.url"):
         open_store("mysql://x")
+
+
+def test_reopen_only_failed_operations_without_envelope(store: OperationStore) -> None:
+    op, _ = store.claim(_op(idem="r1"))
+    assert not store.reopen(op)  # NEW: nothing to reopen
+    store.save(op.evolve(state=OpState.FAILED, http_status=503, response={"status": 503}))
+    assert store.reopen(op)
+    assert not store.reopen(op)  # exactly one winner
+    reopened = store.get("Org1", op.op_id)
+    assert reopened is not None and reopened.state == OpState.NEW and reopened.response is None
+    sent, _ = store.claim(_op(idem="r2"))
+    store.save(sent.evolve(state=OpState.FAILED, envelope=b"env", http_status=503))
+    assert not store.reopen(sent)

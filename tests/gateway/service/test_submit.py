@@ -172,3 +172,15 @@ def test_generic_evaluate_and_submit(client: TestClient, world: World) -> None:
     assert r.status_code == 200 and world.fakes["Org1"].proposals[-1].transient == {"k": b"hi"}
     r = client.post("/v1/orgs/Org1/submit", json={"function": "X", "transient": {"k": "***"}}, headers=auth(key))
     assert r.status_code == 422 and r.json()["field"] == "transient"
+
+
+def test_transient_failure_before_sending_can_be_retried_with_the_same_key(client: TestClient, world: World) -> None:
+    fake = world.fakes["Org1"]
+    fake.failures["Transfer"] = FabricFailure(FailureKind.ENDORSE, "UNAVAILABLE", "no peers")
+    headers = auth(world.keys["org1-full"], **{"Idempotency-Key": "retry-me"})
+    assert client.post("/v1/orgs/Org1/transfers", json=MINT, headers=headers).status_code == 503
+    del fake.failures["Transfer"]
+    second = client.post("/v1/orgs/Org1/transfers", json=MINT, headers=headers)
+    assert second.status_code == 200 and "Idempotent-Replayed" not in second.headers
+    third = client.post("/v1/orgs/Org1/transfers", json=MINT, headers=headers)
+    assert third.status_code == 200 and third.json() == second.json() and len(fake.submitted) == 1
