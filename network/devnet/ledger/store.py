@@ -10,12 +10,14 @@ Keys are stored as BLOBs, so SQLite's memcmp ordering equals LevelDB's byte orde
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 
 from fabric_protos.common import common_pb2
+from fabric_protos.ledger.rwset import rwset_pb2
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.peer import transaction_pb2
 
@@ -49,6 +51,9 @@ CREATE TABLE IF NOT EXISTS history (ns TEXT NOT NULL, key BLOB NOT NULL, block_n
                                     is_delete INTEGER NOT NULL, ts_seconds INTEGER NOT NULL,
                                     ts_nanos INTEGER NOT NULL, PRIMARY KEY (ns, key, block_num, tx_num))
                                     WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pvt_data (ns TEXT NOT NULL, coll TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+                                     block_num INTEGER NOT NULL, tx_num INTEGER NOT NULL,
+                                     PRIMARY KEY (ns, coll, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 
@@ -214,6 +219,15 @@ class Ledger:
             ).fetchone()
         return None if row is None else _versioned(row)
 
+    def get_private_data(self, ns: str, collection: str, key: str) -> VersionedValue | None:
+        """Private value stored at commit from the private rwsets handed to :meth:`commit`."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT value, block_num, tx_num FROM pvt_data WHERE ns=? AND coll=? AND key=?",
+                (ns, collection, key.encode()),
+            ).fetchone()
+        return None if row is None else VersionedValue(bytes(row[0]), Version(row[1], row[2]))
+
     def history(self, ns: str, key: str) -> Iterator[KeyModification]:
         """Modifications of a key, newest first (Fabric v2 history order)."""
         with self._lock:
@@ -226,11 +240,15 @@ class Ledger:
             yield KeyModification(r[0], bytes(r[1]), r[2], r[3], bool(r[4]), r[5], r[6])
 
     # -- commit -------------------------------------------------------------------------------------
-    def commit(self, block: common_pb2.Block) -> None:
+    def commit(
+        self, block: common_pb2.Block, private_data: Mapping[int, rwset_pb2.TxPvtReadWriteSet] | None = None
+    ) -> None:
         """Append a validated block; sets metadata[COMMIT_HASH] (block >= 1). All-or-nothing.
 
         metadata[TRANSACTIONS_FILTER] must already hold one code per transaction (for block 0 an absent
-        filter is taken as all VALID, as the peer's genesis commit does).
+        filter is taken as all VALID, as the peer's genesis commit does). ``private_data`` maps a tx index
+        to its private rwset; only collections of VALID transactions whose SHA-256 equals the
+        ``pvt_rwset_hash`` in the public rwset are stored (``pvtdatastorage``: mismatches are "missing").
         """
         ensure_metadata_slots(block)
         with self._lock:
@@ -251,12 +269,18 @@ class Ledger:
             if should_compute_commit_hash(block.header.number, previous):
                 commit_hash = compute_commit_hash(txfilter, update_batch_bytes(batch), previous)
                 stored.metadata.metadata[COMMIT_HASH] = common_pb2.Metadata(value=commit_hash).SerializeToString()
-            self._write(stored, txs, txfilter, batch, commit_hash)
+            self._write(stored, txs, txfilter, batch, commit_hash, private_data or {})
             block.CopyFrom(stored)
         self._notify(block)
 
     def _write(
-        self, block: common_pb2.Block, txs: list[TxSummary], txfilter: bytes, batch: UpdateBatch, commit_hash: bytes
+        self,
+        block: common_pb2.Block,
+        txs: list[TxSummary],
+        txfilter: bytes,
+        batch: UpdateBatch,
+        commit_hash: bytes,
+        private_data: Mapping[int, rwset_pb2.TxPvtReadWriteSet],
     ) -> None:
         num = block.header.number
         c = self._conn
@@ -274,6 +298,7 @@ class Ledger:
                     )
             self._write_state(batch)
             self._write_history(txs, txfilter, num)
+            self._write_private(txs, txfilter, num, private_data)
             if commit_hash:
                 c.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('commit_hash', ?)", (commit_hash,))
             c.execute("COMMIT")
@@ -324,6 +349,33 @@ class Ledger:
                             tx.timestamp_nanos,
                         ),
                     )
+
+    def _write_private(
+        self, txs: list[TxSummary], txfilter: bytes, num: int, private_data: Mapping[int, rwset_pb2.TxPvtReadWriteSet]
+    ) -> None:
+        for tx_num, pvt in private_data.items():
+            if not 0 <= tx_num < len(txs) or txfilter[tx_num] != VALID or txs[tx_num].rwset is None:
+                continue
+            public = txs[tx_num].rwset
+            assert public is not None
+            expected = {
+                (ns.namespace, coll.collection_name): bytes(coll.pvt_rwset_hash)
+                for ns in public.ns_rwset
+                for coll in ns.collection_hashed_rwset
+            }
+            for ns_pvt in pvt.ns_pvt_rwset:
+                for coll in ns_pvt.collection_pvt_rwset:
+                    if expected.get((ns_pvt.namespace, coll.collection_name)) != hashlib.sha256(coll.rwset).digest():
+                        continue
+                    for w in kv_rwset_pb2.KVRWSet.FromString(coll.rwset).writes:
+                        where = (ns_pvt.namespace, coll.collection_name, w.key.encode())
+                        if w.is_delete:
+                            self._conn.execute("DELETE FROM pvt_data WHERE ns=? AND coll=? AND key=?", where)
+                        else:
+                            self._conn.execute(
+                                "INSERT OR REPLACE INTO pvt_data VALUES (?,?,?,?,?,?)",
+                                (*where, bytes(w.value), num, tx_num),
+                            )
 
     # -- notifications ------------------------------------------------------------------------------
     def add_listener(self, callback: Callable[[common_pb2.Block], None]) -> Callable[[], None]:

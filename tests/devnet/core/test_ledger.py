@@ -206,3 +206,26 @@ def test_subscribe_yields_committed_blocks(ledger: Ledger, org1: Org) -> None:
         return seen
 
     assert asyncio.run(run()) == [0, 1, 2]
+
+
+def test_private_data_stored_only_when_hash_matches(ledger: Ledger, org1: Org) -> None:
+    b = RWSetBuilder()
+    b.add_private_write("cc", "coll", "secret", b"value")
+    res = b.build()
+    assert res.private is not None
+    env = endorser_tx(CH, org1.client, res.public, [org1.peer])
+    tampered = type(res.private)()
+    tampered.CopyFrom(res.private)
+    tampered.ns_pvt_rwset[0].collection_pvt_rwset[0].rwset += b"\x00"
+    prev = ledger.get_block(ledger.height - 1)
+    block = set_filter(make_block(ledger.height, prev, [env, env]), [VALID, MVCC])
+    ledger.commit(block, {0: tampered, 1: res.private})
+    assert ledger.get_private_data("cc", "coll", "secret") is None  # hash mismatch / invalid tx
+    b2 = RWSetBuilder()
+    b2.add_private_write("cc", "coll", "secret", b"value2")
+    res2 = b2.build()
+    append_env = endorser_tx(CH, org1.client, res2.public, [org1.peer])
+    prev = ledger.get_block(ledger.height - 1)
+    ledger.commit(set_filter(make_block(ledger.height, prev, [append_env]), [VALID]), {0: res2.private})
+    vv = ledger.get_private_data("cc", "coll", "secret")
+    assert vv is not None and vv.value == b"value2" and vv.version == Version(2, 0)
