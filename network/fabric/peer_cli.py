@@ -1,0 +1,66 @@
+"""Running the official ``peer`` CLI as an org's admin (channel join, lifecycle).
+
+The CLI reads ``core.yaml`` from ``FABRIC_CFG_PATH`` (we point it at the target peer's generated config) and
+takes the identity and target from ``CORE_PEER_*`` variables (``internal/peer/common/common.go``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from network.fabric.nodes import config_dir
+from network.layout import NetworkLayout
+
+TIMEOUT = 120.0
+
+
+class PeerCommandError(RuntimeError):
+    """A ``peer`` CLI invocation failed; the message carries its output."""
+
+
+def admin_env(layout: NetworkLayout, org: str, peer: str) -> dict[str, str]:
+    """Environment for acting as ``Admin`` of ``org`` against ``peer`` of that org, over TLS."""
+    spec_org = layout.spec.member_org(org)
+    node = next((p for p in spec_org.peers if p.name == peer), None)
+    if node is None:
+        raise KeyError(f"peer: no peer {peer!r} in org {spec_org.msp_id}")
+    host = f"{node.name}.{spec_org.domain}"
+    env = dict(os.environ)
+    env.update(
+        FABRIC_CFG_PATH=str(config_dir(layout.root, host)),
+        FABRIC_LOGGING_SPEC="warning",
+        CORE_PEER_LOCALMSPID=spec_org.msp_id,
+        CORE_PEER_MSPCONFIGPATH=str(layout.admin_msp_dir(spec_org.msp_id)),
+        CORE_PEER_ADDRESS=f"127.0.0.1:{node.port}",
+        CORE_PEER_TLS_ENABLED="true",
+        CORE_PEER_TLS_ROOTCERT_FILE=str(layout.tlsca_cert(spec_org.msp_id)),
+    )
+    return env
+
+
+def run_peer(peer_bin: Path, args: Sequence[str], env: dict[str, str], timeout: float = TIMEOUT) -> str:
+    run = subprocess.run(
+        [str(peer_bin), *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if run.returncode != 0:
+        output = (run.stderr.strip() or run.stdout.strip())[-2000:]
+        raise PeerCommandError(f"peer {' '.join(args[:3])} failed (exit {run.returncode}): {output}")
+    return run.stdout + run.stderr
+
+
+def joined_channels(peer_bin: Path, layout: NetworkLayout, org: str, peer: str) -> list[str]:
+    """Channels the peer has joined (``peer channel list``)."""
+    output = run_peer(peer_bin, ["channel", "list"], admin_env(layout, org, peer))
+    lines = output.splitlines()
+    marker = next((i for i, line in enumerate(lines) if "Channels peers has joined" in line), None)
+    if marker is None:
+        return []
+    return [line.strip() for line in lines[marker + 1 :] if line.strip()]
+
+
+def join_channel(peer_bin: Path, layout: NetworkLayout, org: str, peer: str, block: Path) -> None:
+    """``peer channel join -b <genesis block>`` as the org admin (cscc JoinChain needs a local admin)."""
+    run_peer(peer_bin, ["channel", "join", "-b", str(block)], admin_env(layout, org, peer))

@@ -1,0 +1,247 @@
+"""``consortium up/down/status/reset --backend fabric``: official ``orderer`` and ``peer`` processes.
+
+``up`` (idempotent, like devnet's): generate the network if needed (three raft orderers by default), write
+every node's config, start the orderers, join each to its channels through the channel participation API,
+start the peers and join each to its org's channels with the genesis block (anchor peers are already in the
+genesis config). ``down`` stops every node; ``reset`` is ``down`` plus deleting ``<netdir>/data``;
+``status`` reports pid, health (operations ``/healthz``) and per-channel heights from the orderers.
+The back end in use is recorded in ``<netdir>/fabric/backend`` so that later commands default to it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from network.devnet.node import paths, processes
+from network.devnet.node.supervisor import is_healthy
+from network.fabric import nodes as fabric_nodes
+from network.fabric.binaries import find_binary, require_binaries
+from network.fabric.default_spec import fabric_default_spec
+from network.fabric.nodes import FabricNode
+from network.fabric.participation import ParticipationClient, ParticipationError
+from network.fabric.peer_cli import join_channel, joined_channels
+from network.layout import NetworkLayout
+
+Progress = Callable[[str], None]
+BACKEND_MARKER = "backend"
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def marker_path(netdir: Path) -> Path:
+    return fabric_nodes.fabric_root(netdir) / BACKEND_MARKER
+
+
+def uses_fabric(netdir: Path) -> bool:
+    """Whether the network directory was last brought up on official binaries."""
+    path = marker_path(Path(netdir))
+    return path.is_file() and path.read_text().strip() == "fabric"
+
+
+def ensure_generated(netdir: Path, spec_path: Path | None, progress: Progress) -> NetworkLayout:
+    layout = NetworkLayout(netdir)
+    if not layout.resolved_spec_path().is_file():
+        from network.crypto.bootstrap import generate
+        from network.spec.load import load_spec
+
+        spec = load_spec(spec_path) if spec_path is not None else fabric_default_spec()
+        progress(f"no network in {netdir}: generating it ({len(spec.orderer_nodes())} raft orderers)")
+        generate(spec, netdir, progress=progress)
+    return NetworkLayout(netdir)
+
+
+def all_nodes(layout: NetworkLayout, binaries: dict[str, Path]) -> list[FabricNode]:
+    return [
+        *fabric_nodes.orderer_nodes(layout, binaries["orderer"]),
+        *fabric_nodes.peer_nodes(layout, binaries["peer"]),
+    ]
+
+
+def _log_tail(node: FabricNode, lines: int = 15) -> str:
+    try:
+        return "\n".join(node.process.log_file.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def start_nodes(group: list[FabricNode], progress: Progress) -> None:
+    for node in group:
+        pid = processes.running_pid(node.process)
+        if pid is not None:
+            progress(f"{node.host}: already running (pid {pid})")
+            continue
+        node.process.pid_file.unlink(missing_ok=True)
+        pid = fabric_nodes.start(node)
+        progress(f"{node.host}: started (pid {pid}, log {node.process.log_file})")
+
+
+def wait_healthy(group: list[FabricNode], timeout: float, progress: Progress) -> None:
+    """Until every node's operations endpoint answers ``/healthz`` 200; fails fast if a node exits."""
+    deadline = time.monotonic() + timeout
+    waiting = list(group)
+    while waiting:
+        for node in list(waiting):
+            if is_healthy(node.process):
+                progress(f"  {node.host}: healthy")
+                waiting.remove(node)
+            elif not processes.recorded_pid_alive(node.process):
+                processes.reap(node.process)
+                raise RuntimeError(f"{node.host} exited during start-up; last log lines:\n{_log_tail(node)}")
+        if waiting and time.monotonic() > deadline:
+            names = ", ".join(n.host for n in waiting)
+            raise RuntimeError(f"not healthy after {timeout:.0f}s: {names} (logs in {paths.log_dir(Path('.'))})")
+        if waiting:
+            time.sleep(0.3)
+
+
+def wait_admin_ready(client: ParticipationClient, host: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not client.ready():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{host}: channel participation API not answering after {timeout:.0f}s")
+        time.sleep(0.3)
+
+
+def join_orderers(layout: NetworkLayout, orderers: list[FabricNode], timeout: float, progress: Progress) -> None:
+    """Every orderer joins every channel whose orderer orgs include its org (participation API)."""
+    for node in orderers:
+        with ParticipationClient.for_orderer(layout, node.name) as client:
+            wait_admin_ready(client, node.host, timeout)
+            joined = set(client.list_channels())
+            for channel in layout.spec.channels:
+                if node.org not in (channel.orderer_orgs or []) or channel.name in joined:
+                    continue
+                info = client.join(layout.genesis_block(channel.name).read_bytes())
+                progress(f"{node.host}: joined {channel.name} as {info.get('consensusRelation')}")
+
+
+def wait_channels_active(layout: NetworkLayout, orderers: list[FabricNode], timeout: float) -> None:
+    """Until each orderer reports every channel of its org ``active`` (raft has a leader)."""
+    deadline = time.monotonic() + timeout
+    for node in orderers:
+        with ParticipationClient.for_orderer(layout, node.name) as client:
+            for channel in layout.spec.channels:
+                if node.org not in (channel.orderer_orgs or []):
+                    continue
+                while (info := client.channel_info(channel.name)) is None or info.get("status") != "active":
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"{node.host}: channel {channel.name} not active: {info}")
+                    time.sleep(0.3)
+
+
+def join_peers(layout: NetworkLayout, peers: list[FabricNode], peer_bin: Path, progress: Progress) -> None:
+    """Each peer joins the channels its org is a member of, with the channel's genesis block."""
+    for node in peers:
+        joined = set(joined_channels(peer_bin, layout, node.org, node.name))
+        for channel in layout.spec.channels:
+            if node.org not in channel.orgs or channel.name in joined:
+                continue
+            join_channel(peer_bin, layout, node.org, node.name, layout.genesis_block(channel.name))
+            progress(f"{node.host}: joined {channel.name}")
+
+
+def up(
+    netdir: Path, spec_path: Path | None = None, timeout: float = 120.0, progress: Progress = _quiet
+) -> list[FabricNode]:
+    """Bring the whole network up on official binaries; safe to run again on a running network."""
+    binaries = require_binaries(("orderer", "peer"))
+    layout = ensure_generated(Path(netdir), spec_path, progress)
+    marker = marker_path(layout.root)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text("fabric\n")
+    nodes = all_nodes(layout, binaries)
+    for node in nodes:
+        fabric_nodes.write_node_config(layout, node)
+    orderers = [n for n in nodes if n.kind == "orderer"]
+    peers = [n for n in nodes if n.kind == "peer"]
+    start_nodes(orderers, progress)
+    wait_healthy(orderers, timeout, progress)
+    join_orderers(layout, orderers, timeout, progress)
+    wait_channels_active(layout, orderers, timeout)
+    start_nodes(peers, progress)
+    wait_healthy(peers, timeout, progress)
+    join_peers(layout, peers, binaries["peer"], progress)
+    return nodes
+
+
+def _known_nodes(layout: NetworkLayout) -> list[FabricNode]:
+    """Nodes as recorded, even when the binaries have since vanished from PATH (``down`` must still work)."""
+    orderer = find_binary("orderer") or Path("orderer")
+    peer = find_binary("peer") or Path("peer")
+    return all_nodes(layout, {"orderer": orderer, "peer": peer})
+
+
+def _stop(node: FabricNode) -> bool:
+    """Stop by pid file; the recorded argv (not today's PATH) identifies the process."""
+    record = processes.read_pid_file(node.process.pid_file)
+    if record is not None:
+        from dataclasses import replace
+
+        node = FabricNode(replace(node.process, argv=tuple(record[1])), node.config_dir, node.org, node.name)
+    return processes.stop(node.process)
+
+
+def down(netdir: Path, progress: Progress = _quiet) -> None:
+    layout = NetworkLayout(Path(netdir))
+    if not layout.resolved_spec_path().is_file():
+        progress(f"no network in {netdir}: nothing to stop")
+        return
+    from network.fabric import ccaas
+
+    ccaas.stop_servers(layout, progress)
+    for node in reversed(_known_nodes(layout)):
+        progress(f"{node.host}: {'stopped' if _stop(node) else 'not running'}")
+
+
+def reset(netdir: Path, progress: Progress = _quiet) -> None:
+    down(netdir, progress)
+    data = paths.data_root(Path(netdir))
+    if data.exists():
+        shutil.rmtree(data)
+        progress(f"removed {data} (ledgers); crypto material and configs kept")
+
+
+@dataclass
+class FabricNodeStatus:
+    host: str
+    kind: str
+    mspid: str
+    pid: int | None
+    healthy: bool
+    channels: dict[str, Any] = field(default_factory=dict)
+
+
+def _orderer_channels(layout: NetworkLayout, node: FabricNode) -> dict[str, Any]:
+    try:
+        with ParticipationClient.for_orderer(layout, node.name) as client:
+            result = {}
+            for name in client.list_channels():
+                info = client.channel_info(name) or {}
+                result[name] = {"height": info.get("height"), "status": info.get("status"),
+                                "relation": info.get("consensusRelation")}  # fmt: skip
+            return result
+    except (ParticipationError, OSError, ValueError):
+        return {}
+
+
+def status(netdir: Path) -> list[FabricNodeStatus]:
+    layout = NetworkLayout(Path(netdir))
+    result = []
+    for node in _known_nodes(layout):
+        record = processes.read_pid_file(node.process.pid_file)
+        if record is not None:
+            from dataclasses import replace
+
+            node = FabricNode(replace(node.process, argv=tuple(record[1])), node.config_dir, node.org, node.name)
+        pid = processes.running_pid(node.process)
+        healthy = bool(pid) and is_healthy(node.process)
+        channels = _orderer_channels(layout, node) if healthy and node.kind == "orderer" else {}
+        result.append(FabricNodeStatus(node.host, node.kind, node.org, pid, healthy, channels))
+    return result
