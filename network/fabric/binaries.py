@@ -40,9 +40,11 @@ def search_folders(env: Mapping[str, str]) -> list[Path]:
 
 
 def _describe_search(env: Mapping[str, str]) -> list[str]:
-    places = [f"$FABRIC_BIN={env['FABRIC_BIN']} (bin/ and top level)"] if env.get("FABRIC_BIN") else [
-        "$FABRIC_BIN (not set)"
-    ]
+    places = (
+        [f"$FABRIC_BIN={env['FABRIC_BIN']} (bin/ and top level)"]
+        if env.get("FABRIC_BIN")
+        else ["$FABRIC_BIN (not set)"]
+    )
     return [*places, "PATH"]
 
 

@@ -42,9 +42,7 @@ def admin_env(layout: NetworkLayout, org: str, peer: str) -> dict[str, str]:
 
 
 def run_peer(peer_bin: Path, args: Sequence[str], env: dict[str, str], timeout: float = TIMEOUT) -> str:
-    run = subprocess.run(
-        [str(peer_bin), *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    run = subprocess.run([str(peer_bin), *args], env=env, capture_output=True, text=True, timeout=timeout, check=False)
     if run.returncode != 0:
         output = (run.stderr.strip() or run.stdout.strip())[-2000:]
         raise PeerCommandError(f"peer {' '.join(args[:3])} failed (exit {run.returncode}): {output}")
