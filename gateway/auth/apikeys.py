@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,11 +99,43 @@ def new_api_key(
 
 
 class ApiKeyRegistry:
-    """In-memory view of the key file; ``authenticate`` is safe to call from many threads."""
+    """In-memory view of the key file; ``authenticate`` is safe to call from many threads.
 
-    def __init__(self, records: list[ApiKeyRecord] | None = None) -> None:
+    With a ``source`` file, a change to it (``python -m gateway add-api-key`` while serving) is picked up
+    within ``RELOAD_SECONDS``; a file that fails to parse keeps the previous keys (never "no keys at all").
+    """
+
+    RELOAD_SECONDS = 1.0
+
+    def __init__(self, records: list[ApiKeyRecord] | None = None, source: Path | None = None) -> None:
         self._lock = threading.Lock()
         self._records = {r.key_id: r for r in records or []}
+        self._source = source
+        self._stamp = self._file_stamp()
+        self._checked = time.monotonic()
+
+    def _file_stamp(self) -> int | None:
+        try:
+            return self._source.stat().st_mtime_ns if self._source else None
+        except FileNotFoundError:
+            return None
+
+    def _maybe_reload(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if self._source is None or now - self._checked < self.RELOAD_SECONDS:
+                return
+            self._checked = now
+        stamp = self._file_stamp()
+        if stamp is None or stamp == self._stamp:
+            return
+        try:
+            records = _parse_key_file(self._source)
+        except (ValueError, KeyError, TypeError, OSError):
+            return
+        with self._lock:
+            self._records = {r.key_id: r for r in records}
+            self._stamp = stamp
 
     def add(self, record: ApiKeyRecord) -> None:
         with self._lock:
@@ -113,6 +146,7 @@ class ApiKeyRegistry:
             return list(self._records.values())
 
     def authenticate(self, presented: str) -> Principal:
+        self._maybe_reload()
         key_id, _, secret = presented.removeprefix(PREFIX).partition(".")
         if not presented.startswith(PREFIX) or not key_id or not secret:
             raise AuthError(401, "malformed API key")
@@ -126,11 +160,14 @@ class ApiKeyRegistry:
         return record.principal()
 
 
-def load_key_file(path: Path) -> ApiKeyRegistry:
-    if not path.exists():
-        return ApiKeyRegistry()
+def _parse_key_file(path: Path) -> list[ApiKeyRecord]:
     data = json.loads(path.read_text())
-    return ApiKeyRegistry([ApiKeyRecord.from_json(item) for item in data.get("keys", [])])
+    return [ApiKeyRecord.from_json(item) for item in data.get("keys", [])]
+
+
+def load_key_file(path: Path) -> ApiKeyRegistry:
+    """Load (and keep watching) a key file; a missing file means no keys yet."""
+    return ApiKeyRegistry(_parse_key_file(path) if path.exists() else [], source=path)
 
 
 def save_key_file(path: Path, registry: ApiKeyRegistry) -> None:

@@ -136,3 +136,16 @@ def test_token_bucket_refills_with_the_clock() -> None:
     assert limiter.take("k", rate=2.0, burst=1) == pytest.approx(0.5)
     now[0] = 0.5
     assert limiter.take("k", rate=2.0, burst=1) == 0
+
+
+def test_key_file_changes_are_picked_up(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "keys.json"
+    registry = load_key_file(path)
+    registry.RELOAD_SECONDS = 0.0  # type: ignore[misc]
+    plaintext, record = new_api_key("Org1", ["org1-alice"], ["read"])
+    with pytest.raises(AuthError):
+        registry.authenticate(plaintext)
+    save_key_file(path, ApiKeyRegistry([record]))
+    assert registry.authenticate(plaintext).org == "Org1"
+    path.write_text("{not json")  # a broken edit keeps the last good keys
+    assert registry.authenticate(plaintext).org == "Org1"
