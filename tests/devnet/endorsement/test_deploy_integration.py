@@ -1,0 +1,90 @@
+"""``consortium deploy`` against real devnet processes (D2's orderer and peers), then a transaction through
+the peer's Gateway gRPC service with TLS, committed by the orderer and validated by the peers."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+from pathlib import Path
+
+import pytest
+import yaml
+from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
+from fabric_protos.peer import transaction_pb2
+
+from gateway.client.commit import signed_commit_status_request
+from gateway.client.identity import load_msp_identity
+from gateway.client.proposal import build_signed_proposal
+from network.crypto.bootstrap import generate
+from network.devnet import deploy
+from network.devnet.node import processes, supervisor
+from network.devnet.node.grpcserver import client_channel
+from network.layout import NetworkLayout
+from network.spec import parse_spec
+
+ROOT = Path(__file__).parents[3]
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def network(root: Path) -> NetworkLayout:
+    data = yaml.safe_load((ROOT / "network" / "consortium.yaml").read_text())
+    for _ in range(50):
+        base = random.randrange(20000, 55000, 10)
+        if all(_free(p) for p in (base, base + 1, base + 3, base + 1001, base + 2001, base + 2949, base + 2950)):
+            break
+    data["base_port"] = base
+    data["member_orgs"] = data["member_orgs"][:2]
+    data["channels"] = [{"name": "dch", "orgs": ["Org1MSP", "Org2MSP"],
+                         "batch": {"max_message_count": 10, "timeout": "200ms"}}]
+    generate(parse_spec(data, "test"), root)
+    return NetworkLayout(root)
+
+
+async def invoke(layout: NetworkLayout) -> tuple[int, bytes]:
+    org, peer = next(iter(layout.spec.peers()))
+    identity, signer = load_msp_identity(layout.user_msp_dir(org.msp_id, "User1"), org.msp_id)
+    async with client_channel(f"127.0.0.1:{peer.port}", layout.tlsca_cert(org.msp_id).read_bytes(),
+                              f"{peer.name}.{org.domain}") as ch:
+        stub = gateway_pb2_grpc.GatewayStub(ch)
+        signed, txid = build_signed_proposal(identity, signer, "dch", "tcc", ["put", "k", "v1"])
+        endorsed = await stub.Endorse(gateway_pb2.EndorseRequest(transaction_id=txid, channel_id="dch",
+                                                                  proposed_transaction=signed), timeout=60)
+        env = endorsed.prepared_transaction
+        env.signature = signer(env.payload)
+        await stub.Submit(gateway_pb2.SubmitRequest(transaction_id=txid, channel_id="dch", prepared_transaction=env),
+                          timeout=60)
+        status = await stub.CommitStatus(signed_commit_status_request(identity, signer, "dch", txid), timeout=60)
+        signed, txid = build_signed_proposal(identity, signer, "dch", "tcc", ["get", "k"])
+        result = await stub.Evaluate(gateway_pb2.EvaluateRequest(transaction_id=txid, channel_id="dch",
+                                                                 proposed_transaction=signed), timeout=60)
+        return status.result, result.result.payload
+
+
+@pytest.mark.integration
+def test_deploy_is_idempotent_and_chaincode_transacts(tmp_path: Path) -> None:
+    layout = network(tmp_path / "net")
+    supervisor.up(layout.root, timeout=90)
+    proc = deploy.chaincode_process(layout, "tcc", "tests.devnet.endorsement.ccmain")
+    try:
+        first = deploy.deploy(layout, "tcc", module="tests.devnet.endorsement.ccmain")
+        assert first.sequence == 1 and first.changed
+        again = deploy.deploy(layout, "tcc", module="tests.devnet.endorsement.ccmain")
+        assert again.sequence == 1 and not again.changed
+        code, value = asyncio.run(invoke(layout))
+        assert (code, value) == (transaction_pb2.VALID, b"v1")
+        upgraded = deploy.deploy(layout, "tcc", version="2.0", module="tests.devnet.endorsement.ccmain")
+        assert upgraded.sequence == 2 and upgraded.package_id != first.package_id
+        code, value = asyncio.run(invoke(layout))
+        assert code == transaction_pb2.VALID
+    finally:
+        processes.stop(proc)
+        supervisor.down(layout.root)
