@@ -26,6 +26,7 @@ from typing import Any
 
 from fabric_protos.peer import transaction_pb2
 
+from gateway.service import failpoints
 from gateway.service.errormap import problem_for_failure, problem_for_validation_code
 from gateway.service.fabric_port import (
     MVCC_READ_CONFLICT,
@@ -187,8 +188,10 @@ def attempt(rt: Runtime, who: SigningIdentity, request: TxRequest, op: Operation
         response={"result": decode_result(prepared.result)},
     )
     rt.store.save(op)  # durable BEFORE the envelope leaves this process
+    failpoints.hit("after-store")
     t0 = time.perf_counter()
     port.submit(who, prepared)
+    failpoints.hit("after-submit")
     rt.metrics.fabric_seconds.labels("submit").observe(time.perf_counter() - t0)
     op = op.evolve(state=OpState.SUBMITTED)
     rt.store.save(op)
