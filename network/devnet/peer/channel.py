@@ -8,6 +8,7 @@ Deliver service uses ``.height``, ``.get_block`` and ``.wait_for_height`` (the
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,9 @@ class PeerChannel:
         config_number = last_config_index(tip) if tip.header.number > 0 else 0
         self.bundle = bundle_factory(ledger.get_block(config_number))
         self._changed = asyncio.Condition()
+        # Set by the endorser (D3) to its transient store: txid -> TxPvtReadWriteSet simulated on this peer.
+        # Fabric's committer reads private data from the transient store (``gossip/privdata/coordinator.go``).
+        self.private_data_provider: Callable[[str], Any] | None = None
         self._commit_waiters: dict[str, list[asyncio.Future[tuple[int, int]]]] = {}
 
     # --- BlockSource ---------------------------------------------------------------------------------
@@ -83,6 +87,19 @@ class PeerChannel:
                     future.set_result((txfilter[index], block.header.number))
         async with self._changed:
             self._changed.notify_all()
+
+
+def private_data_for(block: common_pb2.Block, provider: Callable[[str], Any] | None) -> dict[int, Any]:
+    """Private rwsets this peer holds for the block's transactions, by tx index (the ledger hash-checks them)."""
+    if provider is None:
+        return {}
+    found = {}
+    for index, raw in enumerate(block.data.data):
+        txid = _txid(raw)
+        pvt = provider(txid) if txid else None
+        if pvt is not None:
+            found[index] = pvt
+    return found
 
 
 def _txid(raw: bytes) -> str:

@@ -19,7 +19,7 @@ from fabric_protos.peer import transaction_pb2
 
 from network.devnet.node import jsonlog
 from network.devnet.orderer.blocks import ensure_metadata_slots
-from network.devnet.peer.channel import PeerChannel
+from network.devnet.peer.channel import PeerChannel, private_data_for
 
 log = logging.getLogger("devnet.peer.committer")
 
@@ -44,7 +44,8 @@ def validate_and_set_filter(block: common_pb2.Block, channel: PeerChannel, valid
 
 async def commit_block(channel: PeerChannel, block: common_pb2.Block, validate: Any) -> None:
     await asyncio.to_thread(validate_and_set_filter, block, channel, validate)
-    await asyncio.to_thread(channel.ledger.commit, block)
+    private_data = private_data_for(block, channel.private_data_provider)
+    await asyncio.to_thread(channel.ledger.commit, block, private_data)
     await channel.committed(block)
     txfilter = block.metadata.metadata[common_pb2.TRANSACTIONS_FILTER]
     codes = Counter(transaction_pb2.TxValidationCode.Name(c) for c in txfilter)
