@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import NameOID, SignatureAlgorithmOID
@@ -15,6 +18,9 @@ from network.devnet.msp.der import is_canonical_ecdsa_signature, sanitize_ecdsa_
 from network.devnet.msp.errors import IdentityError
 from network.devnet.msp.identity import MSPIdentity
 from network.devnet.msp.pem import decode_first
+
+IDENTITY_CACHE_SIZE = 100
+"""Fabric's ``msp/cache`` keeps 100 deserialized identities (``deserializeIdentityCacheSize``)."""
 
 Principal = msp_principal_pb2.MSPPrincipal
 Role = msp_principal_pb2.MSPRole
@@ -51,6 +57,8 @@ class X509MSP:
     def __init__(self, settings: MSPSettings) -> None:
         self.settings = settings
         self.name = settings.name
+        self._cache: OrderedDict[bytes, MSPIdentity] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def from_config(cls, config: msp_config_pb2.FabricMSPConfig) -> X509MSP:
@@ -58,7 +66,24 @@ class X509MSP:
 
     # -- deserialization ------------------------------------------------------------------------------
     def deserialize_identity(self, serialized: bytes) -> MSPIdentity:
-        """``DeserializeIdentity``: SerializedIdentity of *this* MSP whose first PEM block is a certificate."""
+        """``DeserializeIdentity``: SerializedIdentity of *this* MSP whose first PEM block is a certificate.
+
+        Successful results are cached (bounded LRU), as Fabric's ``msp/cache`` does; identities are
+        immutable apart from their memoised validation outcome, so sharing them is safe.
+        """
+        with self._cache_lock:
+            cached = self._cache.get(serialized)
+            if cached is not None:
+                self._cache.move_to_end(serialized)
+                return cached
+        identity = self._deserialize(serialized)
+        with self._cache_lock:
+            self._cache[serialized] = identity
+            if len(self._cache) > IDENTITY_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return identity
+
+    def _deserialize(self, serialized: bytes) -> MSPIdentity:
         try:
             sid = identities_pb2.SerializedIdentity.FromString(serialized)
         except DecodeError as exc:
