@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fabric_protos.common import common_pb2
@@ -89,3 +93,40 @@ def test_restarted_peer_catches_up_and_keeps_its_chain(net: NetworkLayout) -> No
     assert after[:3] == before
     assert after[3].header.previous_hash == block_header_hash(before[2].header)
     assert [txid_of(raw) for raw in after[3].data.data] == [t for t, _ in txs]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js for the official fabric-gateway client")
+def test_official_node_client_block_events(net: NetworkLayout, tmp_path: Path) -> None:
+    """``@hyperledger/fabric-gateway`` getBlockEvents / getFilteredBlockEvents / getBlockAndPrivateDataEvents."""
+    org, peer = net.spec.peers()[0]
+    msp = net.user_msp_dir(org.msp_id, "User1")
+    plan = {
+        "peer": {
+            "address": f"127.0.0.1:{peer.port}",
+            "hostAlias": f"{peer.name}.{org.domain}",
+            "tlsRootCertPath": str(net.tlsca_cert(org.msp_id)),
+        },
+        "identity": {
+            "mspId": org.msp_id,
+            "certPath": str(next((msp / "signcerts").glob("*.pem"))),
+            "keyPath": str(next((msp / "keystore").iterdir())),
+        },
+        "channel": CHANNEL,
+        "startBlock": 1,
+        "count": 2,
+    }
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    script = Path(__file__).with_name("blockevents.js")
+    run = subprocess.run(
+        ["node", str(script), str(tmp_path / "plan.json")], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout)
+    expected, _ = blocks_and_status(peer_deliver(net, org.msp_id, deliver_request(net, CHANNEL, 1, 2)))
+    want = [{"number": str(b.header.number), "txids": [txid_of(raw) for raw in b.data.data]} for b in expected]
+    assert seen["blocks"] == want
+    assert seen["private"] == want
+    assert [{"number": f["number"], "txids": f["txids"]} for f in seen["filtered"]] == want
+    assert [f["codes"] for f in seen["filtered"]] == [
+        list(b.metadata.metadata[common_pb2.TRANSACTIONS_FILTER]) for b in expected
+    ]

@@ -1,0 +1,65 @@
+'use strict';
+// Reads block events from a devnet peer with the official @hyperledger/fabric-gateway client (unchanged),
+// which calls the peer's protos.Deliver service directly (Deliver, DeliverFiltered, DeliverWithPrivateData).
+// Usage: node blockevents.js <plan.json>; plan = {peer, identity, channel, startBlock, count};
+// prints {"blocks": [...], "filtered": [...], "private": [...]} with block numbers and txids.
+const path = require('node:path');
+const fs = require('node:fs');
+const crypto = require('node:crypto');
+const modules = path.join(__dirname, '..', '..', 'interop', 'node', 'node_modules');
+const grpc = require(path.join(modules, '@grpc', 'grpc-js'));
+const { connect, signers } = require(path.join(modules, '@hyperledger', 'fabric-gateway'));
+const { common } = require(path.join(modules, '@hyperledger', 'fabric-protos'));
+
+function txids(block) {
+    return block.getData().getDataList().map((raw) => {
+        const envelope = common.Envelope.deserializeBinary(raw);
+        const payload = common.Payload.deserializeBinary(envelope.getPayload_asU8());
+        return common.ChannelHeader.deserializeBinary(payload.getHeader().getChannelHeader_asU8()).getTxId();
+    });
+}
+
+async function take(iterable, count, describe) {
+    const out = [];
+    try {
+        for await (const item of iterable) {
+            out.push(describe(item));
+            if (out.length >= count) break;
+        }
+    } finally {
+        iterable.close();
+    }
+    return out;
+}
+
+async function main() {
+    const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+    const client = new grpc.Client(plan.peer.address, grpc.credentials.createSsl(fs.readFileSync(plan.peer.tlsRootCertPath)),
+        { 'grpc.ssl_target_name_override': plan.peer.hostAlias });
+    const gateway = connect({
+        client,
+        identity: { mspId: plan.identity.mspId, credentials: fs.readFileSync(plan.identity.certPath) },
+        signer: signers.newPrivateKeySigner(crypto.createPrivateKey(fs.readFileSync(plan.identity.keyPath))),
+    });
+    try {
+        const network = gateway.getNetwork(plan.channel);
+        const options = { startBlock: BigInt(plan.startBlock) };
+        const blocks = await take(await network.getBlockEvents(options), plan.count,
+            (b) => ({ number: b.getHeader().getNumber().toString(), txids: txids(b) }));
+        const filtered = await take(await network.getFilteredBlockEvents(options), plan.count,
+            (fb) => ({ number: fb.getNumber().toString(),
+                txids: fb.getFilteredTransactionsList().map((t) => t.getTxid()),
+                codes: fb.getFilteredTransactionsList().map((t) => t.getTxValidationCode()) }));
+        const priv = await take(await network.getBlockAndPrivateDataEvents(options), plan.count,
+            (bp) => ({ number: bp.getBlock().getHeader().getNumber().toString(), txids: txids(bp.getBlock()) }));
+        process.stdout.write(JSON.stringify({ blocks, filtered, private: priv }) + '\n');
+    } finally {
+        gateway.close();
+        client.close();
+    }
+}
+
+main().catch((err) => {
+    process.stderr.write(`${err.stack || err}\n`);
+    process.exit(2);
+});
