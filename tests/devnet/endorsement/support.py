@@ -7,7 +7,9 @@ it expects the transactions to get.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -140,7 +142,8 @@ async def endorse_and_commit(peers: Sequence[InProcessPeer], client: Client, cc:
 
 @contextlib.asynccontextmanager
 async def deployed_chaincode(layout: NetworkLayout, peers: Sequence[InProcessPeer], name: str = "testcc",
-                             label: str = "testcc_1", events: bool = False) -> AsyncIterator[str]:
+                             label: str = "testcc_1", events: bool = False, node: bool = False,
+                             ) -> AsyncIterator[str]:
     """Install, approve (each org), commit a ccaas definition for the test chaincode; yields package id."""
     import socket
 
@@ -175,7 +178,11 @@ async def deployed_chaincode(layout: NetworkLayout, peers: Sequence[InProcessPee
     for out in outs:
         assert out.response.response.status == 200, out
     assert await commit(peers, [adm.envelope(signed, [o.response for o in outs])], [0]) == [0]
-    if events:
+    node_proc = None
+    server = None
+    if node:
+        node_proc = await start_node_chaincode(package_id, port)
+    elif events:
         server = await start_event_server(package_id, port)
     else:
         server, _ = await start_server(package_id, port=port)
@@ -184,4 +191,27 @@ async def deployed_chaincode(layout: NetworkLayout, peers: Sequence[InProcessPee
     finally:
         for peer in peers:
             await peer.runtime.close()
-        await server.stop(0)
+        if server is not None:
+            await server.stop(0)
+        if node_proc is not None:
+            node_proc.terminate()
+            await node_proc.wait()
+
+
+NODE_CC = Path(__file__).parent / "node_cc"
+
+
+async def start_node_chaincode(package_id: str, port: int) -> asyncio.subprocess.Process:
+    """The Node test chaincode (official fabric-shim) as a CCaaS process; waits until it listens."""
+    env = {**os.environ, "CHAINCODE_ID": package_id, "CHAINCODE_SERVER_ADDRESS": f"127.0.0.1:{port}"}
+    proc = await asyncio.create_subprocess_exec("node", str(NODE_CC / "chaincode.js"), env=env,
+                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return proc
+        except OSError:
+            await asyncio.sleep(0.1)
+    proc.terminate()
+    raise RuntimeError("node chaincode did not start")
