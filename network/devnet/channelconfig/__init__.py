@@ -10,6 +10,11 @@ from network.devnet.channelconfig.bundle import (
     bundle_from_config_block,
     config_envelope_from_block,
 )
+from network.devnet.channelconfig.update import (
+    ConfigUpdateError,
+    propose_config_update,
+    validate_config_envelope,
+)
 from network.devnet.msp import IdentityError, MSPIdentity
 from network.devnet.policy import Policy, SignedData
 
@@ -19,6 +24,7 @@ __all__ = [
     "BatchSize",
     "ChannelBundle",
     "ConfigError",
+    "ConfigUpdateError",
     "IdentityError",
     "MSPIdentity",
     "OrgInfo",
@@ -28,4 +34,6 @@ __all__ = [
     "bundle_from_config_block",
     "config_envelope_from_block",
     "is_local_acl",
+    "propose_config_update",
+    "validate_config_envelope",
 ]

@@ -20,6 +20,7 @@ from fabric_protos.peer import chaincode_event_pb2, proposal_pb2, proposal_respo
 from google.protobuf.message import DecodeError
 
 from network.devnet.channelconfig import ChannelBundle, ConfigError, bundle_from_config
+from network.devnet.channelconfig.update import ConfigUpdateError, validate_config_envelope
 from network.devnet.ledger.updates import UpdateBatch, apply_tx_rwset
 from network.devnet.ledger.version import Version, VersionedValue
 from network.devnet.validation import codes
@@ -167,14 +168,14 @@ def validate_endorser_tx(
 
 
 def validate_config_tx(checked: CheckedEnvelope, bundle: ChannelBundle) -> None:
-    """A config transaction must carry the next config sequence; anything else stops the committer."""
+    """``ChannelResources.Apply``: the config must be the authorised result of its ``last_update`` at the
+    next sequence and yield a usable bundle. Fabric's committer stops on failure, so this raises."""
     try:
         cfg_env = configtx_pb2.ConfigEnvelope.FromString(checked.payload.data)
-        new_bundle = bundle_from_config(bundle.channel_id, cfg_env.config)
-    except (DecodeError, ConfigError) as exc:
+        validate_config_envelope(bundle, cfg_env)
+        bundle_from_config(bundle.channel_id, cfg_env.config)
+    except (DecodeError, ConfigError, ConfigUpdateError) as exc:
         raise BlockValidationError(f"config transaction invalid: {exc}") from exc
-    if new_bundle.sequence != bundle.sequence + 1:
-        raise BlockValidationError(f"config sequence: expected {bundle.sequence + 1}, got {new_bundle.sequence}")
 
 
 def validate_one(

@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fabric_protos.common import common_pb2
+from fabric_protos.common import common_pb2, configtx_pb2
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.peer import chaincode_event_pb2, transaction_pb2
+from fabric_protos.peer import configuration_pb2 as peer_cfg
 
-from devnet.fixtures.configtree import channel_group, config_block
+from devnet.fixtures.configtree import config_update_envelope, orderer_config_tx
 from devnet.fixtures.pki import Org
 from devnet.fixtures.txs import endorser_tx
 from devnet.fixtures.world import World, ref_policy, sig_policy
+from network.devnet.channelconfig import propose_config_update
 from network.devnet.ledger import RWSetBuilder, Version
 from network.devnet.ledger.blockparse import endorser_tx_rwset
 from network.devnet.ledger.rangequery import RangeQueryRecorder
@@ -250,19 +252,29 @@ def test_chaincode_policy_by_channel_reference(tmp_path: Path, org1: Org, org2: 
 
 
 def test_config_transaction(world: World, org1: Org, org2: Org, orderer_org: Org) -> None:
-    group = channel_group([org1, org2], [orderer_org])
-    nxt = config_block("mychannel", group, sequence=1, number=world.ledger.height)
-    env = common_pb2.Envelope.FromString(nxt.data.data[0])
-    payload = common_pb2.Payload.FromString(env.payload)
-    shdr = common_pb2.SignatureHeader(creator=orderer_org.orderer.serialized, nonce=b"n" * 24)
-    payload.header.signature_header = shdr.SerializeToString()
-    signed_payload = payload.SerializeToString()
-    good = common_pb2.Envelope(payload=signed_payload, signature=orderer_org.orderer.sign(signed_payload))
-    assert world.validate([good.SerializeToString()]) == [C.VALID]
-    stale = config_block("mychannel", group, sequence=0, number=world.ledger.height)
-    p2 = common_pb2.Payload.FromString(common_pb2.Envelope.FromString(stale.data.data[0]).payload)
-    p2.header.signature_header = shdr.SerializeToString()
-    raw = p2.SerializeToString()
-    bad = common_pb2.Envelope(payload=raw, signature=orderer_org.orderer.sign(raw))
+    current = world.bundle.config.channel_group
+    write = configtx_pb2.ConfigGroup()
+    write.CopyFrom(current)
+    anchors = write.groups["Application"].groups["Org1MSP"].values["AnchorPeers"]
+    anchors.version += 1
+    anchors.value = peer_cfg.AnchorPeers(anchor_peers=[peer_cfg.AnchorPeer(host="p1", port=1)]).SerializeToString()
+    update = config_update_envelope("mychannel", current, write, [org1.admin])
+    config_env = propose_config_update(world.bundle, update)
+    assert config_env.config.sequence == 1
+    good = orderer_config_tx("mychannel", config_env, orderer_org.orderer)
+    assert world.validate([good]) == [C.VALID]
+    # a config that its last_update does not produce stops the committer
+    forged = configtx_pb2.ConfigEnvelope()
+    forged.CopyFrom(config_env)
+    forged.config.channel_group.groups["Application"].groups["Org1MSP"].values["AnchorPeers"].value = b""
+    with pytest.raises(BlockValidationError, match="did not produce"):
+        validate_block(
+            world.next_block([orderer_config_tx("mychannel", forged, orderer_org.orderer)]), world.bundle, world.ledger
+        )
+    stale = configtx_pb2.ConfigEnvelope()
+    stale.CopyFrom(config_env)
+    stale.config.sequence = 0
     with pytest.raises(BlockValidationError, match="sequence"):
-        validate_block(world.next_block([bad.SerializeToString()]), world.bundle, world.ledger)
+        validate_block(
+            world.next_block([orderer_config_tx("mychannel", stale, orderer_org.orderer)]), world.bundle, world.ledger
+        )
