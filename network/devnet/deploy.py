@@ -46,6 +46,7 @@ from network.layout import NetworkLayout
 
 Progress = Callable[[str], None]
 RPC_TIMEOUT = 60.0
+SETTLE_TIMEOUT = 60.0
 DEFAULT_CHAINCODE_PORT = 9999
 
 
@@ -222,16 +223,36 @@ class Deployer:
             self.progress(f"approved {name} sequence {sequence} for {mspid}")
 
     async def commit(self, name: str, version: str, vparam: bytes, sequence: int) -> None:
+        """Commit once every org's approval has reached the committing peer (peers commit blocks at their
+        own pace, so readiness is polled), then wait until every peer has the definition."""
         args = lc.CheckCommitReadinessArgs(name=name, version=version, sequence=sequence, validation_parameter=vparam)
-        ready = await self.call(self.peers[0], self.channel, "CheckCommitReadiness", args,
-                                lc.CheckCommitReadinessResult)
-        missing = sorted(m for m, ok in (ready.approvals if ready else {}).items() if not ok)
-        if ready is None or missing:
-            raise DeployError(f"chaincode {name} sequence {sequence} not approved by: {', '.join(missing)}")
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        while True:
+            ready = await self.call(self.peers[0], self.channel, "CheckCommitReadiness", args,
+                                    lc.CheckCommitReadinessResult)
+            missing = sorted(m for m, ok in (ready.approvals if ready else {}).items() if not ok)
+            if ready is not None and not missing:
+                break
+            if time.monotonic() > deadline:
+                raise DeployError(f"chaincode {name} sequence {sequence} not approved by: {', '.join(missing)}")
+            await asyncio.sleep(0.2)
         commit_args = lc.CommitChaincodeDefinitionArgs(name=name, version=version, sequence=sequence,
                                                        validation_parameter=vparam)
         await self.transact(self.peers[0], "CommitChaincodeDefinition", commit_args, [])
         self.progress(f"committed {name} sequence {sequence} on {self.channel}")
+        await self.wait_defined(name, sequence)
+
+    async def wait_defined(self, name: str, sequence: int) -> None:
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        for peer in self.peers:
+            while True:
+                defn = await self.call(peer, self.channel, "QueryChaincodeDefinition",
+                                       lc.QueryChaincodeDefinitionArgs(name=name), lc.QueryChaincodeDefinitionResult)
+                if defn is not None and defn.sequence >= sequence:
+                    break
+                if time.monotonic() > deadline:
+                    raise DeployError(f"{peer.host} has not committed {name} sequence {sequence}")
+                await asyncio.sleep(0.2)
 
 
 def chaincode_process(layout: NetworkLayout, name: str, module: str) -> NodeProcess:

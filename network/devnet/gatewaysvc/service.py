@@ -9,7 +9,6 @@ byte-identical to the first. Submit broadcasts to the channel's orderers in rand
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -60,6 +59,7 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
         self._peers = peers
         self._orderers = orderers
         self._remote: dict[str, EndorserTarget] = {}
+        self._orderer_channels: dict[str, grpc.aio.Channel] = {}
 
     # -- helpers -------------------------------------------------------------------------------------
     def _channel(self, channel_id: str) -> Any:
@@ -207,8 +207,9 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
         details = []
         for ep in orderers:
             try:
-                status, info = await broadcast(ep, request.prepared_transaction)
+                status, info = await broadcast(self._orderer_channel(ep), request.prepared_transaction)
             except grpc.aio.AioRpcError as exc:
+                await self._drop_orderer(ep)
                 details.append(gateway_pb2.ErrorDetail(address=ep.address, msp_id=ep.mspid,
                                                        message=f"rpc error: {exc.code().name}: {exc.details()}"))
                 continue
@@ -222,6 +223,18 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
                 raise GatewayError(grpc.StatusCode.ABORTED, "received unsuccessful response from orderer: "
                                    f"status={common_pb2.Status.Name(status)}, info={info}", details)
         raise GatewayError(grpc.StatusCode.UNAVAILABLE, "no orderers could successfully process transaction", details)
+
+    def _orderer_channel(self, ep: Any) -> grpc.aio.Channel:
+        """One TLS connection per orderer, reused across submits (dropped on failure)."""
+        channel = self._orderer_channels.get(ep.address)
+        if channel is None:
+            channel = self._orderer_channels[ep.address] = client_channel(ep.address, ep.tls_root_cert, ep.host)
+        return channel
+
+    async def _drop_orderer(self, ep: Any) -> None:
+        channel = self._orderer_channels.pop(ep.address, None)
+        if channel is not None:
+            await channel.close()
 
     # -- CommitStatus --------------------------------------------------------------------------------
     async def CommitStatus(self, request: gateway_pb2.SignedCommitStatusRequest,  # noqa: N802
@@ -281,16 +294,12 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
             number += 1
 
 
-async def broadcast(endpoint: Any, envelope: common_pb2.Envelope) -> tuple[int, str]:
+async def broadcast(channel: grpc.aio.Channel, envelope: common_pb2.Envelope) -> tuple[int, str]:
     """One Broadcast round trip to an orderer: send the envelope, read its BroadcastResponse."""
-    channel = client_channel(endpoint.address, endpoint.tls_root_cert, endpoint.host)
-    try:
-        call = ab_pb2_grpc.AtomicBroadcastStub(channel).Broadcast(timeout=BROADCAST_TIMEOUT)
-        await call.write(envelope)
-        reply: ab_pb2.BroadcastResponse = await call.read()
-        await call.done_writing()
-        if reply is grpc.aio.EOF:
-            return common_pb2.SERVICE_UNAVAILABLE, "orderer closed the stream"
-        return reply.status, reply.info
-    finally:
-        await asyncio.shield(channel.close())
+    call = ab_pb2_grpc.AtomicBroadcastStub(channel).Broadcast(timeout=BROADCAST_TIMEOUT)
+    await call.write(envelope)
+    reply: ab_pb2.BroadcastResponse = await call.read()
+    await call.done_writing()
+    if reply is grpc.aio.EOF:
+        return common_pb2.SERVICE_UNAVAILABLE, "orderer closed the stream"
+    return reply.status, reply.info

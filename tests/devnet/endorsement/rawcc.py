@@ -48,3 +48,16 @@ async def start_event_server(package_id: str, port: int) -> grpc.aio.Server:
     server.add_insecure_port(f"127.0.0.1:{port}")
     await server.start()
     return server
+
+
+class SilentChaincode(chaincode_shim_pb2_grpc.ChaincodeServicer):
+    """Registers, then never answers a transaction: the peer's execute timeout must fire."""
+
+    def __init__(self, package_id: str) -> None:
+        self.package_id = package_id
+
+    async def Connect(self, request_iterator: AsyncIterator[Msg], context: grpc.aio.ServicerContext,  # noqa: N802
+                      ) -> AsyncIterator[Msg]:
+        yield Msg(type=Msg.REGISTER, payload=chaincode_pb2.ChaincodeID(name=self.package_id).SerializeToString())
+        async for _ in request_iterator:
+            pass

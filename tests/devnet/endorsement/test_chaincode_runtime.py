@@ -7,11 +7,13 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 
+import grpc
 import pytest
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
-from fabric_protos.peer import chaincode_pb2, proposal_pb2
+from fabric_protos.peer import chaincode_pb2, chaincode_shim_pb2, chaincode_shim_pb2_grpc, proposal_pb2
 
 from devnet.endorsement.memstate import MemState
+from devnet.endorsement.rawcc import SilentChaincode
 from devnet.endorsement.testcc import start_server
 from network.devnet.chaincode.connection import ConnectionInfo, ConnectionInfoError, parse_connection_json
 from network.devnet.chaincode.handler import TransactionContext
@@ -175,5 +177,74 @@ def test_registration_with_wrong_package_id_is_refused() -> None:
         with pytest.raises(ExecutionError, match="expected package id"):
             await runtime.execute(PKG, ctx, chaincode_pb2.ChaincodeInput(args=[b"get", b"a"]))
         await server.stop(0)
+
+    run(body())
+
+
+def test_check_init_rules() -> None:
+    from network.devnet.chaincode.runtime import check_init
+
+    Msg = chaincode_shim_pb2.ChaincodeMessage
+    assert check_init(False, None, "1", True) == Msg.TRANSACTION  # init flag ignored without init_required
+    assert check_init(True, None, "1", True) == Msg.INIT
+    assert check_init(True, b"1", "1", False) == Msg.TRANSACTION
+    with pytest.raises(ExecutionError, match="must call as init first"):
+        check_init(True, None, "1", False)
+    with pytest.raises(ExecutionError, match="already initialized"):
+        check_init(True, b"1", "1", True)
+    assert check_init(True, b"1", "2", True) == Msg.INIT  # a new version needs init again
+
+
+def test_execute_timeout_fails_the_transaction() -> None:
+    async def body() -> None:
+        server = grpc.aio.server()
+        chaincode_shim_pb2_grpc.add_ChaincodeServicer_to_server(SilentChaincode(PKG), server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        runtime = ChaincodeRuntime(lambda pid: ConnectionInfo(address=f"127.0.0.1:{port}"), execute_timeout=0.5)
+        ctx = TransactionContext("ch", "t", "cc", TxSimulator(MemState(), "t"), proposal_pb2.SignedProposal())
+        try:
+            with pytest.raises(ExecutionError, match="timeout expired"):
+                await runtime.execute(PKG, ctx, chaincode_pb2.ChaincodeInput(args=[b"get", b"a"]))
+        finally:
+            await runtime.close()
+            await server.stop(0)
+
+    run(body())
+
+
+@pytest.mark.parametrize("client_auth", [False, True])
+def test_tls_connection_with_and_without_client_auth(layout, client_auth: bool) -> None:
+    from fabric_chaincode_python.fabric_shim.server import ChaincodeService
+
+    from devnet.endorsement.testcc import TestChaincode
+    from network.layout import NetworkLayout
+
+    tls = NetworkLayout.node_tls(layout.peer_dir("Org1MSP", "peer0"))
+    root = layout.tlsca_cert("Org1MSP").read_bytes()
+
+    async def body() -> None:
+        server = grpc.aio.server()
+        chaincode_shim_pb2_grpc.add_ChaincodeServicer_to_server(ChaincodeService(PKG, TestChaincode()), server)
+        creds = grpc.ssl_server_credentials([(tls.key.read_bytes(), tls.cert.read_bytes())],
+                                            root_certificates=root if client_auth else None,
+                                            require_client_auth=client_auth)
+        port = server.add_secure_port("127.0.0.1:0", creds)
+        await server.start()
+        conn = {"address": f"127.0.0.1:{port}", "tls_required": True, "root_cert": root.decode()}
+        if client_auth:
+            conn.update(client_auth_required=True, domain="peer0.org1.example.com",
+                        client_cert=tls.cert.read_text(), client_key=tls.key.read_text())
+        info = parse_connection_json(json.dumps(conn).encode())
+        runtime = ChaincodeRuntime(lambda pid: info, execute_timeout=10)
+        state = MemState()
+        state.put("cc", "a", b"secret", 1, 0)
+        ctx = TransactionContext("ch", "t", "cc", TxSimulator(state, "t"), proposal_pb2.SignedProposal())
+        try:
+            ex = await runtime.execute(PKG, ctx, chaincode_pb2.ChaincodeInput(args=[b"get", b"a"]))
+            assert ex.response.payload == b"secret"
+        finally:
+            await runtime.close()
+            await server.stop(0)
 
     run(body())

@@ -117,3 +117,18 @@ def test_mvcc_conflict_and_single_org_policy_failure(layout: NetworkLayout, tmp_
             assert codes == [transaction_pb2.ENDORSEMENT_POLICY_FAILURE]
 
     asyncio.run(body())
+
+
+def test_concurrent_transactions_share_one_stream(layout: NetworkLayout, tmp_path: Path) -> None:
+    async def body() -> None:
+        peers = peers_for(layout, tmp_path)
+        client = user(layout, "Org1MSP")
+        async with deployed_chaincode(layout, peers, name="nodecc", label="nodecc_1", node=True):
+            proposals = [client.proposal("nodecc", "put", f"c{i}", str(i))[0] for i in range(40)]
+            outcomes = await asyncio.gather(*(peers[0].process(p) for p in proposals))
+            assert [o.response.response.status for o in outcomes] == [200] * 40
+            writes = [ns_rwset(o.response, "nodecc").writes[0] for o in outcomes]
+            assert [(w.key, w.value) for w in writes] == [(f"c{i}", str(i).encode()) for i in range(40)]
+            assert len(peers[0].runtime._streams) == 1
+
+    asyncio.run(body())
