@@ -22,6 +22,7 @@ from gateway.client.errors import (
     GatewayError,
     SubmitError,
 )
+from gateway.client.events import ChaincodeEventIterator
 from gateway.client.gateway import Gateway, connect
 from gateway.client.transaction import parse_signed_transaction
 from gateway.service.fabric_port import (
@@ -100,17 +101,9 @@ class ClientPort:
 
     def chaincode_events(
         self, who: SigningIdentity, channel: str, chaincode: str, start_block: int | None
-    ) -> Iterator[ChaincodeEvent]:
+    ) -> EventStream:
         events = self._gateway(who).get_network(channel).get_chaincode_events(chaincode, start_block)
-        try:
-            for event in events:
-                yield ChaincodeEvent(
-                    event.block_number, event.transaction_id, event.chaincode_name, event.event_name, event.payload
-                )
-        except GatewayError as error:
-            raise failure_of(error, FailureKind.EVENTS) from None
-        finally:
-            events.close()
+        return EventStream(events)
 
     def ready(self) -> bool:
         try:
@@ -118,3 +111,26 @@ class ClientPort:
         except grpc.FutureTimeoutError:
             return False
         return True
+
+
+class EventStream:
+    """Chaincode events of one Fabric stream; ``close()`` cancels the gRPC call and is safe to call from
+    another thread while one is blocked in ``next()`` (which then ends the iteration)."""
+
+    def __init__(self, events: ChaincodeEventIterator) -> None:
+        self._events = events
+
+    def __iter__(self) -> Iterator[ChaincodeEvent]:
+        return self
+
+    def __next__(self) -> ChaincodeEvent:
+        try:
+            event = next(self._events)
+        except GatewayError as error:
+            raise failure_of(error, FailureKind.EVENTS) from None
+        return ChaincodeEvent(
+            event.block_number, event.transaction_id, event.chaincode_name, event.event_name, event.payload
+        )
+
+    def close(self) -> None:
+        self._events.close()

@@ -7,11 +7,13 @@ the one named - nothing is lost, nothing is delivered twice.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
 
@@ -104,22 +106,43 @@ def events(
     except FabricFailure as failure:
         raise problem_for_failure(failure) from None
 
-    def stream() -> Iterator[str]:
-        sent = 0
+    frames = sse_frames(source, resume, wanted, limit)
+
+    async def stream() -> AsyncIterator[str]:
         try:
-            for event_id, event in after_resume_point(number_events(iter(source)), resume):
-                if wanted and event.name not in wanted:
-                    continue
-                yield sse_frame(event_id, event)
-                sent += 1
-                if limit is not None and sent >= limit:
+            while True:
+                # Abandon the worker on cancellation (client gone) so the finally below can run at once:
+                # closing the source cancels the Fabric stream, which releases the worker thread.
+                frame = await anyio.to_thread.run_sync(next, frames, None, abandon_on_cancel=True)
+                if frame is None:
                     return
-        except FabricFailure as failure:
-            problem = problem_for_failure(failure)
-            yield f"event: error\ndata: {json.dumps(problem.body(), separators=(',', ':'))}\n\n"
+                yield frame
         finally:
-            close = getattr(source, "close", None)
-            if callable(close):
-                close()
+            close_source(source)
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+def sse_frames(
+    source: Iterable[ChaincodeEvent], resume: tuple[int, str, int] | None, wanted: set[str], limit: int | None
+) -> Iterator[str]:
+    sent = 0
+    try:
+        for event_id, event in after_resume_point(number_events(iter(source)), resume):
+            if wanted and event.name not in wanted:
+                continue
+            yield sse_frame(event_id, event)
+            sent += 1
+            if limit is not None and sent >= limit:
+                return
+    except FabricFailure as failure:
+        problem = problem_for_failure(failure)
+        yield f"event: error\ndata: {json.dumps(problem.body(), separators=(',', ':'))}\n\n"
+
+
+def close_source(source: object) -> None:
+    """Cancel the underlying Fabric stream; must be safe to call while another thread waits on it."""
+    close = getattr(source, "close", None)
+    if callable(close):
+        with contextlib.suppress(ValueError):  # a plain generator running in a worker ends with its stream
+            close()

@@ -96,3 +96,22 @@ def test_events_through_the_real_client(real: tuple[World, FakeGateway, TestClie
     assert [json.loads(f["data"])["txid"] for f in frames] == txids
     resumed = client.get("/v1/orgs/Org1/events?limit=1", headers=auth(key, **{"Last-Event-ID": frames[0]["id"]}))
     assert json.loads(resumed.text.split("data: ", 1)[1])["txid"] == txids[1]
+
+
+def test_closing_an_event_stream_releases_a_blocked_reader(real: tuple[World, FakeGateway, TestClient]) -> None:
+    """What the SSE endpoint relies on when a client disconnects: close() from the event loop thread cancels
+    the Fabric stream, and the worker thread blocked waiting for the next event returns."""
+    import threading
+
+    world, gateway, _ = real
+    gateway.hold_streams_open = True
+    who = world.runtime.signing_identity(world.runtime.api_keys.authenticate(world.keys["org1-full"]), "Org1", None)
+    stream = world.runtime.port("Org1").chaincode_events(who, "mychannel", "assets", None)
+    received: list[object] = []
+    reader = threading.Thread(target=lambda: received.extend(stream))
+    reader.start()
+    reader.join(0.3)
+    assert reader.is_alive()  # blocked: no event yet, stream held open
+    stream.close()  # type: ignore[attr-defined]
+    reader.join(10)
+    assert not reader.is_alive() and received == []
