@@ -1,0 +1,171 @@
+"""CLI wiring of the Fabric back end.
+
+- ``up``, ``down``, ``status``, ``reset`` (and ``deploy`` when present) get ``--backend {devnet,fabric}``.
+  Without it, a network that was last brought up on official binaries stays on them (recorded in
+  ``<netdir>/fabric/backend``); anything else is devnet, the default.
+- ``add-org``: add a member org to a channel (signed config update), then start and join its peers.
+- ``compose``: write a docker compose file running the same network on the official images.
+- ``deploy`` is registered here only if no other module provides it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from network.fabric import supervisor
+from network.layout import DEFAULT_NETWORK_DIR
+
+Handler = Callable[[argparse.Namespace], int]
+BACKENDS = ("devnet", "fabric")
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def chosen_backend(args: argparse.Namespace) -> str:
+    """Explicit ``--backend`` wins; otherwise the backend recorded in the network folder; else devnet."""
+    backend = getattr(args, "backend", None)
+    if backend:
+        return str(backend)
+    netdir = Path(getattr(args, "netdir", DEFAULT_NETWORK_DIR))
+    return "fabric" if supervisor.uses_fabric(netdir) else "devnet"
+
+
+def fabric_up(args: argparse.Namespace) -> int:
+    nodes = supervisor.up(args.netdir, getattr(args, "spec", None), getattr(args, "timeout", 120.0), _progress)
+    print(f"fabric up: {len(nodes)} nodes healthy in {args.netdir}")
+    return 0
+
+
+def fabric_down(args: argparse.Namespace) -> int:
+    supervisor.down(args.netdir, _progress)
+    return 0
+
+
+def fabric_reset(args: argparse.Namespace) -> int:
+    supervisor.reset(args.netdir, _progress)
+    return 0
+
+
+def fabric_status(args: argparse.Namespace) -> int:
+    statuses = supervisor.status(args.netdir)
+    if getattr(args, "json", False):
+        print(json.dumps([s.__dict__ for s in statuses], indent=2))
+        return 0
+    for s in statuses:
+        state = "healthy" if s.healthy else ("running, unhealthy" if s.pid else "stopped")
+        print(f"{s.kind:8} {s.host:32} pid {s.pid or '-'!s:>7}  {state}")
+        for channel, info in sorted(s.channels.items()):
+            print(f"{'':8} {'':32} {channel}: height {info.get('height')} ({info.get('status')}, "
+                  f"{info.get('relation')})")  # fmt: skip
+    return 0 if all(s.healthy for s in statuses) else 3
+
+
+def fabric_deploy(args: argparse.Namespace) -> int:
+    from network.fabric.lifecycle import DEFAULT_CHAINCODE, deploy
+
+    name = getattr(args, "name", None) or getattr(args, "chaincode", None) or DEFAULT_CHAINCODE
+    version = str(getattr(args, "version", None) or "1.0")
+    d = deploy(args.netdir, getattr(args, "channel", None), name, version, _progress)
+    print(f"deployed {d.name} v{d.version} sequence {d.sequence} ({d.package_id}) serving at {d.address}")
+    return 0
+
+
+FABRIC_HANDLERS: dict[str, Handler] = {
+    "up": fabric_up,
+    "down": fabric_down,
+    "status": fabric_status,
+    "reset": fabric_reset,
+    "deploy": fabric_deploy,
+}
+
+
+def dispatching(command: str, devnet: Handler | None) -> Handler:
+    def handler(args: argparse.Namespace) -> int:
+        if chosen_backend(args) == "fabric":
+            return FABRIC_HANDLERS[command](args)
+        if devnet is None:
+            raise RuntimeError(f"`consortium {command}` is not available on devnet yet; use --backend fabric")
+        return devnet(args)
+
+    return handler
+
+
+def add_backend_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=None,
+        help="devnet (default) or fabric (official binaries from $FABRIC_BIN or PATH); "
+        "default: the backend the network was last brought up with",
+    )
+
+
+def _netdir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--netdir", type=Path, default=DEFAULT_NETWORK_DIR, help="generated network directory")
+
+
+def cmd_add_org(args: argparse.Namespace) -> int:
+    from network.fabric.add_org import add_org
+
+    org = {
+        "name": args.name,
+        "msp_id": args.msp_id or f"{args.name}MSP",
+        "domain": args.domain,
+        "peers": [{"name": p} for p in args.peers],
+        "users": [{"name": u} for u in args.users],
+    }
+    added = add_org(args.netdir, org, args.channel, args.timeout, _progress)
+    if chosen_backend(args) == "fabric":
+        supervisor.up(args.netdir, None, args.timeout, _progress)
+    print(f"added {added.msp_id} to {args.channel}")
+    return 0
+
+
+def cmd_compose(args: argparse.Namespace) -> int:
+    from network.fabric.compose import write_compose
+
+    path = write_compose(args.netdir, args.out, image_tag=args.tag, validate=args.validate)
+    print(f"wrote {path}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    for command in FABRIC_HANDLERS:
+        parser = subparsers.choices.get(command)
+        if parser is None:
+            if command != "deploy":
+                parser = subparsers.add_parser(command, help=f"{command} (fabric back end)")
+                _netdir(parser)
+            else:
+                parser = subparsers.add_parser("deploy", help="deploy the asset chaincode (CCaaS)")
+                _netdir(parser)
+                parser.add_argument("--channel", default=None, help="channel (default: the spec's first)")
+                parser.add_argument("--name", default=None, help="chaincode name (default: assetregistry)")
+                parser.add_argument("--version", default="1.0", help="chaincode version")
+        add_backend_option(parser)
+        parser.set_defaults(handler=dispatching(command, parser.get_default("handler")))
+
+    add = subparsers.add_parser("add-org", help="add a member org to a channel (config update signed by admins)")
+    _netdir(add)
+    add_backend_option(add)
+    add.add_argument("--name", required=True, help="org name (config group key), e.g. Org4")
+    add.add_argument("--msp-id", default=None, help="MSP ID (default: <name>MSP)")
+    add.add_argument("--domain", required=True, help="DNS domain of the org, e.g. org4.example.com")
+    add.add_argument("--channel", required=True, help="channel to join")
+    add.add_argument("--peers", nargs="+", default=["peer0"], help="peer names (default: peer0)")
+    add.add_argument("--users", nargs="*", default=["User1"], help="client users (an Admin is always added)")
+    add.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for each step")
+    add.set_defaults(handler=cmd_add_org)
+
+    compose = subparsers.add_parser("compose", help="write a docker compose file for the network (official images)")
+    _netdir(compose)
+    compose.add_argument("--out", type=Path, default=None, help="output file (default: <netdir>/docker-compose.yaml)")
+    compose.add_argument("--tag", default="3.1", help="image tag of hyperledger/fabric-peer and fabric-orderer")
+    compose.add_argument("--validate", action="store_true", help="run `docker compose config` on the result")
+    compose.set_defaults(handler=cmd_compose)
