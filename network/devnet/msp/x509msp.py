@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import NameOID, SignatureAlgorithmOID
 from fabric_protos.msp import identities_pb2, msp_config_pb2, msp_principal_pb2
-from google.protobuf.message import DecodeError
+from google.protobuf.message import DecodeError, Message
 
 from network.devnet.msp.chain import is_ca, unique_validation_chain
 from network.devnet.msp.config import MSPSettings, OUIdentifier, chain_identifier, raw, settings_from_config
@@ -40,7 +41,10 @@ _CURVE_ORDERS = {
 }
 
 
-def _unmarshal(message_type: type, data: bytes, what: str):  # type: ignore[no-untyped-def]
+M = TypeVar("M", bound=Message)
+
+
+def _unmarshal(message_type: type[M], data: bytes, what: str) -> M:
     try:
         return message_type.FromString(data)
     except DecodeError as exc:

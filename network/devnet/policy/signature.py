@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from fabric_protos.common import policies_pb2
+from fabric_protos.msp import msp_principal_pb2
 
 from network.devnet.msp.errors import IdentityError
 from network.devnet.msp.identity import MSPIdentity
@@ -48,7 +49,7 @@ def signature_set_to_valid_identities(
     return identities
 
 
-def compile_rule(rule: policies_pb2.SignaturePolicy, principals: Sequence[object]) -> Rule:
+def compile_rule(rule: policies_pb2.SignaturePolicy, principals: Sequence[msp_principal_pb2.MSPPrincipal]) -> Rule:
     kind = rule.WhichOneof("Type")
     if kind == "n_out_of":
         n = rule.n_out_of.n
@@ -74,7 +75,7 @@ def compile_rule(rule: policies_pb2.SignaturePolicy, principals: Sequence[object
             for i, identity in enumerate(identities):
                 if used[i]:
                     continue
-                if identity.satisfies_principal(principal):  # type: ignore[arg-type]
+                if identity.satisfies_principal(principal):
                     used[i] = True
                     return True
             return False
