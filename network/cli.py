@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "network.crypto.commands",  # generate, add-user
     "network.configtx.commands",  # decode
     "network.devnet.cli",  # up, down, status, reset, deploy (devnet)
+    "network.fabric.cli",  # --backend on the above (must follow them), add-org, compose
 )
 
 # Errors shown as a one-line message instead of a traceback.
