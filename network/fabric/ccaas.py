@@ -94,9 +94,9 @@ def server_process(layout: NetworkLayout, name: str, argv: tuple[str, ...] = (),
                        paths.log_file(layout.root, host))  # fmt: skip
 
 
-def server_argv(name: str) -> tuple[str, ...]:
+def server_argv(name: str, module: str = DEFAULT_SERVER_MODULE) -> tuple[str, ...]:
     """The argv identifies the server in its pid file; the chaincode name keeps two servers apart."""
-    return (sys.executable, "-m", DEFAULT_SERVER_MODULE, "--chaincode-name", name)
+    return (sys.executable, "-m", module, "--chaincode-name", name)
 
 
 def _port_open(port: int) -> bool:
@@ -105,9 +105,16 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def start_server(layout: NetworkLayout, name: str, package_id: str, port: int, timeout: float = 30.0) -> int:
+def start_server(
+    layout: NetworkLayout,
+    name: str,
+    package_id: str,
+    port: int,
+    module: str = DEFAULT_SERVER_MODULE,
+    timeout: float = 30.0,
+) -> int:
     """Start (or keep) the chaincode server for ``package_id``; returns its pid once it listens."""
-    process = server_process(layout, name, server_argv(name), port)
+    process = server_process(layout, name, server_argv(name, module), port)
     record = processes.read_pid_file(process.pid_file)
     running = processes.running_pid(process)
     if running is not None and record is not None and _recorded_package(layout, name) == package_id:

@@ -71,7 +71,11 @@ def fabric_deploy(args: argparse.Namespace) -> int:
 
     name = getattr(args, "name", None) or getattr(args, "chaincode", None) or DEFAULT_CHAINCODE
     version = str(getattr(args, "version", None) or "1.0")
-    d = deploy(args.netdir, getattr(args, "channel", None), name, version, _progress)
+    d = deploy(
+        args.netdir, getattr(args, "channel", None), name, version, _progress,
+        label=getattr(args, "label", None), module=getattr(args, "module", None) or "chaincode",
+        policy=getattr(args, "policy", None), start=not getattr(args, "no_start", False),
+    )  # fmt: skip
     print(f"deployed {d.name} v{d.version} sequence {d.sequence} ({d.package_id}) serving at {d.address}")
     return 0
 

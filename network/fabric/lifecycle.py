@@ -6,7 +6,7 @@ ID); once a majority of orgs approved (``LifecycleEndorsement``, default ``MAJOR
 commits, with endorsements from the approving orgs' peers. We approve for *every* org of the channel and
 collect commit endorsements from all of them, so any org's peers can endorse afterwards.
 Re-running is safe: installs that exist, approvals already recorded and a committed identical definition are
-skipped; a different ``version`` becomes the next sequence.
+skipped; a different ``version`` becomes the next sequence (so a new endorsement policy needs a new version).
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ class Deployment:
     sequence: int
     package_id: str
     address: str
+    policy: str | None = None
+
+    def policy_args(self) -> list[str]:
+        return ["--signature-policy", self.policy] if self.policy else []
 
 
 def orderer_args(layout: NetworkLayout) -> list[str]:
@@ -96,7 +100,8 @@ def approved_package(
 
 def approve(peer_bin: Path, layout: NetworkLayout, org: str, peer: str, channel: str, d: Deployment) -> None:
     args = ["lifecycle", "chaincode", "approveformyorg", *orderer_args(layout), "-C", channel, "-n", d.name,
-            "-v", d.version, "--package-id", d.package_id, "--sequence", str(d.sequence), "--waitForEvent"]  # fmt: skip
+            "-v", d.version, "--package-id", d.package_id, "--sequence", str(d.sequence), *d.policy_args(),
+            "--waitForEvent"]  # fmt: skip
     run_peer(peer_bin, args, admin_env(layout, org, peer))
 
 
@@ -113,7 +118,7 @@ def commit(peer_bin: Path, layout: NetworkLayout, channel: str, d: Deployment) -
                     "--tlsRootCertFiles", str(layout.tlsca_cert(org))]  # fmt: skip
     org0, peer0 = channel_peers(layout, channel)[0]
     args = ["lifecycle", "chaincode", "commit", *orderer_args(layout), "-C", channel, "-n", d.name,
-            "-v", d.version, "--sequence", str(d.sequence), *targets, "--waitForEvent"]  # fmt: skip
+            "-v", d.version, "--sequence", str(d.sequence), *d.policy_args(), *targets, "--waitForEvent"]  # fmt: skip
     run_peer(peer_bin, args, admin_env(layout, org0, peer0))
 
 
@@ -123,6 +128,11 @@ def deploy(
     name: str = DEFAULT_CHAINCODE,
     version: str = "1.0",
     progress: Progress = _quiet,
+    *,
+    label: str | None = None,
+    module: str = "chaincode",
+    policy: str | None = None,
+    start: bool = True,
 ) -> Deployment:
     """Package, serve, install, approve (every org) and commit ``name`` on ``channel`` (default: the first)."""
     peer_bin = require_binaries(("peer",))["peer"]
@@ -131,19 +141,20 @@ def deploy(
     layout.spec.channel(channel)  # KeyError naming the channel if unknown
     port = chaincode_port(layout, name)
     address = f"127.0.0.1:{port}"
-    package = build_package(f"{name}_{version}", address)
+    package = build_package(label or f"{name}_{version}", address)
     package_file = fabric_root(layout.root) / "chaincode" / f"{name}_{version}.tar.gz"
     package_file.parent.mkdir(parents=True, exist_ok=True)
     package_file.write_bytes(package.data)
-    pid = start_server(layout, name, package.package_id, port)
-    progress(f"chaincode server {name}: pid {pid}, listening on {address}")
+    if start:
+        pid = start_server(layout, name, package.package_id, port, module)
+        progress(f"chaincode server {name}: pid {pid}, listening on {address}")
     peers = channel_peers(layout, channel)
     committed = query_committed(peer_bin, layout, *peers[0], channel, name)
     if committed and committed.get("version") == version:
         sequence = int(committed["sequence"])
     else:
         sequence = int(committed["sequence"]) + 1 if committed else 1
-    d = Deployment(name, version, sequence, package.package_id, address)
+    d = Deployment(name, version, sequence, package.package_id, address, policy)
     for org, peer in peers:
         install(peer_bin, layout, org, peer, package_file)
         progress(f"{peer}.{org}: installed {package.package_id}")
