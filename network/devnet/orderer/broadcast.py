@@ -2,8 +2,10 @@
 
 Broadcast answers every envelope with one ``BroadcastResponse`` (``orderer/common/broadcast/broadcast.go``
 ``ProcessMessage``): unknown channel or undecodable header -> BAD_REQUEST; CONFIG/ORDERER_TRANSACTION sent
-directly -> BAD_REQUEST; filter rejections as in :mod:`msgfilter`; ordering failure -> SERVICE_UNAVAILABLE;
-otherwise SUCCESS once the envelope is durable. Deliver needs ``/Channel/Readers``.
+directly -> BAD_REQUEST; filter rejections as in :mod:`msgfilter`; a CONFIG_UPDATE that passes the filters
+is applied by :mod:`configupdate` (refusal -> BAD_REQUEST) and ordered as its own config block; ordering
+failure -> SERVICE_UNAVAILABLE; otherwise SUCCESS once the envelope is durable. Deliver needs
+``/Channel/Readers``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from network.devnet.deliver.seekinfo import DeliverRequest
 from network.devnet.node import jsonlog
 from network.devnet.orderer.blocks import envelope_header, is_config_block
 from network.devnet.orderer.chain import OrdererChain
+from network.devnet.orderer.configupdate import ConfigUpdateError
 from network.devnet.orderer.msgfilter import admit_normal_message
 
 log = logging.getLogger("devnet.orderer.broadcast")
@@ -70,8 +73,6 @@ class AtomicBroadcast(ab_pb2_grpc.AtomicBroadcastServicer):
             return _response(common_pb2.BAD_REQUEST, f"channel {chdr.channel_id!r} does not exist")
         if chdr.type in (common_pb2.CONFIG, common_pb2.ORDERER_TRANSACTION):
             return _response(common_pb2.BAD_REQUEST, "message is of type that cannot be processed directly")
-        if chdr.type == common_pb2.CONFIG_UPDATE:
-            return _response(common_pb2.NOT_IMPLEMENTED, "devnet orderer does not process config updates")
         rejection = admit_normal_message(envelope, chain.bundle, datetime.datetime.now(datetime.UTC))
         if rejection is not None:
             jsonlog.event(
@@ -83,11 +84,29 @@ class AtomicBroadcast(ab_pb2_grpc.AtomicBroadcastServicer):
                 reason=rejection.info,
             )
             return _response(rejection.status, rejection.info)
+        if chdr.type == common_pb2.CONFIG_UPDATE:
+            return await self.process_config_update(chain, envelope)
         try:
             await chain.order(envelope.SerializeToString())
         except Exception as exc:
             jsonlog.event(log, "ordering failed", logging.ERROR, channel=chdr.channel_id, error=str(exc))
             return _response(common_pb2.SERVICE_UNAVAILABLE, f"cannot order: {exc}")
+        return _response(common_pb2.SUCCESS)
+
+    async def process_config_update(
+        self, chain: OrdererChain, envelope: common_pb2.Envelope
+    ) -> ab_pb2.BroadcastResponse:
+        """``ProcessConfigUpdateMsg`` then ``Configure``: refused updates are BAD_REQUEST."""
+        payload, _ = envelope_header(envelope)
+        try:
+            await chain.configure(envelope, payload.data)
+        except ConfigUpdateError as exc:
+            info = f"error applying config update to existing channel '{chain.channel_id}': {exc}"
+            jsonlog.event(log, "config update rejected", channel=chain.channel_id, reason=str(exc))
+            return _response(common_pb2.BAD_REQUEST, info)
+        except Exception as exc:
+            jsonlog.event(log, "config update failed", logging.ERROR, channel=chain.channel_id, error=str(exc))
+            return _response(common_pb2.SERVICE_UNAVAILABLE, f"cannot order config update: {exc}")
         return _response(common_pb2.SUCCESS)
 
     async def Broadcast(  # noqa: N802 - gRPC method name

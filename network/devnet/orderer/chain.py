@@ -17,11 +17,14 @@ from typing import Any
 
 from fabric_protos.common import common_pb2
 
+from network.devnet.channelconfig import bundle_from_config
 from network.devnet.node import jsonlog
+from network.devnet.orderer import wal
 from network.devnet.orderer.blockcutter import Batch, BatchLimits, Pending, cut, ordered
 from network.devnet.orderer.blocks import last_config_index
 from network.devnet.orderer.blockstore import BlockStore
 from network.devnet.orderer.blockwriter import OrdererSigner, next_block, raft_index_of
+from network.devnet.orderer.configupdate import ConfigUpdateError, config_envelope, propose_config_update
 from network.devnet.orderer.wal import WriteAheadLog
 
 log = logging.getLogger("devnet.orderer.chain")
@@ -47,6 +50,7 @@ class OrdererChain:
         directory = data_dir / "chains" / channel_id
         self.store = BlockStore(directory / "blocks.bin", genesis)
         self.last_config = last_config_index(self.store.last) if self.store.height > 1 else 0
+        self._bundle_factory = bundle_factory
         self.bundle = bundle_factory(self.store.get_block(self.last_config))
         self.signer = signer
         self.wal = WriteAheadLog(directory / "wal.log", raft_index_of(self.store.last))
@@ -74,14 +78,48 @@ class OrdererChain:
             log, "re-ordering envelopes recovered from the WAL", channel=self.channel_id, count=len(self.wal.recovered)
         )
         async with self._lock:
-            for index, envelope in self.wal.recovered:
-                await self._enqueue(index, envelope)
+            for index, envelope, kind in self.wal.recovered:
+                if kind == wal.CONFIG:
+                    await self._write_config_block(index, envelope)
+                else:
+                    await self._enqueue(index, envelope)
 
     async def order(self, envelope: bytes) -> None:
         """Durably accept one already-admitted envelope. Returns after the WAL fsync."""
         async with self._lock:
             index = self.wal.append(envelope)
             await self._enqueue(index, envelope)
+
+    async def configure(self, update: common_pb2.Envelope, payload_data: bytes) -> None:
+        """Validate a CONFIG_UPDATE against the current config and order the resulting CONFIG transaction
+        as a block of its own, after cutting whatever is pending (etcdraft ``Configure``). Raises
+        :class:`ConfigUpdateError` when the update is refused; nothing is logged or written then."""
+        async with self._lock:
+            config = propose_config_update(payload_data, self.bundle)
+            envelope = config_envelope(self.channel_id, config, update, self.signer).SerializeToString()
+            try:
+                bundle_from_config(self.channel_id, config)
+            except ValueError as exc:  # ConfigError: the resulting config would not load
+                raise ConfigUpdateError(f"new config is invalid: {exc}") from exc
+            index = self.wal.append(envelope, wal.CONFIG)
+            await self._write_config_block(index, envelope)
+
+    async def _write_config_block(self, index: int, envelope: bytes) -> None:
+        batches, self.pending = cut(self.pending)
+        await self._write_batches(batches)
+        self._manage_timer()
+        number = self.store.height
+        block = next_block(self.store.last, [envelope], self.signer, number, raft_index=index)
+        await self.store.append(block)
+        self.last_config = number
+        self.bundle = self._bundle_factory(block)
+        jsonlog.event(
+            log,
+            "config block written",
+            channel=self.channel_id,
+            number=number,
+            sequence=getattr(self.bundle, "sequence", None),
+        )
 
     async def _enqueue(self, index: int, envelope: bytes) -> None:
         batches, self.pending = ordered(self.pending, index, envelope, batch_limits(self.bundle))

@@ -14,22 +14,28 @@ from pathlib import Path
 
 from network.devnet.orderer.recordfile import RecordFile, replace_atomically
 
-_INDEX = struct.Struct(">Q")
+_INDEX = struct.Struct(">QB")
+NORMAL = 0  # an envelope for the block cutter
+CONFIG = 1  # a validated CONFIG envelope that becomes a block of its own
 
 
-def encode_entry(index: int, envelope: bytes) -> bytes:
-    return _INDEX.pack(index) + envelope
+def encode_entry(index: int, envelope: bytes, kind: int = NORMAL) -> bytes:
+    return _INDEX.pack(index, kind) + envelope
 
 
-def decode_entry(record: bytes) -> tuple[int, bytes]:
+def decode_entry(record: bytes) -> tuple[int, bytes, int]:
     if len(record) < _INDEX.size:
-        raise ValueError("WAL record shorter than its index")
-    return _INDEX.unpack_from(record)[0], record[_INDEX.size :]
+        raise ValueError("WAL record shorter than its header")
+    index, kind = _INDEX.unpack_from(record)
+    return index, record[_INDEX.size :], kind
 
 
-def unordered_entries(entries: list[tuple[int, bytes]], last_ordered: int) -> list[tuple[int, bytes]]:
+Entry = tuple[int, bytes, int]  # (index, envelope, kind)
+
+
+def unordered_entries(entries: list[Entry], last_ordered: int) -> list[Entry]:
     """Entries accepted but not yet in a block: index strictly above the last block's raft index."""
-    return [(index, env) for index, env in entries if index > last_ordered]
+    return [entry for entry in entries if entry[0] > last_ordered]
 
 
 class WriteAheadLog:
@@ -41,14 +47,14 @@ class WriteAheadLog:
         existing.close()
         self.recovered = unordered_entries(entries, last_ordered)
         if len(self.recovered) != len(entries):
-            replace_atomically(path, [encode_entry(i, e) for i, e in self.recovered])
+            replace_atomically(path, [encode_entry(i, e, k) for i, e, k in self.recovered])
         last_logged = entries[-1][0] if entries else 0
         self.next_index = max(last_ordered, last_logged) + 1
         self._file = RecordFile(path)
 
-    def append(self, envelope: bytes) -> int:
+    def append(self, envelope: bytes, kind: int = NORMAL) -> int:
         index = self.next_index
-        self._file.append(encode_entry(index, envelope))
+        self._file.append(encode_entry(index, envelope, kind))
         self.next_index += 1
         return index
 

@@ -14,8 +14,9 @@ from typing import Any
 
 import grpc
 import yaml
-from fabric_protos.common import common_pb2
+from fabric_protos.common import common_pb2, configtx_pb2
 from fabric_protos.orderer import ab_pb2, ab_pb2_grpc
+from fabric_protos.orderer import configuration_pb2 as orderer_configuration_pb2
 from fabric_protos.peer import events_pb2_grpc, transaction_pb2
 from google.protobuf import timestamp_pb2
 
@@ -158,3 +159,46 @@ def blocks_and_status(responses: Iterator[Any]) -> tuple[list[common_pb2.Block],
             return blocks, response.status
         blocks.append(response.block if kind == "block" else getattr(response, kind))
     raise AssertionError("stream ended without a status response")
+
+
+def batch_size_update(
+    layout: NetworkLayout,
+    channel: str,
+    config_block: common_pb2.Block,
+    max_message_count: int,
+    signers: list[tuple[Identity, Signer]],
+) -> common_pb2.Envelope:
+    """A CONFIG_UPDATE changing Orderer/BatchSize.max_message_count, built the way ``configtxlator
+    compute_update`` does (the Orderer group in read and write set at its version, the value one above), signed
+    by ``signers`` and wrapped in an envelope from the first of them."""
+    env = common_pb2.Envelope.FromString(config_block.data.data[0])
+    config = configtx_pb2.ConfigEnvelope.FromString(common_pb2.Payload.FromString(env.payload).data).config
+    orderer = config.channel_group.groups["Orderer"]
+    current = orderer.values["BatchSize"]
+    size = orderer_configuration_pb2.BatchSize.FromString(current.value)
+    size.max_message_count = max_message_count
+    read_set = configtx_pb2.ConfigGroup(version=config.channel_group.version)
+    read_set.groups["Orderer"].version = orderer.version
+    write_set = configtx_pb2.ConfigGroup()
+    write_set.CopyFrom(read_set)
+    write_set.groups["Orderer"].values["BatchSize"].CopyFrom(
+        configtx_pb2.ConfigValue(
+            version=current.version + 1, mod_policy=current.mod_policy, value=size.SerializeToString()
+        )
+    )
+    update = configtx_pb2.ConfigUpdate(channel_id=channel, read_set=read_set, write_set=write_set).SerializeToString()
+    signatures = []
+    for identity, sign in signers:
+        shdr = common_pb2.SignatureHeader(creator=identity.serialize(), nonce=new_nonce()).SerializeToString()
+        signatures.append(configtx_pb2.ConfigSignature(signature_header=shdr, signature=sign(shdr + update)))
+    data = configtx_pb2.ConfigUpdateEnvelope(config_update=update, signatures=signatures).SerializeToString()
+    identity, sign = signers[0]
+    stamp = timestamp_pb2.Timestamp()
+    stamp.GetCurrentTime()
+    chdr = common_pb2.ChannelHeader(type=common_pb2.CONFIG_UPDATE, channel_id=channel, timestamp=stamp)
+    shdr = common_pb2.SignatureHeader(creator=identity.serialize(), nonce=new_nonce())
+    payload = common_pb2.Payload(
+        header=common_pb2.Header(channel_header=chdr.SerializeToString(), signature_header=shdr.SerializeToString()),
+        data=data,
+    ).SerializeToString()
+    return common_pb2.Envelope(payload=payload, signature=sign(payload))

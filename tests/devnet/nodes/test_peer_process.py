@@ -13,9 +13,10 @@ from fabric_protos.common import common_pb2
 from fabric_protos.peer import transaction_pb2
 
 from network.devnet.node import processes, supervisor
-from network.devnet.orderer.blocks import block_header_hash
+from network.devnet.orderer.blocks import block_header_hash, is_config_block, last_config_index
 from network.layout import NetworkLayout
 from tests.devnet.nodes.devnet_support import (
+    batch_size_update,
     blocks_and_status,
     broadcast,
     deliver_request,
@@ -130,3 +131,29 @@ def test_official_node_client_block_events(net: NetworkLayout, tmp_path: Path) -
     assert [f["codes"] for f in seen["filtered"]] == [
         list(b.metadata.metadata[common_pb2.TRANSACTIONS_FILTER]) for b in expected
     ]
+
+
+def test_config_update_is_ordered_committed_and_takes_effect(net: NetworkLayout) -> None:
+    genesis = common_pb2.Block.FromString(net.genesis_block(CHANNEL).read_bytes())
+    orderer_admin = user(net, "OrdererMSP", "Admin")
+    not_admin = batch_size_update(net, CHANNEL, genesis, 4, [user(net)])
+    [refused] = broadcast(net, [not_admin])
+    assert refused.status == common_pb2.BAD_REQUEST and "not satisfied" in refused.info
+    update = batch_size_update(net, CHANNEL, genesis, 4, [orderer_admin])
+    [accepted] = broadcast(net, [update])
+    assert accepted.status == common_pb2.SUCCESS, accepted.info
+    [replayed] = broadcast(net, [batch_size_update(net, CHANNEL, genesis, 4, [orderer_admin])])
+    assert replayed.status == common_pb2.BAD_REQUEST and "version" in replayed.info
+
+    identity, sign = user(net)
+    txs = [tx_envelope(CHANNEL, identity, sign) for _ in range(4)]
+    assert {r.status for r in broadcast(net, [e for _, e in txs])} == {common_pb2.SUCCESS}
+    newest = supervisor.status(net.root)[0].channels[CHANNEL]["height"] - 1
+    blocks, status = blocks_and_status(peer_deliver(net, "Org1MSP", deliver_request(net, CHANNEL, newest - 1, newest)))
+    config_block, after = blocks
+    assert status == common_pb2.SUCCESS
+    assert is_config_block(config_block)
+    assert config_block.metadata.metadata[common_pb2.TRANSACTIONS_FILTER] == bytes([transaction_pb2.VALID])
+    # the new MaxMessageCount (4, was 2) cut the next block, which points at the config block
+    assert [txid_of(raw) for raw in after.data.data] == [t for t, _ in txs]
+    assert last_config_index(after) == config_block.header.number

@@ -83,7 +83,7 @@ def test_wal_recovers_only_envelopes_after_the_last_block(tmp_path: Path) -> Non
     assert [wal.append(e) for e in (b"a", b"b", b"c")] == [1, 2, 3]
     wal.close()
     wal = WriteAheadLog(path, last_ordered=2)  # block with raft_index 2 holds a, b
-    assert wal.recovered == [(3, b"c")]
+    assert wal.recovered == [(3, b"c", 0)]
     assert wal.append(b"d") == 4
     wal.close()
     assert WriteAheadLog(path, last_ordered=4).recovered == []
