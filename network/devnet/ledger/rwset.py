@@ -6,9 +6,11 @@ rwset_builder.go``):
 
 * namespaces sorted by name; in a namespace reads, writes and metadata writes sorted by key;
   range queries in first-seen order, de-duplicated by (start_key, end_key, itr_exhausted);
-* hashed collections sorted by name; their reads/writes sorted by key hash;
+* hashed collections sorted by name; their hashed reads/writes sorted by the *plain* key (the builder's
+  maps are keyed by the key, only the entries carry the hash: ``AddToHashedReadSet``);
 * the last write to a key wins; a write of an empty value is a delete (``newKVWrite``);
-* metadata entries sorted by name (``mapToMetadataWrite``);
+* metadata entries sorted by name (``mapToMetadataWrite``); a private metadata write keeps only the key in
+  the private rwset (``KVMetadataWrite{Key, Entries: nil}``), the entries go into the hashed rwset;
 * a collection with private writes gets ``pvt_rwset_hash`` = SHA-256 of its private KVRWSet bytes
   (``GetTxSimulationResults`` -> ``setPvtCollectionHash``).
 """
@@ -53,9 +55,9 @@ def metadata_entries(metadata: Mapping[str, bytes]) -> list[kv_rwset_pb2.KVMetad
 
 @dataclass
 class _CollectionBuilder:
-    hashed_reads: dict[bytes, kv_rwset_pb2.KVReadHash] = field(default_factory=dict)
-    hashed_writes: dict[bytes, kv_rwset_pb2.KVWriteHash] = field(default_factory=dict)
-    hashed_metadata_writes: dict[bytes, kv_rwset_pb2.KVMetadataWriteHash] = field(default_factory=dict)
+    hashed_reads: dict[str, kv_rwset_pb2.KVReadHash] = field(default_factory=dict)
+    hashed_writes: dict[str, kv_rwset_pb2.KVWriteHash] = field(default_factory=dict)
+    hashed_metadata_writes: dict[str, kv_rwset_pb2.KVMetadataWriteHash] = field(default_factory=dict)
     private_writes: dict[str, kv_rwset_pb2.KVWrite] = field(default_factory=dict)
     private_metadata_writes: dict[str, kv_rwset_pb2.KVMetadataWrite] = field(default_factory=dict)
 
@@ -72,9 +74,11 @@ class _CollectionBuilder:
 
     def hashed_rwset(self) -> kv_rwset_pb2.HashedRWSet:
         return kv_rwset_pb2.HashedRWSet(
-            hashed_reads=[self.hashed_reads[h] for h in sorted(self.hashed_reads)],
-            hashed_writes=[self.hashed_writes[h] for h in sorted(self.hashed_writes)],
-            metadata_writes=[self.hashed_metadata_writes[h] for h in sorted(self.hashed_metadata_writes)],
+            hashed_reads=[self.hashed_reads[k] for k in sorted(self.hashed_reads, key=_byte_order)],
+            hashed_writes=[self.hashed_writes[k] for k in sorted(self.hashed_writes, key=_byte_order)],
+            metadata_writes=[
+                self.hashed_metadata_writes[k] for k in sorted(self.hashed_metadata_writes, key=_byte_order)
+            ],
         )
 
 
@@ -151,7 +155,7 @@ class RWSetBuilder:
         read = kv_rwset_pb2.KVReadHash(key_hash=key_hash(key))
         if version is not None:
             read.version.CopyFrom(version.to_proto())
-        self._coll(namespace, collection).hashed_reads[read.key_hash] = read
+        self._coll(namespace, collection).hashed_reads[key] = read
 
     def add_private_write(self, namespace: str, collection: str, key: str, value: bytes) -> None:
         """``AddToPvtAndHashedWriteSet``: private KVWrite plus its hash (no value hash for a delete)."""
@@ -161,7 +165,7 @@ class RWSetBuilder:
         hashed = kv_rwset_pb2.KVWriteHash(key_hash=key_hash(key), is_delete=write.is_delete)
         if not write.is_delete:
             hashed.value_hash = value_hash(write.value)
-        coll.hashed_writes[hashed.key_hash] = hashed
+        coll.hashed_writes[key] = hashed
 
     def add_private_delete(self, namespace: str, collection: str, key: str) -> None:
         self.add_private_write(namespace, collection, key, b"")
@@ -169,11 +173,12 @@ class RWSetBuilder:
     def add_private_metadata_write(
         self, namespace: str, collection: str, key: str, metadata: Mapping[str, bytes]
     ) -> None:
+        """``AddToHashedMetadataWriteSet``: entries only in the hashed rwset; the private one names the key."""
         coll = self._coll(namespace, collection)
-        entries = metadata_entries(metadata)
-        coll.private_metadata_writes[key] = kv_rwset_pb2.KVMetadataWrite(key=key, entries=entries)
-        khash = key_hash(key)
-        coll.hashed_metadata_writes[khash] = kv_rwset_pb2.KVMetadataWriteHash(key_hash=khash, entries=entries)
+        coll.private_metadata_writes[key] = kv_rwset_pb2.KVMetadataWrite(key=key)
+        coll.hashed_metadata_writes[key] = kv_rwset_pb2.KVMetadataWriteHash(
+            key_hash=key_hash(key), entries=metadata_entries(metadata)
+        )
 
     # -- output -------------------------------------------------------------------------------------
     def build(self) -> SimulationResults:

@@ -137,3 +137,28 @@ def test_recorder_end_key_rules() -> None:
     assert (full.end_key, full.itr_exhausted) == ("z", True)
     empty = RangeQueryRecorder("a", "z").finish(exhausted=True)
     assert empty.WhichOneof("reads_info") is None
+
+
+def test_hashed_entries_sorted_by_plain_key_not_hash() -> None:
+    keys = ["a", "b", "c", "d", "e", "f"]
+    assert sorted(keys, key=lambda k: hashlib.sha256(k.encode()).digest()) != keys  # orders really differ
+    b = RWSetBuilder()
+    for k in reversed(keys):
+        b.add_private_write("cc", "coll", k, b"v")
+        b.add_hashed_read("cc", "coll", k, None)
+    coll = b.build().public.ns_rwset[0].collection_hashed_rwset[0]
+    hashed = kv_rwset_pb2.HashedRWSet.FromString(coll.hashed_rwset)
+    assert [w.key_hash for w in hashed.hashed_writes] == [key_hash(k) for k in keys]
+    assert [r.key_hash for r in hashed.hashed_reads] == [key_hash(k) for k in keys]
+
+
+def test_private_metadata_write_keeps_entries_only_in_hashed_rwset() -> None:
+    b = RWSetBuilder()
+    b.add_private_metadata_write("cc", "coll", "k", {"VALIDATION_PARAMETER": b"p"})
+    res = b.build()
+    assert res.private is not None
+    pvt = kv_rwset_pb2.KVRWSet.FromString(res.private.ns_pvt_rwset[0].collection_pvt_rwset[0].rwset)
+    assert pvt.metadata_writes[0].key == "k" and list(pvt.metadata_writes[0].entries) == []
+    hashed = kv_rwset_pb2.HashedRWSet.FromString(res.public.ns_rwset[0].collection_hashed_rwset[0].hashed_rwset)
+    assert hashed.metadata_writes[0].key_hash == key_hash("k")
+    assert [(e.name, e.value) for e in hashed.metadata_writes[0].entries] == [("VALIDATION_PARAMETER", b"p")]
