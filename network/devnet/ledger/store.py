@@ -37,6 +37,7 @@ VALID = transaction_pb2.TxValidationCode.VALID
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS blocks (num INTEGER PRIMARY KEY, hash BLOB NOT NULL, data BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS blocks_by_hash ON blocks (hash);
 CREATE TABLE IF NOT EXISTS txids (txid TEXT PRIMARY KEY, block_num INTEGER NOT NULL, tx_num INTEGER NOT NULL,
                                   code INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS state (ns TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
@@ -148,6 +149,12 @@ class Ledger:
     def get_block(self, num: int) -> common_pb2.Block | None:
         with self._lock:
             row = self._conn.execute("SELECT data FROM blocks WHERE num=?", (num,)).fetchone()
+        return None if row is None else common_pb2.Block.FromString(row[0])
+
+    def get_block_by_hash(self, block_hash: bytes) -> common_pb2.Block | None:
+        """``qscc GetBlockByHash``: the block whose header hashes to ``block_hash``."""
+        with self._lock:
+            row = self._conn.execute("SELECT data FROM blocks WHERE hash=?", (block_hash,)).fetchone()
         return None if row is None else common_pb2.Block.FromString(row[0])
 
     def blockchain_info(self) -> common_pb2.BlockchainInfo:

@@ -229,3 +229,14 @@ def test_private_data_stored_only_when_hash_matches(ledger: Ledger, org1: Org) -
     ledger.commit(set_filter(make_block(ledger.height, prev, [append_env]), [VALID]), {0: res2.private})
     vv = ledger.get_private_data("cc", "coll", "secret")
     assert vv is not None and vv.value == b"value2" and vv.version == Version(2, 0)
+
+
+def test_block_by_hash_and_chain_info(ledger: Ledger, org1: Org) -> None:
+    b1 = append(ledger, [writes(org1, ("k", b"v"))])
+    h1 = block_header_hash(b1.header)
+    assert ledger.get_block_by_hash(h1).header.number == 1
+    assert ledger.get_block_by_hash(b"\x00" * 32) is None
+    info = ledger.blockchain_info()
+    assert (info.height, info.currentBlockHash, info.previousBlockHash) == (2, h1, ledger.block_hash(0))
+    env, code = ledger.get_tx_envelope(txid_of(b1.data.data[0]))
+    assert code == VALID and env.SerializeToString() == b1.data.data[0]
