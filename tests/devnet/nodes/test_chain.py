@@ -16,7 +16,8 @@ from fabric_protos.orderer.etcdraft import metadata_pb2 as raftmd
 
 from gateway.client import ecdsa
 from gateway.client.identity import private_key_signer
-from network.devnet.orderer.blocks import block_header_bytes, block_header_hash, new_block
+from network.devnet.orderer import wal
+from network.devnet.orderer.blocks import block_header_bytes, block_header_hash, last_config_index, new_block
 from network.devnet.orderer.blockwriter import OrdererSigner, raft_index_of
 from network.devnet.orderer.chain import OrdererChain
 
@@ -102,6 +103,30 @@ def test_acknowledged_but_uncut_envelopes_survive_a_restart(tmp_path: Path) -> N
         await chain.order(b"env4")
         await asyncio.wait_for(chain.wait_for_height(4), timeout=10)
         assert raft_index_of(chain.get_block(3)) == 5
+        await chain.close()
+
+    asyncio.run(first_life())
+    asyncio.run(second_life())
+
+
+def test_config_entry_recovered_from_the_wal_becomes_its_own_block(tmp_path: Path) -> None:
+    async def first_life() -> None:
+        chain = open_chain(tmp_path, count=3)
+        await chain.order(b"env0")  # pending
+        chain.wal.append(b"config-envelope", wal.CONFIG)  # accepted, then the process dies
+
+    async def second_life() -> None:
+        chain = open_chain(tmp_path, count=3)
+        await chain.recover()
+        assert chain.height == 3
+        assert list(chain.get_block(1).data.data) == [b"env0"]
+        config = chain.get_block(2)
+        assert list(config.data.data) == [b"config-envelope"]
+        assert chain.last_config == 2
+        await chain.order(b"env1")
+        await chain.order(b"env2")
+        await chain.order(b"env3")
+        assert last_config_index(chain.get_block(3)) == 2
         await chain.close()
 
     asyncio.run(first_life())
