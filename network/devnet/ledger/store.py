@@ -16,7 +16,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 
-from fabric_protos.common import common_pb2
+from fabric_protos.common import common_pb2, ledger_pb2
 from fabric_protos.ledger.rwset import rwset_pb2
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.peer import transaction_pb2
@@ -157,10 +157,10 @@ class Ledger:
             row = self._conn.execute("SELECT data FROM blocks WHERE hash=?", (block_hash,)).fetchone()
         return None if row is None else common_pb2.Block.FromString(row[0])
 
-    def blockchain_info(self) -> common_pb2.BlockchainInfo:
+    def blockchain_info(self) -> ledger_pb2.BlockchainInfo:
         """``qscc GetChainInfo``: height, current and previous block hashes."""
         height = self.height
-        info = common_pb2.BlockchainInfo(height=height)
+        info = ledger_pb2.BlockchainInfo(height=height)
         if height:
             info.currentBlockHash = self.block_hash(height - 1) or b""
             last = self.get_block(height - 1)
