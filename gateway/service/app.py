@@ -1,25 +1,18 @@
-"""The FastAPI application: routers, problem handlers, request ids, access logs and metrics."""
+"""The FastAPI application: routers, problem handlers, request context (ids, logs, metrics), recovery."""
 
 from __future__ import annotations
 
-import logging
-import re
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
-from gateway.service.logs import request_id_var, request_txids_var
 from gateway.service.problems import install_problem_handlers
 from gateway.service.recovery import RecoverySweeper
+from gateway.service.request_context import RequestContextMiddleware
 from gateway.service.routers import events, generic, health, resources
 from gateway.service.runtime import Runtime
-
-log = logging.getLogger("gateway.service.access")
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def create_app(runtime: Runtime, recover_on_start: bool = True) -> FastAPI:
@@ -51,38 +44,6 @@ def create_app(runtime: Runtime, recover_on_start: bool = True) -> FastAPI:
     for router in resources.build_routers():
         app.include_router(router)
 
-    @app.middleware("http")
-    async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        request.state.request_id = request_id
-        token = request_id_var.set(request_id)
-        txids: list[str] = []
-        tx_token = request_txids_var.set(txids)
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        finally:
-            request_id_var.reset(token)
-            request_txids_var.reset(tx_token)
-        elapsed = time.perf_counter() - started
-        route = request.scope.get("route")
-        operation = getattr(route, "name", None) or "unmatched"
-        runtime.metrics.request_seconds.labels(operation, request.method).observe(elapsed)
-        runtime.metrics.responses.labels(operation, str(response.status_code)).inc()
-        response.headers["X-Request-ID"] = request_id
-        log.info(
-            "request",
-            extra={
-                "request_id": request_id,
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "duration_ms": round(elapsed * 1000, 2),
-                "operation": operation,
-                "txids": ",".join(txids),
-            },
-        )
-        return response
+    app.add_middleware(RequestContextMiddleware, metrics=runtime.metrics)
 
     return app
