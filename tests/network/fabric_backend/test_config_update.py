@@ -10,9 +10,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from fabnet import NEW_ORG
 from fabric_protos.common import common_pb2, configtx_pb2
 from fabric_protos.msp import identities_pb2
-from fabnet import NEW_ORG
 
 from network.configtx.channel import application_org_group
 from network.configtx.update import NoDifferenceError, compute_update, with_application_org
