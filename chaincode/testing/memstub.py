@@ -51,6 +51,7 @@ class MemLedger:
         self.sorted_keys: list[str] = []
         self.history: dict[str, list[kv_query_result_pb2.KeyModification]] = {}
         self.height = 1
+        self.tx_in_block = 0
         self.events: list[tuple[str, str, bytes]] = []
 
     def get(self, key: str) -> _Entry | None:
@@ -76,10 +77,11 @@ class MemLedger:
             if current != seen:
                 raise MvccConflict(f"PHANTOM_READ_CONFLICT in range {start!r}..{end!r}")
 
-    def commit(self, stub: MemStub, tx_num: int = 0) -> None:
-        """Validate then apply one transaction's writes as ``(height, tx_num)``; raises MvccConflict."""
+    def commit(self, stub: MemStub) -> None:
+        """Validate then apply one transaction's writes at the next ``(block, tx)`` version; raises MvccConflict."""
         self.validate(stub)
-        version = (self.height, tx_num)
+        version = (self.height, self.tx_in_block)
+        self.tx_in_block += 1
         ts = stub.get_tx_timestamp()
         for key in sorted(stub.writes):
             value = stub.writes[key]
@@ -105,6 +107,7 @@ class MemLedger:
 
     def next_block(self) -> None:
         self.height += 1
+        self.tx_in_block = 0
 
 
 class _Iterator:

@@ -28,8 +28,8 @@ def test_concurrent_credits_to_one_account_all_commit(h, people) -> None:
         assert read_types <= {"FROZEN", "KYC"}, read_types
         assert not any(treasury in start for start, _, _, _ in stub.ranges)
         simulated.append(stub)
-    for index, stub in enumerate(simulated):
-        h.ledger.commit(stub, index)
+    for stub in simulated:
+        h.ledger.commit(stub)
     h.ledger.next_block()
     assert balance(h, people.bob, "USD", treasury) == 140
     compacted = h.submit(people.bob, "Compact", "USD", treasury)
@@ -45,9 +45,9 @@ def test_naive_read_modify_write_would_conflict(h, people) -> None:
     h.submit(people.issuer1, "Mint", "USD", people.alice.account(), "10", "")
     first, _ = h.simulate(people.alice, "Transfer", "USD", people.alice.account(), people.bob.account(), "1")
     second, _ = h.simulate(people.alice, "Transfer", "USD", people.alice.account(), people.carol.account(), "1")
-    h.ledger.commit(first, 0)
+    h.ledger.commit(first)
     with pytest.raises(MvccConflict):
-        h.ledger.commit(second, 1)
+        h.ledger.commit(second)
 
 
 def test_distribution_pro_rata_exact_with_remainder(h, people) -> None:
