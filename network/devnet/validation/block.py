@@ -9,6 +9,7 @@ updates of the earlier valid transactions.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -35,6 +36,7 @@ from network.devnet.validation.envelope import CheckedEnvelope, Invalid, validat
 from network.devnet.validation.mvcc import mvcc_code
 
 HT = common_pb2.HeaderType
+log = logging.getLogger("devnet.validation")
 
 
 class BlockValidationError(Exception):
@@ -181,6 +183,7 @@ def validate_config_tx(checked: CheckedEnvelope, bundle: ChannelBundle) -> None:
 def validate_one(
     data: bytes, bundle: ChannelBundle, ledger: LedgerView, metadata_updated: set[MetadataKey]
 ) -> TxResult:
+    txid = ""
     try:
         checked = validate_transaction(data, bundle.msp_manager)
         txid = checked.channel_header.tx_id
@@ -193,7 +196,7 @@ def validate_one(
         metadata_updated.update(metadata_keys_written(rwset))
         return TxResult(codes.VALID, "", txid, rwset)
     except Invalid as exc:
-        return TxResult(exc.code, str(exc))
+        return TxResult(exc.code, str(exc), txid)
 
 
 def mark_duplicate_txids(results: list[TxResult]) -> None:
@@ -227,6 +230,21 @@ def validate_block_results(block: common_pb2.Block, bundle: ChannelBundle, ledge
     results = [validate_one(data, bundle, ledger, metadata_updated) for data in block.data.data]
     mark_duplicate_txids(results)
     apply_mvcc(results, block.header.number, ledger)
+    for tx_num, r in enumerate(results):
+        if r.code != codes.VALID:
+            log.warning(
+                "transaction marked invalid",
+                extra={
+                    "fields": {
+                        "channel": bundle.channel_id,
+                        "block": block.header.number,
+                        "tx": tx_num,
+                        "txid": r.txid,
+                        "code": transaction_pb2.TxValidationCode.Name(r.code),
+                        "reason": r.reason,
+                    }
+                },
+            )
     return results
 
 

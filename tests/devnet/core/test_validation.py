@@ -278,3 +278,12 @@ def test_config_transaction(world: World, org1: Org, org2: Org, orderer_org: Org
         validate_block(
             world.next_block([orderer_config_tx("mychannel", stale, orderer_org.orderer)]), world.bundle, world.ledger
         )
+
+
+def test_invalid_transactions_are_logged_with_reason(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    bad = world.tx(put("strict", k=b"v"), cc_name="strict")
+    with caplog.at_level("WARNING", logger="devnet.validation"):
+        assert world.validate([bad]) == [C.ENDORSEMENT_POLICY_FAILURE]
+    fields = [r.fields for r in caplog.records if hasattr(r, "fields")]  # type: ignore[attr-defined]
+    assert fields and fields[0]["code"] == "ENDORSEMENT_POLICY_FAILURE" and fields[0]["txid"]
+    assert "strict" in fields[0]["reason"]
