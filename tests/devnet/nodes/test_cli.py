@@ -52,3 +52,25 @@ def test_up_generates_a_missing_network(tmp_path: Path) -> None:
         assert (netdir / "spec.resolved.json").is_file()
     finally:
         main(["down", "--netdir", str(netdir)])
+
+
+def test_status_lists_committed_chaincodes_after_deploy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    deploy = pytest.importorskip("network.devnet.deploy")
+    layout = make_network(tmp_path / "net", orgs=2, timeout="200ms")
+    netdir = str(layout.root)
+    supervisor.up(layout.root, timeout=90)
+    chaincode = deploy.chaincode_process(layout, "tcc", "tests.devnet.endorsement.ccmain")
+    try:
+        deploy.deploy(layout, "tcc", channel="testchannel", module="tests.devnet.endorsement.ccmain")
+        capsys.readouterr()
+        assert main(["status", "--netdir", netdir, "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        peers = [r for r in report if r["kind"] == "peer"]
+        assert len(peers) == 2
+        for peer in peers:
+            assert peer["channels"]["testchannel"]["chaincodes"]["tcc"]["sequence"] == 1
+        assert main(["status", "--netdir", netdir]) == 0
+        assert "tcc v" in capsys.readouterr().out
+    finally:
+        processes.stop(chaincode)
+        supervisor.down(layout.root)
