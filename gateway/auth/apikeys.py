@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gateway.auth.principal import AuthError, Principal, validate_roles
 
@@ -51,16 +52,16 @@ class ApiKeyRecord:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> ApiKeyRecord:
+    def from_json(cls, data: dict[str, Any]) -> ApiKeyRecord:
         return cls(
             key_id=str(data["key_id"]),
             org=str(data["org"]),
-            identities=frozenset(str(x) for x in data["identities"]),  # type: ignore[attr-defined]
-            roles=validate_roles([str(x) for x in data["roles"]]),  # type: ignore[attr-defined]
+            identities=frozenset(str(x) for x in data["identities"]),
+            roles=validate_roles([str(x) for x in data["roles"]]),
             salt=base64.b64decode(str(data["salt"])),
             digest=base64.b64decode(str(data["digest"])),
-            rate_per_second=float(data.get("rate_per_second", 50.0)),  # type: ignore[arg-type]
-            burst=int(data.get("burst", 100)),  # type: ignore[call-overload]
+            rate_per_second=float(data.get("rate_per_second", 50.0)),
+            burst=int(data.get("burst", 100)),
         )
 
 

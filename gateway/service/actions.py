@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from gateway.auth.principal import AuthError, Principal, check_role
 from gateway.service.deps import auth_problem
 from gateway.service.errormap import problem_for_failure
-from gateway.service.fabric_port import FabricFailure, TxRequest
+from gateway.service.fabric_port import FabricFailure, SigningIdentity, TxRequest
 from gateway.service.problems import PROBLEM_MEDIA_TYPE, Problem
 from gateway.service.runtime import Runtime
 from gateway.service.submission import Outcome, SubmitCommand, decode_result, start_submit
@@ -27,7 +27,10 @@ def outcome_response(outcome: Outcome) -> JSONResponse:
     return JSONResponse(outcome.body, status_code=outcome.status, headers=outcome.headers, media_type=media)
 
 
-def _who(rt: Runtime, principal: Principal, org: str, identity: str | None, role: str):  # type: ignore[no-untyped-def]
+def signing_identity_for(
+    rt: Runtime, principal: Principal, org: str, identity: str | None, role: str
+) -> SigningIdentity:
+    """Role check, then the wallet identity that will sign - refused (403) before anything is signed."""
     try:
         check_role(principal, role)
         return rt.signing_identity(principal, org, identity)
@@ -44,7 +47,7 @@ def evaluate(
     args: list[str],
     transient: Mapping[str, bytes] | None = None,
 ) -> dict[str, Any]:
-    who = _who(rt, principal, org, identity, "read")
+    who = signing_identity_for(rt, principal, org, identity, "read")
     settings = rt.org(org)
     request = TxRequest(settings.channel, settings.chaincode, function, tuple(args), dict(transient or {}))
     try:
@@ -77,7 +80,7 @@ def submit(
             "Idempotency-Key: 1-128 characters of A-Z a-z 0-9 . _ : -",
             field="Idempotency-Key",
         )
-    who = _who(rt, principal, org, identity, "submit")
+    who = signing_identity_for(rt, principal, org, identity, "submit")
     settings = rt.org(org)
     request = TxRequest(
         settings.channel, settings.chaincode, function, tuple(args), dict(transient or {}), endorsing_orgs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
@@ -74,7 +75,7 @@ def authenticate(
 OrgPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description="Org served by this gateway")]
 
 
-def org_principal(role: str):  # type: ignore[no-untyped-def]
+def org_principal(role: str) -> Callable[..., Principal]:
     """Dependency factory: authenticated, bound to the org in the path, holding ``role``."""
 
     def dependency(

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
 
 from gateway.auth.principal import Principal
-from gateway.service.actions import _who
+from gateway.service.actions import signing_identity_for
 from gateway.service.deps import IdentityHeader, OrgPath, get_runtime, org_principal
 from gateway.service.errormap import problem_for_failure
 from gateway.service.fabric_port import ChaincodeEvent, FabricFailure
@@ -96,7 +96,7 @@ def events(
     limit: Annotated[int | None, Query(ge=1, le=100000, description="Close the stream after this many")] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=100)] = None,
 ) -> StreamingResponse:
-    who = _who(rt, principal, org, identity, "events")
+    who = signing_identity_for(rt, principal, org, identity, "events")
     resume = parse_event_id(last_event_id) if last_event_id else None
     first_block = resume[0] if resume else start_block
     settings = rt.org(org)

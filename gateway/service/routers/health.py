@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from gateway.service.deps import get_runtime
+from gateway.service.fabric_port import FabricPort
 from gateway.service.problems import Problem
 from gateway.service.runtime import Runtime
 
@@ -26,9 +27,9 @@ def readyz(runtime: Annotated[Runtime, Depends(get_runtime)]) -> dict[str, objec
     return {"status": "ready", "orgs": sorted(runtime.ports)}
 
 
-def _ready(port: object) -> bool:
+def _ready(port: FabricPort) -> bool:
     try:
-        return bool(port.ready())  # type: ignore[attr-defined]
+        return bool(port.ready())
     except Exception:  # noqa: BLE001 - any failure means "not ready"
         return False
 
