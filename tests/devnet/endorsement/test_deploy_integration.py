@@ -39,7 +39,9 @@ def network(root: Path) -> NetworkLayout:
     data = yaml.safe_load((ROOT / "network" / "consortium.yaml").read_text())
     for _ in range(50):
         base = random.randrange(20000, 55000, 10)
-        if all(_free(p) for p in (base, base + 1, base + 3, base + 1001, base + 2001, base + 2949, base + 2950)):
+        off = base - 7050
+        planned = (base, base + 3, 9443 + off, 7051 + off, 8051 + off, 9444 + off, 9445 + off, 9999 + off, 10000 + off)
+        if all(_free(p) for p in planned):
             break
     data["base_port"] = base
     data["member_orgs"] = data["member_orgs"][:2]
