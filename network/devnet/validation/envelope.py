@@ -38,9 +38,9 @@ class Invalid(Exception):
 
 
 def parse_envelope(data: bytes) -> common_pb2.Envelope:
-    """Block entries must be Envelopes (``GetEnvelopeFromBlock``); an empty one is a NIL_ENVELOPE."""
-    if not data:
-        raise Invalid(codes.NIL_ENVELOPE, "nil envelope")
+    """Block entries must be Envelopes (``GetEnvelopeFromBlock``, else INVALID_OTHER_REASON). Go decodes
+    empty bytes into an empty, non-nil Envelope, so NIL_ENVELOPE never arises from block data; an empty
+    entry fails later on its missing header (BAD_COMMON_HEADER)."""
     try:
         return common_pb2.Envelope.FromString(data)
     except DecodeError as exc:

@@ -70,7 +70,8 @@ def test_bad_common_header_and_proposal_hash(world: World) -> None:
     assert world.validate([world.tx(put(a=b"1"), header_type=common_pb2.HeaderType.CONFIG_UPDATE)]) == [
         C.UNSUPPORTED_TX_PAYLOAD
     ]
-    assert world.validate([b""]) == [C.NIL_ENVELOPE]
+    assert world.validate([b""]) == [C.BAD_COMMON_HEADER]  # Go decodes b"" to an empty, non-nil Envelope
+    assert world.validate([b"\xff\xff"]) == [C.INVALID_OTHER_REASON]  # not an Envelope at all
 
 
 def test_duplicate_txid_in_ledger_and_in_block(world: World) -> None:
