@@ -35,7 +35,7 @@ def configure_logging(level: str = "INFO") -> None:
     import fabric_chaincode_python.fabric_shim.logging  # noqa: F401  (import first: it reconfigures root)
 
     logging.getLogger().setLevel(logging.WARNING)
-    logging.getLogger("asyncio").setLevel(logging.WARNING)
+    logging.getLogger("asyncio").setLevel(logging.ERROR)  # the shim logs a WARNING per peer message
     ours = logging.getLogger("chaincode")
     ours.setLevel(level.upper())
     ours.propagate = False
