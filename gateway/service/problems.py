@@ -119,9 +119,34 @@ def install_problem_handlers(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         return problem_response(request, Problem(exc.status_code, f"http-{exc.status_code}", title, detail, headers))
 
+    for store_error in _store_errors():
+
+        @app.exception_handler(store_error)
+        async def _store(request: Request, exc: Exception) -> JSONResponse:
+            log.error("operation store error", exc_info=exc, extra={"path": request.url.path})
+            return problem_response(
+                request,
+                Problem(
+                    503,
+                    "store-unavailable",
+                    "Operation store unavailable",
+                    "retry later; nothing was sent unless the operation's status says so",
+                    headers={"Retry-After": "1"},
+                ),
+            )
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
         return problem_response(
             request, Problem(500, "internal-error", "Internal server error", "the error was logged")
         )
+
+
+def _store_errors() -> list[type[Exception]]:
+    """Database failures of either store: the request could not be recorded, so it was not (fully) done."""
+    import sqlite3
+
+    import psycopg
+
+    return [sqlite3.Error, psycopg.Error]

@@ -100,3 +100,11 @@ def test_access_log_carries_request_id_and_txid(client: TestClient, world: World
     assert access, "no access log line"
     line = json.loads(JsonFormatter().format(access[-1]))
     assert line["request_id"] == "req-7" and line["txids"] == r.json()["txid"] and line["status"] == 200
+
+
+def test_store_outage_is_503_and_nothing_is_sent(client: TestClient, world: World) -> None:
+    world.runtime.store.close()  # every store call now raises sqlite3.ProgrammingError
+    r = client.post("/v1/orgs/Org1/submit", json={"function": "Mint"}, headers=auth(world.keys["org1-full"]))
+    assert r.status_code == 503 and r.headers["content-type"] == PROBLEM
+    assert r.json()["type"].endswith("/store-unavailable") and r.headers["Retry-After"] == "1"
+    assert world.fakes["Org1"].submitted == []
