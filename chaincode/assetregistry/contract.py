@@ -18,11 +18,14 @@ from chaincode.assetregistry import (
     distributions,
     dvp,
     issuance,
+    keys,
     pending,
     queries,
     receivables,
     transfers,
 )
+from chaincode.assetregistry.errors import unauthorized
+from chaincode.assetregistry.identity import account_org, parse_account
 from chaincode.assetregistry.runner import run
 from chaincode.assetregistry.txstate import Tx
 
@@ -34,8 +37,6 @@ EVALUATE = [
 
 
 async def _compact(tx: Tx, class_id: str, account: str) -> dict[str, object]:
-    from chaincode.assetregistry.errors import unauthorized
-    from chaincode.assetregistry.identity import account_org, parse_account
 
     await classes.load_class(tx, class_id)
     parse_account("account", account)
@@ -52,8 +53,6 @@ async def _whoami(tx: Tx) -> dict[str, object]:
 
 
 async def _get(tx: Tx, what: str, ident: str) -> dict[str, object]:
-    from chaincode.assetregistry import keys
-
     key_of = {"underlying": keys.underlying_key, "swap": keys.swap_key, "distribution": keys.distribution_key,
               "receivable": keys.receivable_key}[what]
     field = {"underlying": "underlyingId", "swap": "swapId", "distribution": "distributionId",

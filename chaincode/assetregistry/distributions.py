@@ -18,7 +18,14 @@ from typing import Any
 
 from chaincode.assetregistry import keys
 from chaincode.assetregistry.balances import balance_of, credit, debit
-from chaincode.assetregistry.classes import FUNGIBLE, get_supply, load_class, require_class_active, require_kind
+from chaincode.assetregistry.classes import (
+    FUNGIBLE,
+    get_supply,
+    load_class,
+    require_class_active,
+    require_class_issuer,
+    require_kind,
+)
 from chaincode.assetregistry.codec import format_amount, get_field, parse_amount, parse_id, parse_int, parse_json_object
 from chaincode.assetregistry.compliance import check_sender
 from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid, not_found
@@ -66,8 +73,6 @@ async def create_distribution(tx: Tx, spec: str) -> dict[str, Any]:
     require_kind(payment_cls, FUNGIBLE, "spec.paymentClassId")
     if asset_cls["id"] == payment_cls["id"]:
         raise invalid("spec.paymentClassId", "payment class must differ from the distributed class")
-    from chaincode.assetregistry.classes import require_class_issuer
-
     require_class_issuer(tx, asset_cls)
     payer = parse_account("spec.payer", get_field(body, "payer", "spec."))
     require_controls_account(tx.caller, payer, "spec.payer")

@@ -22,6 +22,8 @@ from typing import Any
 from fabric_protos.ledger.queryresult import kv_query_result_pb2
 from google.protobuf import timestamp_pb2
 
+from chaincode.assetregistry.keys import composite
+
 VALIDATION_PARAMETER = "VALIDATION_PARAMETER"
 Version = tuple[int, int]
 
@@ -199,8 +201,6 @@ class MemStub:
         self.event = (name, payload.encode() if isinstance(payload, str) else bytes(payload))
 
     def create_composite_key(self, object_type: str, attributes: list[str]) -> str:
-        from chaincode.assetregistry.keys import composite
-
         return composite(object_type, *attributes)
 
 

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from fabric_protos.common import common_pb2
 from fabric_protos.ledger.queryresult import kv_query_result_pb2
-from fabric_protos.peer import chaincode_pb2, proposal_pb2
+from fabric_protos.peer import chaincode_pb2, proposal_pb2, proposal_response_pb2
 from fabric_protos.peer import chaincode_shim_pb2 as shim
 from fabric_protos.peer import chaincode_shim_pb2_grpc as shim_grpc
 
@@ -54,8 +54,14 @@ class FakePeer:
     metadata_writes: list[tuple[str, str, bytes]] = field(default_factory=list)
     registered_as: str = ""
 
-    async def connect(self, port: int) -> None:
-        self._channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    async def connect(self, port: int, root_cert: bytes | None = None, server_name: str = "") -> None:
+        target = f"127.0.0.1:{port}"
+        if root_cert is None:
+            self._channel = grpc.aio.insecure_channel(target)
+        else:
+            options = [("grpc.ssl_target_name_override", server_name)] if server_name else []
+            credentials = grpc.ssl_channel_credentials(root_certificates=root_cert)
+            self._channel = grpc.aio.secure_channel(target, credentials, options=options)
         self._outbox: asyncio.Queue[Any] = asyncio.Queue()
         self._results: dict[str, asyncio.Future[Any]] = {}
         self._writes: dict[str, dict[str, bytes | None]] = {}
@@ -104,15 +110,12 @@ class FakePeer:
         t = shim.ChaincodeMessage
         if m.type in (t.COMPLETED, t.ERROR):
             writes = self._writes.pop(m.txid, {})
-            if m.type == t.COMPLETED:
-                from fabric_protos.peer import proposal_response_pb2
-
-                if proposal_response_pb2.Response.FromString(m.payload).status < 400:
-                    for key, value in writes.items():
-                        if value is None:
-                            self.state.pop(key, None)
-                        else:
-                            self.state[key] = value
+            if m.type == t.COMPLETED and proposal_response_pb2.Response.FromString(m.payload).status < 400:
+                for key, value in writes.items():
+                    if value is None:
+                        self.state.pop(key, None)
+                    else:
+                        self.state[key] = value
             self._results.pop(m.txid).set_result(m)
         elif m.type == t.GET_STATE:
             await self._outbox.put(self._reply(m, self.state.get(shim.GetState.FromString(m.payload).key, b"")))

@@ -106,3 +106,48 @@ def test_missing_environment_is_a_clear_error(missing: str) -> None:
     del env[missing]
     with pytest.raises(ValueError, match=missing):
         build_server(new_chaincode(), env.get("CHAINCODE_ID", ""), env.get("CHAINCODE_SERVER_ADDRESS", ""))
+
+
+def _tls_pair() -> tuple[bytes, bytes]:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "chaincode.local")])
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
+        .not_valid_after(datetime.datetime(2036, 1, 1, tzinfo=datetime.UTC))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                                    x509.DNSName("chaincode.local")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM)
+
+
+def test_tls_server_completes_a_transaction(people) -> None:
+    key_pem, cert_pem = _tls_pair()
+
+    async def scenario() -> shim.ChaincodeMessage:
+        configure_logging("WARNING")
+        server, port = build_server(new_chaincode(), PACKAGE_ID, "127.0.0.1:0", key=key_pem, cert=cert_pem)
+        await server.start()
+        peer = FakePeer()
+        try:
+            await asyncio.wait_for(peer.connect(port, root_cert=cert_pem, server_name="chaincode.local"), 30)
+            return await asyncio.wait_for(peer.invoke(people.issuer1, ["RegisterClass", fungible("TLS")]), 30)
+        finally:
+            await peer.close()
+            await server.stop(0)
+
+    done = asyncio.run(scenario())
+    assert response_of(done).status == 200 and done.chaincode_event.event_name == "ClassRegistered"
