@@ -21,7 +21,9 @@ from gateway.client.identity import Identity, Signer
 from network.devnet.chaincode.handler import RequestError, TransactionContext
 from network.devnet.chaincode.runtime import INITIALIZED_KEY, ChaincodeRuntime, ExecutionError, check_init
 from network.devnet.chaincode.simulator import SimulationError, TxSimulator
+from network.devnet.channelconfig.acls import resolve_acl
 from network.devnet.endorser import proposal as checks
+from network.devnet.endorser.qscc import invoke_cscc, invoke_qscc
 from network.devnet.endorser.response import (
     ERROR_THRESHOLD,
     SYSTEM_CHAINCODES,
@@ -92,27 +94,29 @@ class Endorser:
                 return msps[self.mspid]
         raise checks.ProposalError(f"local MSP {self.mspid} is not available")
 
-    def check_local_admin(self, signed: SignedData) -> None:
-        """p-resource ``Admins``: the signer is an admin of this peer's org and the signature verifies."""
+    def check_local(self, signed: SignedData, policy: str) -> None:
+        """p-resources: ``Admins`` (admin of this peer's org) or ``Members`` (any valid member), with a
+        verifying signature (``CheckPolicyNoChannel``)."""
+        where = f"during channelless check policy with policy [{policy}]"
         try:
             ident = self.local_msp().deserialize_identity(signed.identity)
             ident.validate()
         except Exception as exc:
-            raise PermissionError(f"Failed deserializing proposal creator during channelless check policy with "
-                                  f"policy [Admins]: [{exc}]") from exc
-        if not ident.satisfies_principal(admin_principal(self.mspid)):
-            raise PermissionError("Failed verifying that proposal's creator satisfies local MSP principal during "
-                                  "channelless check policy with policy [Admins]: [The identity is not an admin "
-                                  "under this MSP [" + self.mspid + "]]")
+            raise PermissionError(f"Failed deserializing proposal creator {where}: [{exc}]") from exc
+        if policy == "Admins" and not ident.satisfies_principal(admin_principal(self.mspid)):
+            raise PermissionError(f"Failed verifying that proposal's creator satisfies local MSP principal {where}: "
+                                  f"[The identity is not an admin under this MSP [{self.mspid}]]")
         if not ident.verify(signed.data, signed.signature):
-            raise PermissionError("Failed verifying that proposal's creator satisfies local MSP principal during "
-                                  "channelless check policy with policy [Admins]: [signature invalid]")
+            raise PermissionError(f"Failed verifying that proposal's creator satisfies local MSP principal {where}: "
+                                  f"[signature invalid]")
 
     def check_acl(self, bundle: Any, resource: str, signed: SignedData) -> None:
-        policy = bundle.acl_policy(resource) if bundle is not None else "Admins"
+        policy = bundle.acl_policy(resource) if bundle is not None else resolve_acl(resource, {})
         if not policy.startswith("/"):
-            self.check_local_admin(signed)
+            self.check_local(signed, policy)
             return
+        if bundle is None:
+            raise PermissionError(f"resource {resource} is checked against a channel policy, but no channel given")
         if not bundle.policy(policy).evaluate([signed]):
             raise PermissionError(f"failed evaluating policy on signed data during check policy [{policy}]: "
                                   f"[signature set did not satisfy policy]")
@@ -158,6 +162,10 @@ class Endorser:
         if up.chaincode_name == "_lifecycle":
             version = SYSCC_VERSION
             response = self._invoke_lifecycle(up, channel, sim)
+        elif up.chaincode_name in ("qscc", "cscc"):
+            version = SYSCC_VERSION
+            sim = None  # acquireTxSimulator: qscc and cscc never simulate
+            response = self._invoke_query_scc(up)
         elif up.chaincode_name in SYSTEM_CHAINCODES:
             raise EndorsementFailure(f"make sure the chaincode {up.chaincode_name} has been successfully defined "
                                      f"on channel {up.channel_id} and try again: system chaincode "
@@ -192,6 +200,17 @@ class Endorser:
                          org_mspids=list(bundle.application_orgs) if bundle is not None else [],
                          authorize=lambda resource: self.check_acl(bundle, resource, signed))
         return self.lifecycle.invoke(inv, list(up.input.args))
+
+    def _invoke_query_scc(self, up: checks.UnpackedProposal) -> proposal_response_pb2.Response:
+        signed = SignedData(up.signed.proposal_bytes, up.creator, up.signed.signature)
+
+        def authorize(bundle: Any, resource: str) -> None:
+            self.check_acl(bundle, resource, signed)
+
+        args = list(up.input.args)
+        if up.chaincode_name == "qscc":
+            return invoke_qscc(args, self.channels, authorize)
+        return invoke_cscc(args, self.channels, self.all_channels, authorize)
 
     def _definition(self, channel: Any, sim: TxSimulator, name: str) -> ChaincodeDefinition:
         """``ChaincodeEndorsementInfo``: the Sequence key is read through the simulator so a concurrent

@@ -205,3 +205,42 @@ def test_approval_requires_local_admin_of_the_peers_org(layout: NetworkLayout, t
         assert r.response.status == 500 and "ACL check" in r.response.message
 
     asyncio.run(body())
+
+
+def test_qscc_and_cscc_queries(layout: NetworkLayout, tmp_path: Path) -> None:
+    from fabric_protos.common import common_pb2, ledger_pb2
+    from fabric_protos.peer import query_pb2, transaction_pb2
+
+    from network.devnet.lifecycle.client import signed_system_proposal
+
+    async def body() -> None:
+        peers = peers_for(layout, tmp_path)
+        client = user(layout, "Org1MSP")
+        async with deployed_chaincode(layout, peers):
+            signed, txid = client.proposal("testcc", "put", "q", "1")
+            outs = [await p.process(signed) for p in peers]
+            from devnet.endorsement.support import commit
+            await commit(peers, [client.envelope(signed, [o.response for o in outs])], [0])
+
+            async def qscc(*args: str) -> proposal_response_pb2.ProposalResponse:
+                sp, _ = signed_system_proposal(client.identity, client.signer, "", "qscc",
+                                               [a.encode() for a in args])
+                return (await peers[0].process(sp)).response
+
+            info = ledger_pb2.BlockchainInfo.FromString((await qscc("GetChainInfo", "testchannel")).response.payload)
+            assert info.height == peers[0].ledger.height == 4
+            r = await qscc("GetTransactionByID", "testchannel", txid)
+            assert not r.HasField("endorsement")  # channel-less proposals are answered unendorsed
+            assert transaction_pb2.ProcessedTransaction.FromString(r.response.payload).validationCode == 0
+            block = common_pb2.Block.FromString((await qscc("GetBlockByTxID", "testchannel", txid)).response.payload)
+            assert block.header.number == 3
+            r = await qscc("GetBlockByNumber", "testchannel", "x")
+            assert r.response.status == 500 and "Failed to parse block number" in r.response.message
+            r = await qscc("GetChainInfo", "nochannel")
+            assert r.response.message == "Invalid chain ID, nochannel"
+            sp, _ = signed_system_proposal(client.identity, client.signer, "", "cscc", [b"GetChannels"])
+            r = (await peers[0].process(sp)).response
+            assert [c.channel_id for c in query_pb2.ChannelQueryResponse.FromString(r.response.payload).channels] \
+                == ["testchannel"]
+
+    asyncio.run(body())

@@ -13,13 +13,13 @@ import pytest
 from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
 from fabric_protos.orderer import ab_pb2
 from fabric_protos.peer import peer_pb2_grpc, transaction_pb2
+from network.devnet.peer.puller import Endpoint
 
 from devnet.endorsement.support import CHANNEL, InProcessPeer, commit, deployed_chaincode, user
 from gateway.client.status import error_details_from_call
 from network.devnet.endorser.services import EndorserService
 from network.devnet.gatewaysvc.service import GatewayService
 from network.devnet.node.grpcserver import bind, new_server, server_credentials
-from network.devnet.peer.puller import Endpoint
 from network.layout import NetworkLayout
 
 
