@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from fabric_protos.common import common_pb2, configtx_pb2
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
-from fabric_protos.peer import chaincode_event_pb2, transaction_pb2
+from fabric_protos.peer import chaincode_event_pb2, collection_pb2, transaction_pb2
 from fabric_protos.peer import configuration_pb2 as peer_cfg
 
 from devnet.fixtures.configtree import config_update_envelope, orderer_config_tx
@@ -288,3 +288,38 @@ def test_invalid_transactions_are_logged_with_reason(world: World, caplog: pytes
     fields = [r.fields for r in caplog.records if hasattr(r, "fields")]  # type: ignore[attr-defined]
     assert fields and fields[0]["code"] == "ENDORSEMENT_POLICY_FAILURE" and fields[0]["txid"]
     assert "strict" in fields[0]["reason"]
+
+
+def test_key_level_policy_on_private_key(world: World, org1: Org, org2: Org) -> None:
+    world.define("pdc", sig_policy(EITHER), collections=_collections(("secrets", None)))
+    vp = from_string("OR('Org2MSP.peer')").SerializeToString()
+    b = RWSetBuilder()
+    b.add_private_write("pdc", "secrets", "k", b"v")
+    b.add_private_metadata_write("pdc", "secrets", "k", {"VALIDATION_PARAMETER": vp})
+    assert world.commit([world.tx(b, cc_name="pdc")]) == [C.VALID]
+    again = RWSetBuilder()
+    again.add_private_write("pdc", "secrets", "k", b"w")
+    assert world.validate([world.tx(again, endorsers=[org1.peer], cc_name="pdc")]) == [C.ENDORSEMENT_POLICY_FAILURE]
+    assert world.validate([world.tx(again, endorsers=[org2.peer], cc_name="pdc")]) == [C.VALID]
+
+
+def test_explicit_collection_endorsement_policy(world: World, org1: Org, org2: Org) -> None:
+    world.define("pdc2", sig_policy(EITHER), collections=_collections(("strictcoll", BOTH), ("opencoll", None)))
+    strict = RWSetBuilder()
+    strict.add_private_write("pdc2", "strictcoll", "k", b"v")
+    assert world.validate([world.tx(strict, endorsers=[org1.peer], cc_name="pdc2")]) == [C.ENDORSEMENT_POLICY_FAILURE]
+    assert world.validate([world.tx(strict, endorsers=[org1.peer, org2.peer], cc_name="pdc2")]) == [C.VALID]
+    open_ = RWSetBuilder()
+    open_.add_private_write("pdc2", "opencoll", "k", b"v")  # no collection policy: chaincode policy applies
+    assert world.validate([world.tx(open_, endorsers=[org2.peer], cc_name="pdc2")]) == [C.VALID]
+
+
+def _collections(*specs: tuple[str, str | None]) -> collection_pb2.CollectionConfigPackage:
+    pkg = collection_pb2.CollectionConfigPackage()
+    for name, policy in specs:
+        static = pkg.config.add().static_collection_config
+        static.name = name
+        static.member_orgs_policy.signature_policy.CopyFrom(from_string(EITHER.replace("peer", "member")))
+        if policy:
+            static.endorsement_policy.signature_policy.CopyFrom(from_string(policy))
+    return pkg
