@@ -18,13 +18,13 @@ from fabric_protos.common import common_pb2
 from fabric_protos.peer import events_pb2_grpc
 
 from gateway.client.identity import Identity, Signer, load_msp_identity
+from network.devnet.deliver.puller import BlockPuller, Endpoint
 from network.devnet.node import grpcserver, jsonlog, paths
 from network.devnet.node.operations import HttpRequest, HttpResponse, OperationsServer
 from network.devnet.peer.chaincodes import committed_chaincodes
 from network.devnet.peer.channel import PeerChannel, default_bundle_factory, open_ledger
 from network.devnet.peer.committer import commit_block, default_validator
 from network.devnet.peer.deliver import PeerDeliver
-from network.devnet.peer.puller import BlockPuller, Endpoint
 from network.layout import NetworkLayout
 from network.spec.models import MemberOrgSpec, PeerSpec
 

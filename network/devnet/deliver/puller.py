@@ -1,4 +1,5 @@
-"""The peer's block puller: a Deliver stream from an orderer, verified block by block.
+"""Block puller: a Deliver stream from an orderer, verified block by block. Used by peers and by follower
+orderers (which replicate the channel from its leader, as an onboarding orderer does).
 
 Like ``internal/pkg/peer/blocksprovider/deliverer.go``: request ``SeekInfo{start = ledger height,
 stop = max, BLOCK_UNTIL_READY}`` signed by the peer's identity; verify each block (:mod:`blockverify`);
@@ -13,21 +14,35 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import grpc
 from fabric_protos.common import common_pb2
 from fabric_protos.orderer import ab_pb2_grpc
 
 from gateway.client.identity import Signer
+from network.devnet.deliver.blockverify import BlockVerificationError, verify_pulled_block
 from network.devnet.deliver.request import MAX_BLOCK, seek_envelope, seek_info, seek_specified
 from network.devnet.node import jsonlog
 from network.devnet.node.grpcserver import client_channel
-from network.devnet.peer.blockverify import BlockVerificationError, verify_pulled_block
-from network.devnet.peer.channel import PeerChannel
 
-log = logging.getLogger("devnet.peer.puller")
+log = logging.getLogger("devnet.deliver.puller")
 MIN_BACKOFF = 0.1
 MAX_BACKOFF = 5.0
+
+
+class PullTarget(Protocol):
+    """The channel being filled: its id, ledger height and blocks, and its current config bundle."""
+
+    channel_id: str
+
+    @property
+    def height(self) -> int: ...
+
+    @property
+    def bundle(self) -> Any: ...
+
+    def get_block(self, number: int) -> common_pb2.Block: ...
 
 
 @dataclass(frozen=True)
@@ -47,7 +62,7 @@ def next_backoff(current: float) -> float:
 class BlockPuller:
     def __init__(
         self,
-        channel: PeerChannel,
+        channel: PullTarget,
         orderers: list[Endpoint],
         creator: bytes,
         sign: Signer,
