@@ -23,9 +23,9 @@ START_TIME = 1_767_225_600  # 2026-01-01T00:00:00Z
 
 
 class Harness:
-    def __init__(self, ledger: MemLedger | None = None) -> None:
+    def __init__(self, ledger: MemLedger | None = None, chaincode: ContractChaincode | None = None) -> None:
         self.ledger = ledger or MemLedger()
-        self.chaincode = ContractChaincode.new_chaincode(AssetRegistry())
+        self.chaincode = chaincode or ContractChaincode.new_chaincode(AssetRegistry())
         self.now = START_TIME
         self._counter = 0
 
