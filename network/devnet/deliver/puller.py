@@ -1,5 +1,4 @@
-"""Block puller: a Deliver stream from an orderer, verified block by block. Used by peers and by follower
-orderers (which replicate the channel from its leader, as an onboarding orderer does).
+"""Block puller: a Deliver stream from an orderer, verified block by block (used by the peer).
 
 Like ``internal/pkg/peer/blocksprovider/deliverer.go``: request ``SeekInfo{start = ledger height,
 stop = max, BLOCK_UNTIL_READY}`` signed by the peer's identity; verify each block (:mod:`blockverify`);

@@ -53,11 +53,21 @@ def find_orderer(layout: NetworkLayout, name: str) -> tuple[OrdererOrgSpec, Orde
 
 
 def channel_genesis_blocks(layout: NetworkLayout, org: OrdererOrgSpec) -> dict[str, common_pb2.Block]:
-    """Genesis blocks of the channels this orderer org serves (``channel-artifacts/<channel>.block``)."""
+    """Genesis blocks of the channels this orderer org serves (``channel-artifacts/<channel>.block``).
+
+    The devnet orderer has no raft replication: with more than one consenter per channel every node would cut
+    its own chain and peers would see forks, so such a network is refused instead of silently diverging.
+    """
     blocks = {}
     for channel in layout.spec.channels:
         if org.msp_id not in (channel.orderer_orgs or []):
             continue
+        consenters = [n.name for o, n in layout.spec.orderer_nodes() if o.msp_id in (channel.orderer_orgs or [])]
+        if len(consenters) != 1:
+            raise ValueError(
+                f"channel {channel.name!r} has {len(consenters)} orderer nodes ({', '.join(consenters)}); "
+                "the devnet orderer supports exactly one consenter per channel"
+            )
         path = layout.genesis_block(channel.name)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: genesis block of channel {channel.name!r} is missing")
