@@ -24,7 +24,14 @@ def peer_channel(org: OrgSettings) -> grpc.Channel:
         return grpc.insecure_channel(org.peer.address)
     from gateway.client.tls import secure_channel
 
-    return secure_channel(org.peer.address, org.peer.tls_ca.read_bytes(), org.peer.server_name)
+    peer = org.peer
+    return secure_channel(
+        peer.address,
+        peer.tls_ca.read_bytes(),
+        peer.server_name,
+        peer.client_cert.read_bytes() if peer.client_cert else None,
+        peer.client_key.read_bytes() if peer.client_key else None,
+    )
 
 
 def jwt_verifier(settings: Settings) -> JwtVerifier | None:

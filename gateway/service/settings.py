@@ -14,6 +14,8 @@ class PeerEndpoint:
     address: str  # host:port of the org's peer Gateway service
     tls_ca: Path | None = None
     server_name: str | None = None
+    client_cert: Path | None = None  # mutual TLS (peer.tls.clientAuthRequired)
+    client_key: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,20 @@ def parse_settings(data: dict[str, Any]) -> Settings:
             raise ValueError(f"{where}: must be a mapping")
         peer_raw = raw.get("peer")
         peer = None
+        if peer_raw is not None and not isinstance(peer_raw, dict):
+            raise ValueError(f"{where}.peer: must be a mapping with address (and tls_ca, server_name, ...)")
         if peer_raw is not None:
             peer = PeerEndpoint(
                 address=str(_require(peer_raw, "address", where + ".peer")),
                 tls_ca=Path(peer_raw["tls_ca"]) if peer_raw.get("tls_ca") else None,
                 server_name=peer_raw.get("server_name"),
+                client_cert=Path(peer_raw["client_cert"]) if peer_raw.get("client_cert") else None,
+                client_key=Path(peer_raw["client_key"]) if peer_raw.get("client_key") else None,
             )
+            if (peer.client_cert is None) != (peer.client_key is None):
+                raise ValueError(f"{where}.peer.client_cert/client_key: give both for mutual TLS, or neither")
+            if peer.client_cert is not None and peer.tls_ca is None:
+                raise ValueError(f"{where}.peer.tls_ca: required with a TLS client certificate")
         orgs[str(name)] = OrgSettings(
             name=str(name),
             msp_id=str(_require(raw, "msp_id", where)),

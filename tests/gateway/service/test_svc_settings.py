@@ -29,6 +29,15 @@ def test_valid_config_round_trips(tmp_path: Path) -> None:
         ({"orgs": {"Org1": {**ORG, "msp_id": ""}}}, "config.orgs.Org1.msp_id"),
         ({"orgs": {"Org1": {**ORG, "peer": {}}}}, "config.orgs.Org1.peer.address"),
         ({"orgs": {"Org1": ORG}, "mvcc_retries": 99}, "config.mvcc_retries"),
+        ({"orgs": {"Org1": {**ORG, "peer": "127.0.0.1:7051"}}}, "config.orgs.Org1.peer"),
+        (
+            {"orgs": {"Org1": {**ORG, "peer": {"address": "a:1", "tls_ca": "ca.pem", "client_cert": "c.pem"}}}},
+            "config.orgs.Org1.peer.client_cert/client_key",
+        ),
+        (
+            {"orgs": {"Org1": {**ORG, "peer": {"address": "a:1", "client_cert": "c.pem", "client_key": "k.pem"}}}},
+            "config.orgs.Org1.peer.tls_ca",
+        ),
     ],
 )
 def test_config_errors_name_the_field(data: dict[str, object], field: str) -> None:
