@@ -55,5 +55,8 @@ def add_services(server: grpc.aio.Server, node: Any) -> None:
     endorser = build_endorser(node)
     node.endorser = endorser
     peer_pb2_grpc.add_EndorserServicer_to_server(EndorserService(endorser), server)
-    gateway = GatewayService(node.mspid, endorser, node.channels.get, node.peer_endpoints, node.orderer_endpoints)
+    port = getattr(getattr(node, "peer_spec", None), "port", None)
+    local_address = f"{node.host}:{port}" if port else str(getattr(node, "host", node.mspid))
+    gateway = GatewayService(node.mspid, endorser, node.channels.get, node.peer_endpoints, node.orderer_endpoints,
+                             local_address=local_address)
     gateway_pb2_grpc.add_GatewayServicer_to_server(gateway, server)

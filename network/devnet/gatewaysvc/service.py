@@ -33,6 +33,11 @@ BROADCAST_TIMEOUT = 30.0
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 
 
+def endpoint_name(ep: Any) -> str:
+    """``host:port`` as Fabric's ErrorDetail.address shows a peer (its endpoint, not the dialled IP)."""
+    return f"{ep.host}:{ep.address.rsplit(':', 1)[-1]}"
+
+
 def channel_and_chaincode(signed: proposal_pb2.SignedProposal) -> tuple[str, str, bool]:
     """``getChannelAndChaincodeFromSignedProposal``: (channel, chaincode, has transient data)."""
     try:
@@ -50,11 +55,12 @@ def channel_and_chaincode(signed: proposal_pb2.SignedProposal) -> tuple[str, str
 
 class GatewayService(gateway_pb2_grpc.GatewayServicer):
     def __init__(self, mspid: str, local: Any, channels: Callable[[str], Any],
-                 peers: Callable[[], list[Any]], orderers: Callable[[str], list[Any]]) -> None:
+                 peers: Callable[[], list[Any]], orderers: Callable[[str], list[Any]],
+                 local_address: str = "local") -> None:
         """``local``: this peer's Endorser; ``peers()``: other peers' endpoints (mspid, host, address,
         tls_root_cert); ``orderers(channel)``: the channel's orderer endpoints."""
         self.mspid = mspid
-        self.local = EndorserTarget(mspid, "local", local=local)
+        self.local = EndorserTarget(mspid, local_address, local=local)
         self.channels = channels
         self._peers = peers
         self._orderers = orderers
@@ -77,7 +83,7 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
                 continue
             target = self._remote.get(ep.address)
             if target is None:
-                target = self._remote[ep.address] = EndorserTarget(ep.mspid, ep.address, endpoint=ep)
+                target = self._remote[ep.address] = EndorserTarget(ep.mspid, endpoint_name(ep), endpoint=ep)
             out.setdefault(ep.mspid, []).append(target)
         return out
 
@@ -210,12 +216,12 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
                 status, info = await broadcast(self._orderer_channel(ep), request.prepared_transaction)
             except grpc.aio.AioRpcError as exc:
                 await self._drop_orderer(ep)
-                details.append(gateway_pb2.ErrorDetail(address=ep.address, msp_id=ep.mspid,
+                details.append(gateway_pb2.ErrorDetail(address=endpoint_name(ep), msp_id=ep.mspid,
                                                        message=f"rpc error: {exc.code().name}: {exc.details()}"))
                 continue
             if status == common_pb2.SUCCESS:
                 return gateway_pb2.SubmitResponse()
-            detail = gateway_pb2.ErrorDetail(address=ep.address, msp_id=ep.mspid,
+            detail = gateway_pb2.ErrorDetail(address=endpoint_name(ep), msp_id=ep.mspid,
                                              message=f"received unsuccessful response from orderer: status="
                                                      f"{common_pb2.Status.Name(status)}, info={info}")
             details.append(detail)
