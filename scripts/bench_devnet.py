@@ -1,0 +1,116 @@
+"""Issue 4: committed tx/s and latency of a put/get chaincode on devnet (3 orgs, MAJORITY), closed loop.
+
+    .venv/bin/python scripts/bench_devnet.py [--in-flight 1,10,50] [--duration 15] [--orgs 3]
+
+Each level runs N workers through one asyncio Gateway client (``gateway.client.aio``) against Org1's peer;
+every transaction is ``put(<unique key>, <value>)`` of ``scripts/benchkit/benchcc.py`` (unique keys: no MVCC
+conflicts, so this measures the pipeline, not contention). Prints a table with ratios to the 300 tx/s
+target and to the N=1 level, and writes ``bench-results/bench_devnet-<UTC>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scripts.benchkit import client, report  # noqa: E402
+from scripts.benchkit.devnet import BenchNet, running_devnet  # noqa: E402
+from scripts.benchkit.loadgen import RunResult, closed_loop  # noqa: E402
+from scripts.benchkit.stats import ratio  # noqa: E402
+from scripts.benchkit.txflow import submit_and_wait  # noqa: E402
+
+NAME = "bench_devnet"
+TARGET_TPS = 300.0
+CHAINCODE = "benchcc"
+MODULE = "scripts.benchkit.benchcc"
+
+
+def in_flight_levels(text: str) -> list[int]:
+    try:
+        levels = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--in-flight: comma-separated integers, got {text!r}") from exc
+    if not levels or any(n < 1 for n in levels):
+        raise argparse.ArgumentTypeError(f"--in-flight: every level must be >= 1, got {text!r}")
+    return levels
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--in-flight", type=in_flight_levels, default=[1, 10, 50], help="levels, e.g. 1,10,50")
+    p.add_argument("--duration", type=float, default=15.0, help="measured seconds per level")
+    p.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each level")
+    p.add_argument("--orgs", type=int, default=3, help="member orgs (MAJORITY endorsement)")
+    p.add_argument("--batch-size", type=int, default=50, help="orderer BatchSize.MaxMessageCount")
+    p.add_argument("--batch-timeout-ms", type=int, default=50, help="orderer BatchTimeout")
+    p.add_argument("--out-dir", type=Path, default=None, help="result folder (default bench-results/)")
+    p.add_argument("--keep", action="store_true", help="keep the devnet directory (logs) afterwards")
+    return p.parse_args(argv)
+
+
+async def run_levels(net: BenchNet, args: argparse.Namespace) -> list[RunResult]:
+    results = []
+    async with client.gateway_channel(net.layout, "Org1MSP") as channel:
+        contract = client.contract(channel, net.layout, net.channel, CHAINCODE)
+        await submit_and_wait(contract, "put", ["warm", "up"])
+        for n in args.in_flight:
+            report.progress(f"N={n}: {args.warmup:.0f}s warm-up + {args.duration:.0f}s measured")
+
+            async def put(worker: int, seq: int, level: int = n) -> tuple[str, float]:
+                return await submit_and_wait(contract, "put", [f"n{level}-w{worker}-{seq}", "v" * 32])
+
+            result = await closed_loop(f"N={n}", n, args.duration, args.warmup, put)
+            report.progress(f"N={n}: {result.committed} committed, {result.tps:.1f} tx/s, {dict(result.outcomes)}")
+            results.append(result)
+    return results
+
+
+def document(args: argparse.Namespace, results: list[RunResult]) -> dict[str, Any]:
+    base = results[0].tps if results else None
+    return {
+        "benchmark": NAME,
+        "parameters": {"in_flight": args.in_flight, "duration_s": args.duration, "warmup_s": args.warmup,
+                       "orgs": args.orgs, "endorsement": "MAJORITY", "batch_size": args.batch_size,
+                       "batch_timeout_ms": args.batch_timeout_ms, "chaincode": f"{MODULE} put(unique key, 32 B)",
+                       "client": "gateway.client.aio, one grpc.aio channel to Org1's peer"},
+        "machine": report.machine_info(),
+        "target_tps": TARGET_TPS,
+        "results": [r.summary() for r in results],
+        "ratios": {r.label: {"tps_vs_target": ratio(r.tps, TARGET_TPS), "tps_vs_first_level": ratio(r.tps, base)}
+                   for r in results},
+        "raw": {r.label: r.raw() for r in results},
+    }
+
+
+def print_table(results: list[RunResult]) -> None:
+    base = results[0].tps if results else None
+    rows = []
+    for r in results:
+        s = r.summary()
+        rows.append([r.label, r.committed, r.total - r.committed, round(r.tps, 1), s["latency_ms"]["p50"],
+                     s["latency_ms"]["p99"], s["submit_to_commit_ms"]["p50"], s["submit_to_commit_ms"]["p99"],
+                     ratio(r.tps, TARGET_TPS), ratio(r.tps, base)])
+    print(report.table(["level", "committed", "failed", "tx/s", "e2e p50 ms", "e2e p99 ms", "sub->commit p50",
+                        "sub->commit p99", "x target", "x first"], rows))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    machine = report.machine_info()
+    report.progress(f"machine: {machine['cores']} cores, python {machine['python']}")
+    with running_devnet(args.orgs, args.batch_size, args.batch_timeout_ms, {CHAINCODE: MODULE},
+                        report.progress, keep=args.keep) as net:
+        results = asyncio.run(run_levels(net, args))
+    print_table(results)
+    path = report.write_result(NAME, document(args, results), args.out_dir)
+    print(f"result file: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""``python -m scripts.benchkit.benchcc``: the benchmarks' tiny chaincode, on the official Python contract API.
+
+- ``put(key, value)`` / ``get(key)``: the simplest write and read (issue 4's throughput benchmark).
+- ``seed(accounts_json, amount)`` / ``transfer(from, to, amount)`` / ``balance(account)``: the NAIVE
+  hot-account design (one balance key per account, read-modify-write on both sides). Issue 5 measures it
+  side by side with the asset chaincode's delta keys: every concurrent credit to one account reads the same
+  key version, so all but one per block fail validation with MVCC_READ_CONFLICT (Fabric's
+  ``validation/statebased`` read-set check).
+
+Served as chaincode-as-a-service through the asset chaincode's server (``chaincode.shimfix``), which
+serialises writes on the peer stream (the shim's concurrency defect) - the same path the product uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+
+from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
+
+BALANCE_PREFIX = "bal~"
+
+
+def _amount(field: str, text: str) -> int:
+    if not text.isdigit():
+        raise ValueError(f"{field}: must be a non-negative decimal integer, got {text!r}")
+    return int(text)
+
+
+class Bench(Contract):
+    Name = "Bench"
+
+    def get_evaluate_transactions(self) -> list[str]:
+        return ["get", "balance"]
+
+    async def put(self, ctx: TransactionContext, key: str, value: str) -> str:
+        await ctx.get_stub().put_state(key, value.encode())
+        return ""
+
+    async def get(self, ctx: TransactionContext, key: str) -> str:
+        value = await ctx.get_stub().get_state(key)
+        return (value or b"").decode()
+
+    async def seed(self, ctx: TransactionContext, accounts_json: str, amount: str) -> str:
+        units = _amount("amount", amount)
+        accounts = json.loads(accounts_json)
+        if not isinstance(accounts, list) or not all(isinstance(a, str) and a for a in accounts):
+            raise ValueError("accounts_json: must be a JSON list of account names")
+        for account in accounts:
+            await ctx.get_stub().put_state(BALANCE_PREFIX + account, str(units).encode())
+        return str(len(accounts))
+
+    async def balance(self, ctx: TransactionContext, account: str) -> str:
+        return str(await self._read(ctx, account))
+
+    async def transfer(self, ctx: TransactionContext, sender: str, receiver: str, amount: str) -> str:
+        units = _amount("amount", amount)
+        if sender == receiver:
+            raise ValueError("receiver: must differ from sender")
+        have = await self._read(ctx, sender)
+        if have < units:
+            raise ValueError(f"amount: {sender} holds {have}, needs {units}")
+        credited = await self._read(ctx, receiver) + units
+        await ctx.get_stub().put_state(BALANCE_PREFIX + sender, str(have - units).encode())
+        await ctx.get_stub().put_state(BALANCE_PREFIX + receiver, str(credited).encode())
+        return str(credited)
+
+    async def _read(self, ctx: TransactionContext, account: str) -> int:
+        raw = await ctx.get_stub().get_state(BALANCE_PREFIX + account)
+        return int(raw) if raw else 0
+
+
+async def serve(chaincode_id: str, address: str) -> None:
+    from fabric_chaincode_python.fabric_contract_api import ContractChaincode
+
+    from chaincode.shimfix.server import build_server
+
+    server, port = build_server(ContractChaincode.new_chaincode(Bench()), chaincode_id, address)
+    await server.start()
+    logging.getLogger("chaincode.server").info("bench chaincode listening port=%d", port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await server.stop(1)
+
+
+def main() -> None:
+    from chaincode.server import configure_logging
+
+    configure_logging(os.environ.get("CHAINCODE_LOG_LEVEL", "INFO"))
+    profile_to = os.environ.get("BENCH_CHAINCODE_PROFILE")
+    if not profile_to:
+        asyncio.run(serve(os.environ.get("CHAINCODE_ID", ""), os.environ.get("CHAINCODE_SERVER_ADDRESS", "")))
+        return
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        asyncio.run(serve(os.environ.get("CHAINCODE_ID", ""), os.environ.get("CHAINCODE_SERVER_ADDRESS", "")))
+    finally:
+        profiler.disable()
+        profiler.dump_stats(profile_to)
+
+
+if __name__ == "__main__":
+    main()
