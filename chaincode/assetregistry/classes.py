@@ -111,6 +111,12 @@ def require_class_active(cls: dict[str, Any]) -> None:
         raise RegistryError(ErrorCode.INVALID_STATE, f"class {cls['id']} is {cls['status']}", "classId")
 
 
+def require_class_unlocked(cls: dict[str, Any], field: str = "classId") -> None:
+    """Balances of a class must not move while a distribution of it is in progress (record-date snapshot)."""
+    if cls["status"] != "active":
+        raise RegistryError(ErrorCode.INVALID_STATE, f"class {cls['id']} is {cls['status']}", field)
+
+
 async def register_class(tx: Tx, spec: str) -> dict[str, Any]:
     require_role(tx.caller, "issuer")
     record = parse_class_spec(spec, tx.caller.msp_id)

@@ -12,7 +12,7 @@ from typing import Any
 
 from chaincode.assetregistry import keys
 from chaincode.assetregistry.balances import credit, debit, load_item, put_item_owner, require_item_owner
-from chaincode.assetregistry.classes import FUNGIBLE, load_class
+from chaincode.assetregistry.classes import FUNGIBLE, load_class, require_class_unlocked
 from chaincode.assetregistry.codec import format_amount, get_field, parse_amount, parse_id, parse_int, parse_json_object
 from chaincode.assetregistry.compliance import check_movement, check_receiver, check_sender
 from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid, not_found, unauthorized
@@ -30,6 +30,7 @@ async def parse_leg(tx: Tx, raw: Any, field: str) -> dict[str, Any]:
 
 
 async def move_leg(tx: Tx, leg: dict[str, Any], sender: str, receiver: str, field: str) -> None:
+    require_class_unlocked(await load_class(tx, leg["classId"]), field)
     if "amount" in leg:
         await debit(tx, leg["classId"], sender, int(leg["amount"]), field)
         credit(tx, leg["classId"], receiver, int(leg["amount"]))

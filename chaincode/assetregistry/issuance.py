@@ -6,7 +6,7 @@ from typing import Any
 
 from chaincode.assetregistry import keys
 from chaincode.assetregistry.attestations import require_attested
-from chaincode.assetregistry.balances import credit, debit, load_item, require_item_owner
+from chaincode.assetregistry.balances import credit, debit, load_item
 from chaincode.assetregistry.classes import (
     FUNGIBLE,
     NON_FUNGIBLE,
@@ -118,7 +118,6 @@ async def burn_item(tx: Tx, class_id: str, item_id: str, reference: str) -> dict
     require_kind(cls, NON_FUNGIBLE)
     item = await load_item(tx, class_id, parse_id("itemId", item_id))
     require_controls_account(tx.caller, item["owner"], "itemId")
-    require_item_owner(item, item["owner"])
     await check_sender(tx, cls, item["owner"], "itemId")
     tx.delete(keys.item_key(class_id, item_id))
     tx.delete(keys.owns_key(item["owner"], class_id, item_id))

@@ -12,7 +12,7 @@ from typing import Any
 
 from chaincode.assetregistry import keys
 from chaincode.assetregistry.balances import credit, debit, load_item, put_item_owner
-from chaincode.assetregistry.classes import load_class
+from chaincode.assetregistry.classes import load_class, require_class_unlocked
 from chaincode.assetregistry.compliance import check_receiver
 from chaincode.assetregistry.errors import ErrorCode, RegistryError, not_found, unauthorized
 from chaincode.assetregistry.identity import controls_account, escrow_account, require_controls_account
@@ -48,6 +48,7 @@ async def load_pending(tx: Tx, pending_id: str) -> dict[str, Any]:
 
 
 async def release(tx: Tx, record: dict[str, Any], receiver: str) -> None:
+    require_class_unlocked(await load_class(tx, record["classId"]), "transferId")
     escrow = pending_escrow(record["id"])
     if "amount" in record:
         await debit(tx, record["classId"], escrow, int(record["amount"]))

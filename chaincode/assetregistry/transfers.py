@@ -11,7 +11,14 @@ from typing import Any
 
 from chaincode.assetregistry import keys
 from chaincode.assetregistry.balances import credit, debit, load_item, put_item_owner
-from chaincode.assetregistry.classes import FUNGIBLE, NON_FUNGIBLE, load_class, require_class_issuer, require_kind
+from chaincode.assetregistry.classes import (
+    FUNGIBLE,
+    NON_FUNGIBLE,
+    load_class,
+    require_class_issuer,
+    require_class_unlocked,
+    require_kind,
+)
 from chaincode.assetregistry.codec import format_amount, parse_amount, parse_id, parse_json_list
 from chaincode.assetregistry.compliance import check_movement, check_receiver, parse_reason
 from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid
@@ -159,6 +166,7 @@ async def forced_transfer(tx: Tx, class_id: str, sender: str, receiver: str, amo
     """
     cls = await load_class(tx, class_id)
     require_class_issuer(tx, cls)
+    require_class_unlocked(cls)
     reason = parse_reason(reason)
     parse_account("to", receiver)
     record: dict[str, Any] = {"classId": class_id, "to": receiver, "reason": reason}

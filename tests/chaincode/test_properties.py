@@ -30,12 +30,13 @@ ops = st.one_of(
     st.tuples(st.just("batch"), st.sampled_from(CLASSES), users, users, amounts, amounts),
     st.tuples(st.just("swap"), users, users, amounts, amounts, st.booleans()),
     st.tuples(st.just("distribute"), amounts, st.integers(min_value=1, max_value=3)),
+    st.tuples(st.just("resolve"), st.sampled_from(["AcceptTransfer", "RejectTransfer", "ExpireTransfer"])),
 )
 
 
 def world() -> Harness:
     h = Harness(chaincode=CHAINCODE)
-    h.submit(ISSUER, "RegisterClass", fungible("EQ"))
+    h.submit(ISSUER, "RegisterClass", fungible("EQ", requireAcceptance=True))  # cross-org moves wait
     h.submit(ISSUER, "RegisterClass", fungible("USD", "payment"))
     for index, user in enumerate(USERS):
         h.submit(ISSUER, "Mint", "EQ", user.account(), str(25), "")
@@ -75,11 +76,22 @@ def attempt(h: Harness, who, fn: str, *args: str) -> bool:  # type: ignore[no-un
         return False
 
 
-def run(h: Harness, op: tuple, n: int) -> None:  # type: ignore[type-arg]
+def run(h: Harness, op: tuple, n: int, pending: list[tuple[str, int, int]]) -> None:  # type: ignore[type-arg]
     kind = op[0]
     if kind == "transfer":
         _, cls, i, j, amount = op
-        attempt(h, USERS[i], "Transfer", cls, USERS[i].account(), USERS[j].account(), str(amount))
+        before = len(h.ledger.events)
+        if attempt(h, USERS[i], "Transfer", cls, USERS[i].account(), USERS[j].account(), str(amount)):
+            name, event = h.ledger.events[before][1], h.last_event()[1]
+            if name == "TransferProposed":
+                pending.append((event["data"]["pendingId"], i, j))
+    elif kind == "resolve":
+        if pending:
+            transfer_id, i, j = pending.pop(0)
+            who = USERS[i] if op[1] == "ExpireTransfer" else USERS[j]
+            if op[1] == "ExpireTransfer":
+                h.tick(8 * 24 * 3600)
+            assert attempt(h, who, op[1], transfer_id)
     elif kind == "batch":
         _, cls, i, j, x, y = op
         moves = [{"classId": cls, "from": USERS[i].account(), "to": USERS[j].account(), "amount": str(x)},
@@ -89,7 +101,7 @@ def run(h: Harness, op: tuple, n: int) -> None:  # type: ignore[type-arg]
         _, i, j, give, take, settle = op
         spec = {"id": f"s{n}", "maker": USERS[i].account(), "taker": USERS[j].account(),
                 "give": {"classId": "EQ", "amount": str(give)}, "take": {"classId": "USD", "amount": str(take)},
-                "expiresAt": h.now + 100}
+                "expiresAt": h.now + 10**7}
         if attempt(h, USERS[i], "ProposeSwap", json.dumps(spec)):
             check_invariants(h)
             if not (settle and attempt(h, USERS[j], "SettleSwap", f"s{n}")):
@@ -107,11 +119,12 @@ def run(h: Harness, op: tuple, n: int) -> None:  # type: ignore[type-arg]
             assert done["status"] == "completed"
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(ops, min_size=1, max_size=10))
 def test_supply_conserved_no_negative_failed_tx_changes_nothing(sequence: list[tuple]) -> None:  # type: ignore[type-arg]
     h = world()
     check_invariants(h)
+    pending: list[tuple[str, int, int]] = []
     for n, op in enumerate(sequence):
-        run(h, op, n)
+        run(h, op, n, pending)
         check_invariants(h)
