@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
@@ -13,7 +14,6 @@ import pytest
 from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
 from fabric_protos.orderer import ab_pb2
 from fabric_protos.peer import peer_pb2_grpc, transaction_pb2
-from network.devnet.peer.puller import Endpoint
 
 from devnet.endorsement.support import CHANNEL, InProcessPeer, commit, deployed_chaincode, user
 from gateway.client.status import error_details_from_call
@@ -21,6 +21,16 @@ from network.devnet.endorser.services import EndorserService
 from network.devnet.gatewaysvc.service import GatewayService
 from network.devnet.node.grpcserver import bind, new_server, server_credentials
 from network.layout import NetworkLayout
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What the gateway needs to know of another peer (the fields of the peer's ``peer_endpoints()``)."""
+
+    mspid: str
+    host: str
+    address: str
+    tls_root_cert: bytes
 
 
 @contextlib.asynccontextmanager
