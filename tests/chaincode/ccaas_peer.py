@@ -138,6 +138,13 @@ class FakePeer:
                 kv = kv_query_result_pb2.KV(namespace=CC_NAME, key=key, value=self.state[key])
                 response.results.append(shim.QueryResultBytes(resultBytes=kv.SerializeToString()))
             await self._outbox.put(self._reply(m, response.SerializeToString()))
+        elif m.type == t.GET_HISTORY_FOR_KEY:
+            key = shim.GetHistoryForKey.FromString(m.payload).key
+            response = shim.QueryResponse(has_more=False, id="h")
+            if key in self.state:
+                mod = kv_query_result_pb2.KeyModification(tx_id="committed", value=self.state[key])
+                response.results.append(shim.QueryResultBytes(resultBytes=mod.SerializeToString()))
+            await self._outbox.put(self._reply(m, response.SerializeToString()))
         elif m.type == t.QUERY_STATE_CLOSE:
             await self._outbox.put(self._reply(m, shim.QueryResponse(id="q").SerializeToString()))
         else:

@@ -151,3 +151,29 @@ def test_tls_server_completes_a_transaction(people) -> None:
 
     done = asyncio.run(scenario())
     assert response_of(done).status == 200 and done.chaincode_event.event_name == "ClassRegistered"
+
+
+def test_real_shim_stub_runs_transfers_ranges_and_queries(people) -> None:
+    """The rule code against the shim's own ChaincodeStub: deltas scanned, folded and deleted over gRPC."""
+    alice, bob = people.alice.account(), people.bob.account()
+
+    async def scenario(peer: FakePeer) -> list[dict]:  # type: ignore[type-arg]
+        async def ok(who, *args: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+            done = await peer.invoke(who, list(args))
+            response = response_of(done)
+            assert response.status == 200, response.message
+            return json.loads(response.payload)
+
+        await ok(people.issuer1, "RegisterClass", fungible("SEC"))
+        await ok(people.issuer1, "Mint", "SEC", alice, "100", "")
+        await ok(people.issuer1, "Mint", "SEC", alice, "5", "")
+        await ok(people.alice, "Transfer", "SEC", alice, bob, "30")
+        return [await ok(people.bob, "GetBalance", "SEC", alice), await ok(people.bob, "GetBalance", "SEC", bob),
+                await ok(people.bob, "GetHolders", "SEC", "1", ""),
+                await ok(people.bob, "GetAssetHistory", "SEC", "")]
+
+    alice_balance, bob_balance, page, history = asyncio.run(_with_server(scenario))
+    assert alice_balance["balance"] == "75" and alice_balance["unfoldedDeltas"] == 0
+    assert bob_balance["balance"] == "30" and bob_balance["unfoldedDeltas"] == 1
+    assert len(page["holders"]) == 1 and page["bookmark"]
+    assert history["history"][0]["value"]["id"] == "SEC"
