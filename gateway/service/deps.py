@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.auth.apikeys import PREFIX
 from gateway.auth.principal import AuthError, Principal, check_org, check_role
@@ -32,24 +33,28 @@ def auth_problem(exc: AuthError) -> Problem:
     return Problem(403, "forbidden", "Forbidden", exc.message)
 
 
-def _credential(authorization: str | None, api_key: str | None) -> str:
+# Declared as security schemes so OpenAPI (/docs, schemathesis) knows how to authenticate; both optional
+# here because either one suffices and the error must be our 401 problem, not FastAPI's default.
+API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key gk_<id>.<secret>")
+BEARER = HTTPBearer(auto_error=False, description="JWT (HS256/ES256) or an API key")
+
+
+def _credential(bearer: HTTPAuthorizationCredentials | None, api_key: str | None) -> str:
     if api_key:
         return api_key
-    if authorization:
-        scheme, _, value = authorization.partition(" ")
-        if scheme.lower() == "bearer" and value.strip():
-            return value.strip()
+    if bearer is not None and bearer.credentials.strip():
+        return bearer.credentials.strip()
     raise AuthError(401, "send an API key in X-API-Key or a token in 'Authorization: Bearer'")
 
 
 def authenticate(
     request: Request,
     runtime: Annotated[Runtime, Depends(get_runtime)],
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+    x_api_key: Annotated[str | None, Security(API_KEY_HEADER)] = None,
 ) -> Principal:
     try:
-        credential = _credential(authorization, x_api_key)
+        credential = _credential(bearer, x_api_key)
         if credential.startswith(PREFIX):
             principal = runtime.api_keys.authenticate(credential)
         elif runtime.jwt is not None:
