@@ -229,7 +229,7 @@ class Endorser:
 
     def _package_for(self, channel: Any, name: str, definition: ChaincodeDefinition) -> str:
         package_id = self.lifecycle.local_package_id(channel.ledger, name, definition.sequence)
-        if not package_id or self.lifecycle.packages.load(package_id) is None:
+        if not package_id or not self.lifecycle.packages.has(package_id):
             raise ExecutionError(f"chaincode definition for '{name}' exists, but chaincode is not installed")
         return package_id
 

@@ -137,8 +137,8 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
             if failure is not None:
                 details.append(failure.detail)
                 if not failure.retryable:
-                    raise GatewayError(failure.code, "failed to endorse transaction, see attached details for more "
-                                                     "info", details)
+                    raise GatewayError(grpc.StatusCode.ABORTED,
+                                       "failed to endorse transaction, see attached details for more info", details)
                 continue
             assert response is not None
             if must_match is not None and response.payload != must_match:

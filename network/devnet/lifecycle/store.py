@@ -45,6 +45,9 @@ class PackageStore:
     def get_id_for(self, package_bytes: bytes) -> str:
         return parse_package(package_bytes).package_id
 
+    def has(self, package_id: str) -> bool:
+        return self._path(package_id).is_file()
+
     def load(self, package_id: str) -> bytes | None:
         path = self._path(package_id)
         return path.read_bytes() if path.is_file() else None

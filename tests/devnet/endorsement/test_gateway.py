@@ -106,9 +106,17 @@ def test_errors_carry_error_details_over_grpc(layout: NetworkLayout, tmp_path: P
                     signed, txid = client.proposal("testcc", "fail", "kaboom")
                     with pytest.raises(grpc.aio.AioRpcError) as info:
                         await stub.Endorse(gateway_pb2.EndorseRequest(proposed_transaction=signed))
-                    assert info.value.code() == grpc.StatusCode.UNKNOWN
+                    # as Fabric's gateway: ABORTED, the chaincode's answer in the ErrorDetail of the endorser
+                    assert info.value.code() == grpc.StatusCode.ABORTED
+                    assert info.value.details() == "failed to endorse transaction, see attached details for more info"
                     details = error_details_from_call(info.value)
                     assert [(d.msp_id, d.message) for d in details] == [("Org1MSP", "chaincode response 500, kaboom")]
+                    signed, txid = client.proposal("testcc", "fail", "kaboom")
+                    with pytest.raises(grpc.aio.AioRpcError) as info:
+                        await stub.Evaluate(gateway_pb2.EvaluateRequest(proposed_transaction=signed))
+                    assert info.value.code() == grpc.StatusCode.UNKNOWN
+                    assert [d.message for d in error_details_from_call(info.value)] == [
+                        "chaincode response 500, kaboom"]
                     with pytest.raises(grpc.aio.AioRpcError) as info:
                         await stub.Submit(gateway_pb2.SubmitRequest(channel_id=CHANNEL))
                     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
