@@ -85,13 +85,23 @@ async def create_distribution(tx: Tx, spec: str) -> dict[str, Any]:
 async def process_distribution(tx: Tx, distribution_id: str, page_size: str) -> dict[str, Any]:
     parse_id("distributionId", distribution_id)
     size = parse_int("pageSize", page_size or 100, minimum=1, maximum=MAX_PAGE)
-    key = keys.distribution_key(distribution_id)
-    record = await tx.get_json(key)
+    record = await tx.get_json(keys.distribution_key(distribution_id))
     if record is None:
         raise not_found("distributionId", f"distribution {distribution_id} does not exist")
     if record["status"] != "open":
         raise RegistryError(ErrorCode.INVALID_STATE, f"distribution {distribution_id} is {record['status']}",
                             "distributionId")
+    payments = await pay_page(tx, record, size)
+    data = {"distributionId": distribution_id, "payments": payments, "paid": record["paid"]}
+    if record["status"] == "completed":
+        tx.emit("DistributionCompleted", {**data, "remainder": record["remainder"]})
+    else:
+        tx.emit("DistributionProgressed", data)
+    return record
+
+
+async def pay_page(tx: Tx, record: dict[str, Any], size: int) -> list[dict[str, str]]:
+    """Pay the next ``size`` holders after the cursor; completes the distribution after the last one."""
     class_id, payment_id = record["classId"], record["paymentClassId"]
     total, supply = int(record["total"]), int(record["supplyAtRecord"])
     start, end = keys.prefix_range("HOLDER", class_id)
@@ -106,26 +116,21 @@ async def process_distribution(tx: Tx, distribution_id: str, page_size: str) -> 
         share = total * await balance_of(tx, class_id, account) // supply
         if share:
             credit(tx, payment_id, account, share)
-            tx.record_activity(account, "DistributionPaid", {"distributionId": distribution_id,
+            tx.record_activity(account, "DistributionPaid", {"distributionId": record["id"],
                                                              "amount": format_amount(share)})
             payments.append({"account": account, "amount": format_amount(share)})
             page_paid += share
-    escrow = distribution_escrow(distribution_id)
     if page_paid:
-        await debit(tx, payment_id, escrow, page_paid)
+        await debit(tx, payment_id, distribution_escrow(record["id"]), page_paid)
     record["paid"] = format_amount(int(record["paid"]) + page_paid)
     record["holdersPaid"] += len(payments)
     if holders:
         record["cursor"] = holders[-1][0]
     if more:
-        tx.put_json(key, record)
-        tx.emit("DistributionProgressed", {"distributionId": distribution_id, "payments": payments,
-                                           "paid": record["paid"]})
-        return record
-    await complete(tx, record, total - int(record["paid"]))
-    tx.emit("DistributionCompleted", {"distributionId": distribution_id, "payments": payments,
-                                      "paid": record["paid"], "remainder": record["remainder"]})
-    return record
+        tx.put_json(keys.distribution_key(record["id"]), record)
+    else:
+        await complete(tx, record, total - int(record["paid"]))
+    return payments
 
 
 async def complete(tx: Tx, record: dict[str, Any], remainder: int) -> None:

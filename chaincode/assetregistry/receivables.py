@@ -3,9 +3,10 @@
 A receivable of ``amount`` (in smallest units of a payment token) becomes a fungible class
 ``rcv.<id>`` with exactly ``amount`` units minted to the creditor. Units are split and sold with the
 ordinary ``Transfer`` / ``ProposeSwap`` transactions. When the debtor pays (``SettleReceivable``), a
-distribution of ``amount`` over the unit class opens; since supply equals the amount, each holder gets
-exactly one payment unit per receivable unit (no rounding). ``ProcessDistribution`` pages through holders;
-on completion the unit class is ``settled`` and can no longer move.
+distribution of ``amount`` over the unit class opens and its first 50 holders are paid in the same
+transaction (so a typical receivable settles automatically, in one transaction); since supply equals the
+amount, each holder gets exactly one payment unit per receivable unit (no rounding). Larger holder sets
+continue with ``ProcessDistribution``; on completion the unit class is ``settled`` and can no longer move.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from chaincode.assetregistry.codec import (
     parse_int,
     parse_json_object,
 )
-from chaincode.assetregistry.distributions import open_distribution
+from chaincode.assetregistry.distributions import open_distribution, pay_page
 from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid, not_found
 from chaincode.assetregistry.identity import account_org, parse_account, require_controls_account
 from chaincode.assetregistry.txstate import Tx
+
+AUTO_SETTLE_HOLDERS = 50
 
 
 def unit_class_id(receivable_id: str) -> str:
@@ -86,5 +89,9 @@ async def settle_receivable(tx: Tx, receivable_id: str, payer: str) -> dict[str,
     record.update({"status": "settling", "paidBy": payer, "paidAt": tx.now,
                    "distributionId": distribution["id"], "late": tx.now > record["dueDate"]})
     tx.put_json(keys.receivable_key(receivable_id), record)
-    tx.emit("ReceivableSettlementStarted", {"receivable": record, "distribution": distribution})
+    payments = await pay_page(tx, distribution, AUTO_SETTLE_HOLDERS)  # small receivables settle right here
+    if distribution["status"] == "completed":
+        record = await tx.get_json(keys.receivable_key(receivable_id)) or record
+    tx.emit("ReceivableSettlementStarted", {"receivable": record, "distribution": distribution,
+                                            "payments": payments})
     return record
