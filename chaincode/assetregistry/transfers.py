@@ -93,20 +93,27 @@ async def batch_transfer(tx: Tx, transfers: str) -> dict[str, Any]:
         raise invalid("transfers", f"transfers must hold 1..{MAX_BATCH} entries")
     results = []
     for index, entry in enumerate(entries):
-        field = f"transfers[{index}]"
-        if not isinstance(entry, dict):
-            raise invalid(field, f"{field} must be an object")
-        cls = await load_class(tx, entry.get("classId", ""), f"{field}.classId")
-        receiver = parse_account(f"{field}.to", entry.get("to"))
-        if cls["kind"] == FUNGIBLE:
-            sender = parse_account(f"{field}.from", entry.get("from"))
-            require_controls_account(tx.caller, sender, f"{field}.from")
-            amount = parse_amount(f"{field}.amount", entry.get("amount"))
-            results.append(await move_units(tx, cls, sender, receiver, amount))
-        else:
-            results.append(await move_item(tx, cls, parse_id(f"{field}.itemId", entry.get("itemId")), receiver))
+        try:
+            results.append(await batch_entry(tx, entry, f"transfers[{index}]"))
+        except RegistryError as err:
+            prefix = f"transfers[{index}]"
+            field = err.field if err.field.startswith(prefix) else f"{prefix}.{err.field}".rstrip(".")
+            raise RegistryError(err.code, f"{prefix}: {err.detail}", field) from None
     tx.emit("BatchTransferred", {"transfers": results})
     return {"transfers": results}
+
+
+async def batch_entry(tx: Tx, entry: Any, field: str) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        raise invalid(field, f"{field} must be an object")
+    cls = await load_class(tx, entry.get("classId", ""), f"{field}.classId")
+    receiver = parse_account(f"{field}.to", entry.get("to"))
+    if cls["kind"] == FUNGIBLE:
+        sender = parse_account(f"{field}.from", entry.get("from"))
+        require_controls_account(tx.caller, sender, f"{field}.from")
+        amount = parse_amount(f"{field}.amount", entry.get("amount"))
+        return await move_units(tx, cls, sender, receiver, amount)
+    return await move_item(tx, cls, parse_id(f"{field}.itemId", entry.get("itemId")), receiver)
 
 
 async def approve(tx: Tx, class_id: str, owner: str, spender: str, amount: str) -> dict[str, Any]:

@@ -127,3 +127,14 @@ def test_matrix_allows_the_rightful_caller(world, people) -> None:
     for fn, name in allowed.items():
         _, result = h.simulate(identity(people, name), fn, *by_fn[fn])
         assert not isinstance(result, RegistryError), (fn, name, result)
+
+
+def test_every_committed_transaction_emitted_one_enveloped_event(world) -> None:
+    h, _ = world
+    from chaincode.assetregistry.events import EVENT_TYPES, SCHEMA
+
+    assert len(h.ledger.events) == 13  # one per submitted transaction of the fixture
+    for tx_id, name, payload in h.ledger.events:
+        body = json.loads(payload)
+        assert name in EVENT_TYPES and body["type"] == name and body["schema"] == SCHEMA
+        assert body["txId"] == tx_id and isinstance(body["time"], int) and set(body["actor"]) == {"msp", "cn"}
