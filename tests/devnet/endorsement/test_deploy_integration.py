@@ -74,9 +74,9 @@ async def invoke(layout: NetworkLayout) -> tuple[int, bytes]:
 @pytest.mark.integration
 def test_deploy_is_idempotent_and_chaincode_transacts(tmp_path: Path) -> None:
     layout = network(tmp_path / "net")
-    supervisor.up(layout.root, timeout=90)
     proc = deploy.chaincode_process(layout, "tcc", "tests.devnet.endorsement.ccmain")
     try:
+        supervisor.up(layout.root, timeout=90)
         first = deploy.deploy(layout, "tcc", module="tests.devnet.endorsement.ccmain")
         assert first.sequence == 1 and first.changed
         again = deploy.deploy(layout, "tcc", module="tests.devnet.endorsement.ccmain")

@@ -41,10 +41,10 @@ def run_plan(layout: NetworkLayout, tmp: Path, chaincode: str, steps: list[dict[
                     reason="node and tests/interop/node/node_modules are needed")
 def test_official_node_gateway_client(tmp_path: Path) -> None:
     layout = network(tmp_path / "net")
-    supervisor.up(layout.root, timeout=90)
     procs = [deploy.chaincode_process(layout, "tcc", "tests.devnet.endorsement.ccmain"),
              deploy.chaincode_process(layout, "evcc", "tests.devnet.endorsement.evmain")]
     try:
+        supervisor.up(layout.root, timeout=90)
         deploy.deploy(layout, "tcc", module="tests.devnet.endorsement.ccmain")
         deploy.deploy(layout, "evcc", module="tests.devnet.endorsement.evmain")
         results = run_plan(layout, tmp_path, "tcc", [
