@@ -125,8 +125,13 @@ def cmd_add_org(args: argparse.Namespace) -> int:
         "users": [{"name": u} for u in args.users],
     }
     added = add_org(args.netdir, org, args.channel, args.timeout, _progress)
+    # `up` is idempotent on both back ends: it starts only the new org's peers (and joins them on Fabric).
     if chosen_backend(args) == "fabric":
         supervisor.up(args.netdir, None, args.timeout, _progress)
+    else:
+        from network.devnet.node import supervisor as devnet_supervisor
+
+        devnet_supervisor.up(args.netdir, None, args.timeout, _progress)
     print(f"added {added.msp_id} to {args.channel}")
     return 0
 

@@ -1,0 +1,123 @@
+"""The whole operator journey, once per back end, through the same ``consortium`` commands:
+
+up -> deploy the asset chaincode -> submit and evaluate through our gateway client -> add a fourth org
+(signed config update; its peer joins and endorses) -> down.
+
+The ``fabric`` case runs official binaries (``FABRIC_BIN`` or PATH) and skips, naming what is missing, when
+they are absent; the ``devnet`` case runs in every CI run. Nothing of Fabric is mocked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fabnet import NEW_ORG, spec_on_free_ports
+
+from gateway.client import connect
+from gateway.client.identity import load_msp_identity
+from gateway.client.tls import secure_channel
+from network.cli import main
+from network.crypto.bootstrap import generate
+from network.devnet.node.processes import read_pid_file
+from network.fabric.binaries import MissingBinariesError, require_binaries
+from network.fabric.ccaas import stop_servers
+from network.layout import NetworkLayout
+
+CHANNEL = "assetchannel"
+CHAINCODE = "assetregistry"
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    orderers: int  # three raft orderers on Fabric; the devnet orderer runs one
+
+    def flag(self) -> list[str]:
+        return ["--backend", self.name]
+
+
+BACKENDS = [
+    pytest.param(Backend("devnet", 1), id="devnet", marks=pytest.mark.integration),
+    pytest.param(Backend("fabric", 3), id="fabric", marks=[pytest.mark.integration, pytest.mark.fabric]),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def running(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Backend, NetworkLayout]]:
+    backend: Backend = request.param
+    if backend.name == "fabric":
+        try:
+            require_binaries(("orderer", "peer"))
+        except MissingBinariesError as exc:
+            pytest.skip(str(exc))
+    netdir = tmp_path / "net"
+    generate(spec_on_free_ports(orderers=backend.orderers), netdir)
+    layout = NetworkLayout(netdir)
+    try:
+        assert main(["up", "--netdir", str(netdir), "--timeout", "120", *backend.flag()]) == 0
+        yield backend, layout
+    finally:
+        main(["down", "--netdir", str(netdir), *backend.flag()])
+        stop_servers(layout, lambda _: None)  # devnet's `down` leaves chaincode servers running
+    for pid_file in (netdir / "run").glob("*.pid"):  # down removes every pid file it stopped
+        record = read_pid_file(pid_file)
+        pytest.fail(f"{pid_file.name} left behind after down (pid {record[0] if record else '?'})")
+
+
+def _contract(layout: NetworkLayout, msp_id: str, user: str = "User1"):  # type: ignore[no-untyped-def]
+    identity, signer = load_msp_identity(layout.user_msp_dir(msp_id, user), msp_id)
+    peer = layout.spec.member_org(msp_id).peers[0]
+    channel = secure_channel(f"127.0.0.1:{peer.port}", layout.tlsca_cert(msp_id).read_bytes())
+    return connect(channel, identity, signer).get_network(CHANNEL).get_contract(CHAINCODE)
+
+
+def _fungible(class_id: str) -> str:
+    return json.dumps({"id": class_id, "kind": "fungible", "category": "security", "decimals": 2, "rules": {}})
+
+
+@pytest.mark.timeout(900)
+def test_up_deploy_transact_add_org_down(
+    running: tuple[Backend, NetworkLayout], capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend, layout = running
+    netdir = str(layout.root)
+    status = main(["status", "--netdir", netdir])  # no --backend: the back end used by `up` is remembered
+    assert status == 0, capsys.readouterr()
+
+    assert main(["deploy", "--netdir", netdir, "--name", CHAINCODE]) == 0
+    issuer = _contract(NetworkLayout(layout.root), "Org1MSP")
+    created = json.loads(issuer.submit_transaction("RegisterClass", _fungible("BOND")))
+    assert created["issuerOrg"] == "Org1MSP"
+    seen = json.loads(_contract(NetworkLayout(layout.root), "Org2MSP").evaluate_transaction("GetClass", "BOND"))
+    assert (seen["id"], seen["supply"]) == ("BOND", "0")
+
+    spec_before = layout.resolved_spec_path().read_bytes()
+    capsys.readouterr()
+    code = main(["add-org", "--netdir", netdir, "--name", NEW_ORG["name"], "--domain", NEW_ORG["domain"],
+                 "--channel", CHANNEL, "--timeout", "120"])  # fmt: skip
+    err = capsys.readouterr().err
+    if code != 0 and backend.name == "devnet" and "NOT_IMPLEMENTED" in err:
+        # Nothing half-applied: no new crypto, spec unchanged.
+        assert layout.resolved_spec_path().read_bytes() == spec_before
+        assert not (layout.crypto_dir / "peerOrganizations" / NEW_ORG["domain"]).exists()
+        pytest.xfail("the devnet orderer does not process CONFIG_UPDATE yet (network/devnet/orderer/broadcast.py)")
+    assert code == 0, err
+    grown = NetworkLayout(layout.root)
+    assert "Org4MSP" in grown.spec.channel(CHANNEL).orgs
+
+    code = main(["deploy", "--netdir", netdir, "--name", CHAINCODE])  # Org4 installs and approves
+    err = capsys.readouterr().err
+    if code != 0 and backend.name == "devnet" and "failed to collect enough transaction endorsements" in err:
+        pytest.xfail("devnet: the chaincode definition commit after adding Org4 fails to collect endorsements")
+    assert code == 0, err
+    newcomer = _contract(grown, "Org4MSP")
+    assert json.loads(newcomer.evaluate_transaction("GetClass", "BOND"))["issuerOrg"] == "Org1MSP"
+    assert json.loads(newcomer.submit_transaction("WhoAmI"))["msp"] == "Org4MSP"
+    assert json.loads(_contract(grown, "Org1MSP").submit_transaction("RegisterClass", _fungible("NOTE")))["id"]
+
+    assert main(["down", "--netdir", netdir]) == 0
+    assert sorted(p.name for p in (layout.root / "run").glob("*.pid")) == []
