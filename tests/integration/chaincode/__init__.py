@@ -1,0 +1,1 @@
+"""The asset-registry chaincode on devnet, driven through the Python gateway client."""
