@@ -198,7 +198,8 @@ class Endorser:
         bundle = channel.bundle if channel is not None else None
         inv = Invocation(channel_id=up.channel_id, simulator=sim, ledger=channel.ledger if channel else None,
                          org_mspids=list(bundle.application_orgs) if bundle is not None else [],
-                         authorize=lambda resource: self.check_acl(bundle, resource, signed))
+                         authorize=lambda resource: self.check_acl(bundle, resource, signed),
+                         lifecycle_v20=bool(getattr(bundle, "lifecycle_v20", True)) if bundle is not None else True)
         return self.lifecycle.invoke(inv, list(up.input.args))
 
     def _invoke_query_scc(self, up: checks.UnpackedProposal) -> proposal_response_pb2.Response:

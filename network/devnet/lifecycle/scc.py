@@ -52,6 +52,8 @@ class Invocation:
     ledger: Any
     org_mspids: list[str]
     authorize: Callable[[str], None]
+    lifecycle_v20: bool = True
+    """Application capability V2_0 or later (``_lifecycle`` needs it: ``LifecycleV20``)."""
 
 
 def _params(args: Any) -> ChaincodeParameters:
@@ -90,6 +92,9 @@ class LifecycleSCC:
         try:
             if channel_scoped and (not inv.channel_id or inv.simulator is None):
                 raise LifecycleError(f"no channel ID in proposal: {fn} must be invoked on a channel")
+            if channel_scoped and not inv.lifecycle_v20:
+                raise LifecycleError(f"cannot use new lifecycle for channel '{inv.channel_id}' as it does not have "
+                                     f"the required capabilities enabled")
             parsed = arg_type.FromString(args[1])
             result = result_fn(self, inv, parsed)
         except NotFoundError as exc:
