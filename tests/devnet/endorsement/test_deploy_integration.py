@@ -90,3 +90,33 @@ def test_deploy_is_idempotent_and_chaincode_transacts(tmp_path: Path) -> None:
     finally:
         processes.stop(proc)
         supervisor.down(layout.root)
+
+
+@pytest.mark.integration
+def test_consortium_deploy_cli_with_the_asset_registry_chaincode(tmp_path: Path) -> None:
+    """The default ``consortium deploy`` path: the project's chaincode (``python -m chaincode``)."""
+    import json
+
+    from network.cli import main
+
+    layout = network(tmp_path / "net")
+    proc = deploy.chaincode_process(layout, "assetregistry", "chaincode")
+    try:
+        supervisor.up(layout.root, timeout=90)
+        assert main(["deploy", "--netdir", str(layout.root)]) == 0
+        org, peer = next(iter(layout.spec.peers()))
+
+        async def who_am_i() -> bytes:
+            identity, signer = load_msp_identity(layout.user_msp_dir(org.msp_id, "User1"), org.msp_id)
+            async with client_channel(f"127.0.0.1:{peer.port}", layout.tlsca_cert(org.msp_id).read_bytes(),
+                                      f"{peer.name}.{org.domain}") as ch:
+                signed, txid = build_signed_proposal(identity, signer, "dch", "assetregistry", ["WhoAmI"])
+                result = await gateway_pb2_grpc.GatewayStub(ch).Evaluate(
+                    gateway_pb2.EvaluateRequest(transaction_id=txid, channel_id="dch", proposed_transaction=signed),
+                    timeout=60)
+                return result.result.payload
+
+        assert json.loads(asyncio.run(who_am_i()))["msp"] == "Org1MSP"
+    finally:
+        processes.stop(proc)
+        supervisor.down(layout.root)
