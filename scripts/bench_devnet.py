@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.benchkit import client, report  # noqa: E402
+from scripts.benchkit import client, cpu, profiling, report  # noqa: E402
 from scripts.benchkit.devnet import BenchNet, running_devnet  # noqa: E402
 from scripts.benchkit.loadgen import RunResult, closed_loop  # noqa: E402
 from scripts.benchkit.stats import ratio  # noqa: E402
@@ -50,10 +51,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--batch-timeout-ms", type=int, default=50, help="orderer BatchTimeout")
     p.add_argument("--out-dir", type=Path, default=None, help="result folder (default bench-results/)")
     p.add_argument("--keep", action="store_true", help="keep the devnet directory (logs) afterwards")
+    p.add_argument("--profile", type=Path, default=None,
+                   help="py-spy every process during the last level; folded stacks go to this folder")
     return p.parse_args(argv)
 
 
-async def run_levels(net: BenchNet, args: argparse.Namespace) -> list[RunResult]:
+async def run_levels(net: BenchNet, args: argparse.Namespace, profile: dict[str, Any]) -> list[RunResult]:
     results = []
     async with client.gateway_channel(net.layout, "Org1MSP") as channel:
         contract = client.contract(channel, net.layout, net.channel, CHAINCODE)
@@ -64,13 +67,24 @@ async def run_levels(net: BenchNet, args: argparse.Namespace) -> list[RunResult]
             async def put(worker: int, seq: int, level: int = n) -> tuple[str, float]:
                 return await submit_and_wait(contract, "put", [f"n{level}-w{worker}-{seq}", "v" * 32])
 
+            recorders = {}
+            pids = {"client": os.getpid(), **net.peer_pids()}
+            if args.profile is not None and n == args.in_flight[-1]:
+                recorders = profiling.start(pids, args.profile, args.warmup + args.duration)
+            before = cpu.snapshot(pids)
             result = await closed_loop(f"N={n}", n, args.duration, args.warmup, put)
-            report.progress(f"N={n}: {result.committed} committed, {result.tps:.1f} tx/s, {dict(result.outcomes)}")
+            result.cpu_ms_per_tx = cpu.per_transaction_ms(before, cpu.snapshot(pids), result.all_outcomes.total())
+            if recorders:
+                profile["errors"] = profiling.finish(recorders)
+                profile["hotspots"] = profiling.summarise(args.profile, list(recorders))
+                profile["level"] = result.label
+            report.progress(f"N={n}: {result.committed} committed, {result.tps:.1f} tx/s, {dict(result.outcomes)}, "
+                            f"slowest {result.slowest_s:.2f}s")
             results.append(result)
     return results
 
 
-def document(args: argparse.Namespace, results: list[RunResult]) -> dict[str, Any]:
+def document(args: argparse.Namespace, results: list[RunResult], profile: dict[str, Any]) -> dict[str, Any]:
     base = results[0].tps if results else None
     return {
         "benchmark": NAME,
@@ -84,6 +98,7 @@ def document(args: argparse.Namespace, results: list[RunResult]) -> dict[str, An
         "ratios": {r.label: {"tps_vs_target": ratio(r.tps, TARGET_TPS), "tps_vs_first_level": ratio(r.tps, base)}
                    for r in results},
         "raw": {r.label: r.raw() for r in results},
+        "profile": profile,
     }
 
 
@@ -97,6 +112,9 @@ def print_table(results: list[RunResult]) -> None:
                      ratio(r.tps, TARGET_TPS), ratio(r.tps, base)])
     print(report.table(["level", "committed", "failed", "tx/s", "e2e p50 ms", "e2e p99 ms", "sub->commit p50",
                         "sub->commit p99", "x target", "x first"], rows))
+    print("CPU ms per transaction, by process:")
+    names = sorted({k for r in results for k in r.cpu_ms_per_tx})
+    print(report.table(["level", *names], [[r.label, *(r.cpu_ms_per_tx.get(k) for k in names)] for r in results]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,9 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     report.progress(f"machine: {machine['cores']} cores, python {machine['python']}")
     with running_devnet(args.orgs, args.batch_size, args.batch_timeout_ms, {CHAINCODE: MODULE},
                         report.progress, keep=args.keep) as net:
-        results = asyncio.run(run_levels(net, args))
+        profile: dict[str, Any] = {}
+        results = asyncio.run(run_levels(net, args, profile))
     print_table(results)
-    path = report.write_result(NAME, document(args, results), args.out_dir)
+    if profile.get("hotspots"):
+        print(profiling.render(profile["hotspots"]))
+    path = report.write_result(NAME, document(args, results, profile), args.out_dir)
     print(f"result file: {path}")
     return 0
 

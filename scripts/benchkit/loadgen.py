@@ -27,8 +27,12 @@ class RunResult:
     in_flight: int
     duration_s: float
     outcomes: Counter[str] = field(default_factory=Counter)
+    all_outcomes: Counter[str] = field(default_factory=Counter)  # warm-up and drain included (for audits)
     latencies_s: list[float] = field(default_factory=list)  # endorse -> commit status, VALID only
     submit_to_commit_s: list[float] = field(default_factory=list)  # submit -> commit status, VALID only
+    slowest_s: float = 0.0  # slowest operation seen, counted or not (a stall shows here)
+    drained_s: float = 0.0  # seconds from the window's end until the last worker finished
+    cpu_ms_per_tx: dict[str, float] = field(default_factory=dict)  # process -> CPU ms per transaction
 
     @property
     def committed(self) -> int:
@@ -49,7 +53,8 @@ class RunResult:
         return {
             "label": self.label, "in_flight": self.in_flight, "duration_s": round(self.duration_s, 3),
             "committed": self.committed, "total": self.total, "committed_tps": round(self.tps, 2),
-            "outcomes": dict(self.outcomes),
+            "outcomes": dict(self.outcomes), "all_outcomes": dict(self.all_outcomes),
+            "slowest_ms": ms(self.slowest_s), "drained_ms": ms(self.drained_s), "cpu_ms_per_tx": self.cpu_ms_per_tx,
             "latency_ms": {"p50": ms(percentile(self.latencies_s, 50)), "p99": ms(percentile(self.latencies_s, 99))},
             "submit_to_commit_ms": {"p50": ms(percentile(self.submit_to_commit_s, 50)),
                                     "p99": ms(percentile(self.submit_to_commit_s, 99))},
@@ -79,6 +84,8 @@ async def closed_loop(
             outcome, submitted = await operation(index, seq)
             finished = time.monotonic()
             seq += 1
+            result.slowest_s = max(result.slowest_s, finished - began)
+            result.all_outcomes[outcome] += 1
             if not window_start <= finished <= window_end:
                 continue
             result.outcomes[outcome] += 1
@@ -87,4 +94,5 @@ async def closed_loop(
                 result.submit_to_commit_s.append(finished - submitted)
 
     await asyncio.gather(*(worker(i) for i in range(in_flight)))
+    result.drained_s = max(0.0, time.monotonic() - window_end)
     return result
