@@ -13,10 +13,11 @@ import json
 from typing import Any
 
 from chaincode.assetregistry import keys
+from chaincode.assetregistry.classes import load_class
 from chaincode.assetregistry.codec import format_amount
 from chaincode.assetregistry.endorsement import owner_org_policy
 from chaincode.assetregistry.errors import ErrorCode, RegistryError, not_found, unauthorized
-from chaincode.assetregistry.identity import account_org, is_escrow
+from chaincode.assetregistry.identity import account_org, is_escrow, parse_account
 from chaincode.assetregistry.txstate import Tx
 
 
@@ -74,6 +75,18 @@ async def compact(tx: Tx, class_id: str, account: str) -> dict[str, Any]:
         await fold(tx, class_id, account, total, delta_keys, existed)
     return {"classId": class_id, "account": account, "balance": format_amount(total),
             "foldedDeltas": len(delta_keys)}
+
+
+async def compact_account(tx: Tx, class_id: str, account: str) -> dict[str, Any]:
+    """Any member of the account's org may fold its deltas: the balance does not change, and the base key's
+    key-level policy requires that org's endorsement anyway."""
+    await load_class(tx, class_id)
+    parse_account("account", account)
+    if tx.caller.msp_id != account_org(account):
+        raise unauthorized(f"only members of {account_org(account)} may compact {account}", "account")
+    result = await compact(tx, class_id, account)
+    tx.emit("Compacted", result)
+    return result
 
 
 # -- non-fungible items -----------------------------------------------------------------------------

@@ -18,14 +18,11 @@ from chaincode.assetregistry import (
     distributions,
     dvp,
     issuance,
-    keys,
     pending,
     queries,
     receivables,
     transfers,
 )
-from chaincode.assetregistry.errors import unauthorized
-from chaincode.assetregistry.identity import account_org, parse_account
 from chaincode.assetregistry.runner import run
 from chaincode.assetregistry.txstate import Tx
 
@@ -34,30 +31,6 @@ EVALUATE = [
     "GetAccountHistory", "GetAssetHistory", "GetPendingTransfers", "GetAllowance", "GetKyc", "GetUnderlying",
     "GetSwap", "GetDistribution", "GetReceivable", "WhoAmI",
 ]
-
-
-async def _compact(tx: Tx, class_id: str, account: str) -> dict[str, object]:
-
-    await classes.load_class(tx, class_id)
-    parse_account("account", account)
-    if tx.caller.msp_id != account_org(account):
-        raise unauthorized(f"only members of {account_org(account)} may compact {account}", "account")
-    result = await balances.compact(tx, class_id, account)
-    tx.emit("Compacted", result)
-    return result
-
-
-async def _whoami(tx: Tx) -> dict[str, object]:
-    return {"msp": tx.caller.msp_id, "cn": tx.caller.common_name, "id": tx.caller.id,
-            "roles": sorted(tx.caller.roles)}
-
-
-async def _get(tx: Tx, what: str, ident: str) -> dict[str, object]:
-    key_of = {"underlying": keys.underlying_key, "swap": keys.swap_key, "distribution": keys.distribution_key,
-              "receivable": keys.receivable_key}[what]
-    field = {"underlying": "underlyingId", "swap": "swapId", "distribution": "distributionId",
-             "receivable": "receivableId"}[what]
-    return await queries.get_record(tx, key_of(ident), field, what, ident)
 
 
 class AssetRegistry(Contract):
@@ -132,7 +105,7 @@ class AssetRegistry(Contract):
         return await run(ctx, transfers.forced_transfer, class_id, sender, receiver, amount_or_item, reason)
 
     async def Compact(self, ctx: TransactionContext, class_id: str, account: str) -> str:
-        return await run(ctx, _compact, class_id, account)
+        return await run(ctx, balances.compact_account, class_id, account)
 
     # -- delivery versus payment ------------------------------------------------------------------
     async def ProposeSwap(self, ctx: TransactionContext, spec: str) -> str:
@@ -209,19 +182,19 @@ class AssetRegistry(Contract):
         return await run(ctx, queries.get_kyc, account)
 
     async def GetUnderlying(self, ctx: TransactionContext, underlying_id: str) -> str:
-        return await run(ctx, _get, "underlying", underlying_id)
+        return await run(ctx, queries.get_by_id, "underlying", underlying_id)
 
     async def GetSwap(self, ctx: TransactionContext, swap_id: str) -> str:
-        return await run(ctx, _get, "swap", swap_id)
+        return await run(ctx, queries.get_by_id, "swap", swap_id)
 
     async def GetDistribution(self, ctx: TransactionContext, distribution_id: str) -> str:
-        return await run(ctx, _get, "distribution", distribution_id)
+        return await run(ctx, queries.get_by_id, "distribution", distribution_id)
 
     async def GetReceivable(self, ctx: TransactionContext, receivable_id: str) -> str:
-        return await run(ctx, _get, "receivable", receivable_id)
+        return await run(ctx, queries.get_by_id, "receivable", receivable_id)
 
     async def WhoAmI(self, ctx: TransactionContext) -> str:
-        return await run(ctx, _whoami)
+        return await run(ctx, queries.whoami)
 
 
 async def _burn(tx: Tx, class_id: str, account: str, amount: str, reference: str) -> dict[str, object]:

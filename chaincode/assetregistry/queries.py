@@ -167,3 +167,18 @@ async def get_kyc(tx: Tx, account: str) -> dict[str, Any]:
         record["valid"] = record["expiresAt"] > tx.now
     frozen = await tx.get_json(keys.frozen_key("*", account))
     return {"account": account, "kyc": records, "frozenGlobally": frozen}
+
+
+_BY_ID = {"underlying": (keys.underlying_key, "underlyingId"), "swap": (keys.swap_key, "swapId"),
+          "distribution": (keys.distribution_key, "distributionId"),
+          "receivable": (keys.receivable_key, "receivableId")}
+
+
+async def get_by_id(tx: Tx, what: str, ident: str) -> dict[str, Any]:
+    key_of, field = _BY_ID[what]
+    parse_id(field, ident)
+    return await get_record(tx, key_of(ident), field, what, ident)
+
+
+async def whoami(tx: Tx) -> dict[str, Any]:
+    return {"msp": tx.caller.msp_id, "cn": tx.caller.common_name, "id": tx.caller.id, "roles": sorted(tx.caller.roles)}
