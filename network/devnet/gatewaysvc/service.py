@@ -9,6 +9,7 @@ byte-identical to the first. Submit broadcasts to the channel's orderers in rand
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -62,8 +63,8 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
         self.mspid = mspid
         self.local = EndorserTarget(mspid, local_address, local=local)
         self.channels = channels
-        self._peers = peers
-        self._orderers = orderers
+        self._peers = functools.cache(peers)  # the network's peers and orderers are fixed while it runs
+        self._orderers = functools.cache(orderers)
         self._remote: dict[str, EndorserTarget] = {}
         self._orderer_channels: dict[str, grpc.aio.Channel] = {}
 
