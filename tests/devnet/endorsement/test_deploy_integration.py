@@ -8,6 +8,7 @@ import random
 import socket
 from pathlib import Path
 
+import grpc
 import pytest
 import yaml
 from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
@@ -65,6 +66,16 @@ async def invoke(layout: NetworkLayout) -> tuple[int, bytes]:
         await stub.Submit(gateway_pb2.SubmitRequest(transaction_id=txid, channel_id="dch", prepared_transaction=env),
                           timeout=60)
         status = await stub.CommitStatus(signed_commit_status_request(identity, signer, "dch", txid), timeout=60)
+        # an envelope signed by someone else than its creator: the orderer answers FORBIDDEN -> ABORTED
+        signed, txid = build_signed_proposal(identity, signer, "dch", "tcc", ["put", "k", "v2"])
+        endorsed = await stub.Endorse(gateway_pb2.EndorseRequest(proposed_transaction=signed), timeout=60)
+        env = endorsed.prepared_transaction
+        env.signature = signer(b"not the payload")
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await stub.Submit(gateway_pb2.SubmitRequest(transaction_id=txid, channel_id="dch",
+                                                        prepared_transaction=env), timeout=60)
+        assert info.value.code() == grpc.StatusCode.ABORTED, info.value
+        assert "FORBIDDEN" in info.value.details()
         signed, txid = build_signed_proposal(identity, signer, "dch", "tcc", ["get", "k"])
         result = await stub.Evaluate(gateway_pb2.EvaluateRequest(transaction_id=txid, channel_id="dch",
                                                                  proposed_transaction=signed), timeout=60)

@@ -244,3 +244,19 @@ def test_qscc_and_cscc_queries(layout: NetworkLayout, tmp_path: Path) -> None:
                 == ["testchannel"]
 
     asyncio.run(body())
+
+
+def test_orderer_org_member_is_not_a_channel_writer(layout: NetworkLayout, tmp_path: Path) -> None:
+    """The orderer org's MSP is part of the channel config, so its admin deserializes and validates - but it
+    is not an application member, so ACL ``peer/Propose`` (Application Writers) refuses the proposal."""
+
+    async def body() -> None:
+        peer = InProcessPeer(layout, "Org1MSP", tmp_path / "p")
+        outsider = admin(layout, "OrdererMSP")
+        signed, _ = outsider.proposal("testcc", "get", "a")
+        out = await peer.process(signed)
+        assert out.grpc_error is not None
+        assert "/Channel/Application/Writers" in out.grpc_error
+        assert out.response.response.status == 500
+
+    asyncio.run(body())
