@@ -11,6 +11,8 @@
   (PHANTOM_READ_CONFLICT). Versions are ``(block, tx)``.
 - Metadata: a value write keeps the key's metadata, a delete removes it (``validation/tx_ops.go``).
 - Only one event per transaction: the last ``set_event`` wins.
+- Fabric-native pagination (``get_state_by_range_with_pagination``) returns a bookmark and makes the
+  transaction read-only, as the peer does.
 """
 
 from __future__ import annotations
@@ -116,6 +118,7 @@ class _Iterator:
     def __init__(self, items: list[Any]) -> None:
         self._items = list(items)
         self.closed = False
+        self.metadata: dict[str, Any] = {}
 
     def __aiter__(self) -> _Iterator:
         return self
@@ -145,6 +148,7 @@ class MemStub:
         self.writes: dict[str, bytes | None] = {}
         self.metadata_writes: dict[str, dict[str, bytes]] = {}
         self.event: tuple[str, bytes] | None = None
+        self.paginated = False
 
     # identity / proposal
     def get_txid(self) -> str:
@@ -171,19 +175,43 @@ class MemStub:
         self.reads.setdefault(key, entry.version if entry else None)
         return entry.value if entry else b""
 
+    def _check_writable(self) -> None:
+        if self.paginated:
+            raise RuntimeError(f"txid [{self.tx_id}]: transaction has already performed a paginated query. "
+                               "Writes are not allowed")
+
     async def put_state(self, key: str, value: bytes | str) -> None:
+        self._check_writable()
         if not key:
             raise ValueError("key must not be empty")
         data = value.encode() if isinstance(value, str) else bytes(value)
         self.writes[key] = data if data else None  # empty value is a delete (rwset_builder newKVWrite)
 
     async def delete_state(self, key: str) -> None:
+        self._check_writable()
         self.writes[key] = None
 
     async def get_state_by_range(self, start_key: str, end_key: str) -> _Iterator:
         start = start_key or "\x01"
         items = self.ledger.range(start, end_key)
         iterator = _RecordingIterator(self, start, end_key, items)
+        return iterator
+
+    async def get_state_by_partial_composite_key(self, object_type: str, attributes: list[str]) -> _Iterator:
+        start = composite(object_type, *attributes)
+        return await self.get_state_by_range(start, start + "\U0010ffff")
+
+    async def get_state_by_range_with_pagination(self, start_key: str, end_key: str, page_size: int,
+                                                 bookmark: str = "") -> _Iterator:
+        """Fabric-native pagination: a non-empty bookmark replaces the start key; the page's metadata is on
+        ``iterator.metadata``; afterwards the transaction may not write (``tx_simulator.go``)."""
+        if page_size <= 0:
+            raise ValueError("page_size must be positive")
+        items = self.ledger.range(bookmark or start_key or "\x01", end_key)
+        page, rest = items[:page_size], items[page_size:]
+        self.paginated = True
+        iterator = _Iterator([KV(k, e.value) for k, e in page])
+        iterator.metadata = {"fetched_records_count": len(page), "bookmark": rest[0][0] if rest else ""}
         return iterator
 
     async def get_history_for_key(self, key: str) -> _Iterator:

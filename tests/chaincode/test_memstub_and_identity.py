@@ -134,3 +134,32 @@ def test_canonical_json_and_amounts() -> None:
     with pytest.raises(RegistryError):
         parse_amount("amount", 1.0)
     assert json.loads(canonical_json({"v": str(2**200)}))["v"] == str(2**200)
+
+
+def test_native_pagination_bookmarks_and_read_only_afterwards() -> None:
+    ledger = MemLedger()
+    seed = stub(ledger)
+    for n in range(5):
+        asyncio.run(seed.put_state(keys.composite("P", f"k{n}"), b"v"))
+    ledger.commit(seed)
+    start, end = keys.prefix_range("P")
+
+    async def pages() -> list[list[str]]:
+        out, bookmark = [], ""
+        while True:
+            s = stub(ledger, 9)
+            iterator = await s.get_state_by_range_with_pagination(start, end, 2, bookmark)
+            out.append([keys.split(kv.key)[1][0] async for kv in iterator])
+            bookmark = iterator.metadata["bookmark"]
+            if not bookmark:
+                return out
+
+    assert asyncio.run(pages()) == [["k0", "k1"], ["k2", "k3"], ["k4"]]
+    s = stub(ledger, 10)
+    asyncio.run(s.get_state_by_range_with_pagination(start, end, 2))
+    with pytest.raises(RuntimeError, match="paginated"):
+        asyncio.run(s.put_state("x", b"1"))
+    async def partial() -> list[str]:
+        return [kv.key async for kv in await stub(ledger, 11).get_state_by_partial_composite_key("P", [])]
+
+    assert len(asyncio.run(partial())) == 5
