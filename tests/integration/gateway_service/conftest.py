@@ -16,7 +16,6 @@ from pathlib import Path
 import httpx
 import pytest
 from gsi_gateway import GatewayProcess, OrgPeer, add_api_key, import_identity, start_gateway, write_config
-
 from integration.conftest import AssetNetwork
 
 # gateway org name -> (MSP ID, users imported into the wallet as "<org lower>-<user>")
@@ -43,7 +42,9 @@ class GatewayWorld:
     api_keys: dict[str, str] = field(default_factory=dict)  # org -> key listing all of that org's identities
     misissued_key: str = ""  # bound to Org2 but listing Org1's issuer: the wallet check must still refuse
 
-    def config(self, name: str, store_url: str | None = None, orgs: tuple[str, ...] = tuple(ORGS), **extra: object) -> Path:
+    def config(
+        self, name: str, store_url: str | None = None, orgs: tuple[str, ...] = tuple(ORGS), **extra: object
+    ) -> Path:
         url = store_url or f"sqlite:///{self.root / (name + '.db')}"
         return write_config(
             self.root / f"{name}.yaml",
