@@ -54,7 +54,10 @@ async def release(tx: Tx, record: dict[str, Any], receiver: str) -> None:
         await debit(tx, record["classId"], escrow, int(record["amount"]))
         credit(tx, record["classId"], receiver, int(record["amount"]))
     else:
-        put_item_owner(tx, await load_item(tx, record["classId"], record["itemId"]), receiver)
+        item = await load_item(tx, record["classId"], record["itemId"])
+        if item["owner"] != escrow:
+            raise RegistryError(ErrorCode.INVALID_STATE, f"item {item['id']} is no longer in escrow", "transferId")
+        put_item_owner(tx, item, receiver)
 
 
 async def accept(tx: Tx, pending_id: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from chaincode.assetregistry.classes import (
 from chaincode.assetregistry.codec import format_amount, parse_amount, parse_id, parse_json_list
 from chaincode.assetregistry.compliance import check_movement, check_receiver, parse_reason
 from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid
-from chaincode.assetregistry.identity import account_org, parse_account, require_controls_account
+from chaincode.assetregistry.identity import account_org, is_escrow, parse_account, require_controls_account
 from chaincode.assetregistry.pending import open_pending, pending_escrow
 from chaincode.assetregistry.txstate import Tx
 
@@ -186,6 +186,9 @@ async def forced_transfer(tx: Tx, class_id: str, sender: str, receiver: str, amo
         record.update({"from": sender, "amount": format_amount(value)})
     else:
         item = await load_item(tx, class_id, parse_id("amount", amount_or_item))
+        if is_escrow(item["owner"]):
+            raise RegistryError(ErrorCode.INVALID_STATE, f"item {item['id']} is in escrow; settle or cancel first",
+                                "amount")
         if sender and sender != item["owner"]:
             raise invalid("from", f"item {item['id']} is held by {item['owner']}, not {sender}")
         await check_receiver(tx, cls, receiver, "to")

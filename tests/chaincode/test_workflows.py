@@ -181,3 +181,15 @@ def test_pagination_with_bookmarks(h, people) -> None:
     holdings = h.evaluate(people.bob, "GetHoldings", accounts[0], "", "")["holdings"]
     assert holdings == [{"classId": "SEC", "kind": "fungible", "balance": "3"}]
     assert len(h.evaluate(people.bob, "ListClasses", "", "")["classes"]) == 1
+
+
+def test_forced_transfer_refuses_escrowed_item(h, people) -> None:
+    h.submit(people.issuer1, "RegisterClass", nonfungible("LOT", "goods", requireAcceptance=True))
+    h.submit(people.issuer1, "MintItem", "LOT", people.alice.account(), item("l1"), "")
+    pid = h.submit(people.alice, "TransferItem", "LOT", "l1", people.bob.account())["pendingId"]
+    with pytest.raises(RegistryError) as err:
+        h.submit(people.issuer1, "ForcedTransfer", "LOT", "", people.carol.account(), "l1", "court order")
+    assert err.value.code is ErrorCode.INVALID_STATE
+    h.submit(people.bob, "RejectTransfer", pid)
+    h.submit(people.issuer1, "ForcedTransfer", "LOT", "", people.carol.account(), "l1", "court order")
+    assert h.evaluate(people.bob, "GetItem", "LOT", "l1")["owner"] == people.carol.account()
