@@ -169,6 +169,15 @@ class AssetNetwork:
         deploy.deploy(self.layout, name, channel=self.channel, module="chaincode")
         return name
 
+    def retire_chaincode(self, name: str) -> None:
+        """Stop the server of a chaincode from ``fresh_chaincode`` (its definition stays on the channel)."""
+        from network.devnet import deploy
+        from network.devnet.node import processes
+
+        processes.stop(deploy.chaincode_process(self.layout, name, "chaincode"))
+        if name in self.deployed:
+            self.deployed.remove(name)
+
     def close(self) -> None:
         for channel in self._grpc.values():
             channel.close()
