@@ -128,3 +128,22 @@ def test_supply_conserved_no_negative_failed_tx_changes_nothing(sequence: list[t
     for n, op in enumerate(sequence):
         run(h, op, n, pending)
         check_invariants(h)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sets(st.integers(min_value=0, max_value=99), min_size=1, max_size=12), st.integers(min_value=1, max_value=5))
+def test_bookmark_pages_return_every_holder_exactly_once(ids: set[int], page_size: int) -> None:
+    h = Harness(chaincode=CHAINCODE)
+    h.submit(ISSUER, "RegisterClass", fungible("EQ"))
+    accounts = sorted(f"Org2MSP/h{i:02d}" for i in ids)
+    for account in accounts:
+        h.submit(ISSUER, "Mint", "EQ", account, "1", "")
+    seen, bookmark = [], ""
+    for _ in range(len(accounts) + 1):
+        page = h.evaluate(USERS[0], "GetHolders", "EQ", str(page_size), bookmark)
+        assert len(page["holders"]) <= page_size
+        seen += [holder["account"] for holder in page["holders"]]
+        bookmark = page["bookmark"]
+        if not bookmark:
+            break
+    assert seen == accounts
