@@ -14,18 +14,21 @@ from gateway.client.aio import AsyncContract
 from gateway.client.errors import CommitStatusError, EndorseError, SubmitError
 
 
-async def submit_and_wait(contract: AsyncContract, name: str, args: Sequence[str]) -> tuple[str, float]:
-    """-> (TxValidationCode name or ``ENDORSE_<grpc code>`` / ``SUBMIT_..`` / ``STATUS_..``, submit start)."""
+async def submit_and_wait(contract: AsyncContract, name: str, args: Sequence[str],
+                          examples: dict[str, str] | None = None) -> tuple[str, float]:
+    """-> (TxValidationCode name or ``ENDORSE_<grpc code>`` / ``SUBMIT_..`` / ``STATUS_..``, submit start).
+    ``examples`` collects the first error message seen per error label (for the result file)."""
     submitted_at = time.monotonic()
     try:
         transaction = await contract.new_proposal(name, list(args)).endorse()
         submitted_at = time.monotonic()
         commit = await transaction.submit()
         status = await commit.get_status()
-    except EndorseError as exc:
-        return f"ENDORSE_{exc.code.name}", submitted_at
-    except SubmitError as exc:
-        return f"SUBMIT_{exc.code.name}", submitted_at
-    except CommitStatusError as exc:
-        return f"STATUS_{exc.code.name}", submitted_at
+    except (EndorseError, SubmitError, CommitStatusError) as exc:
+        step = {EndorseError: "ENDORSE", SubmitError: "SUBMIT", CommitStatusError: "STATUS"}[type(exc)]
+        label = f"{step}_{exc.code.name}"
+        if examples is not None and label not in examples:
+            details = "; ".join(d.message for d in getattr(exc, "details", []) or [])
+            examples[label] = f"{exc} {details}".strip()[:500]
+        return label, submitted_at
     return status.code_name, submitted_at
