@@ -73,6 +73,7 @@ class ChaincodeStream:
         self._write_lock = asyncio.Lock()
         self._txs: dict[tuple[str, str], _Transaction] = {}
         self._reader: asyncio.Task[None] | None = None
+        self._orphans: set[asyncio.Task[None]] = set()
         self.closed = False
 
     async def connect(self) -> None:
@@ -149,6 +150,13 @@ class ChaincodeStream:
         tx = self._txs.get((msg.channel_id, msg.txid))
         if tx is None:
             log("chaincode_message_unknown_tx", type=Msg.Type.Name(msg.type), txid=msg.txid, channel=msg.channel_id)
+            if msg.type not in (Msg.COMPLETED, Msg.ERROR):
+                # HandleTransaction -> isValidTxSim: a request outside a running transaction is refused
+                text = f"{Msg.Type.Name(msg.type)} failed: transaction ID: {msg.txid}: no ledger context"
+                reply = Msg(type=Msg.ERROR, payload=text.encode(), txid=msg.txid, channel_id=msg.channel_id)
+                task = asyncio.create_task(self._write(reply))
+                self._orphans.add(task)
+                task.add_done_callback(self._orphans.discard)
             return
         if msg.type in (Msg.COMPLETED, Msg.ERROR):
             if not tx.done.done():

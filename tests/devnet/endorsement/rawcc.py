@@ -61,3 +61,25 @@ class SilentChaincode(chaincode_shim_pb2_grpc.ChaincodeServicer):
         yield Msg(type=Msg.REGISTER, payload=chaincode_pb2.ChaincodeID(name=self.package_id).SerializeToString())
         async for _ in request_iterator:
             pass
+
+
+class ProbeChaincode(chaincode_shim_pb2_grpc.ChaincodeServicer):
+    """On a transaction, sends GET_STATE under a txid the peer does not know and completes with the peer's
+    answer (type name and payload) as the response payload."""
+
+    def __init__(self, package_id: str) -> None:
+        self.package_id = package_id
+
+    async def Connect(self, request_iterator: AsyncIterator[Msg], context: grpc.aio.ServicerContext,  # noqa: N802
+                      ) -> AsyncIterator[Msg]:
+        yield Msg(type=Msg.REGISTER, payload=chaincode_pb2.ChaincodeID(name=self.package_id).SerializeToString())
+        real_txid = ""
+        async for msg in request_iterator:
+            if msg.type == Msg.TRANSACTION:
+                real_txid = msg.txid
+                yield Msg(type=Msg.GET_STATE, payload=chaincode_shim_pb2.GetState(key="k").SerializeToString(),
+                          txid="bogus", channel_id=msg.channel_id)
+            elif msg.txid == "bogus":
+                answer = f"{Msg.Type.Name(msg.type)}:{msg.payload.decode()}".encode()
+                yield Msg(type=Msg.COMPLETED, txid=real_txid, channel_id=msg.channel_id,
+                          payload=proposal_response_pb2.Response(status=200, payload=answer).SerializeToString())

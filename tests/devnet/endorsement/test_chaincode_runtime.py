@@ -13,7 +13,7 @@ from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.peer import chaincode_pb2, chaincode_shim_pb2, chaincode_shim_pb2_grpc, proposal_pb2
 
 from devnet.endorsement.memstate import MemState
-from devnet.endorsement.rawcc import SilentChaincode
+from devnet.endorsement.rawcc import ProbeChaincode, SilentChaincode
 from devnet.endorsement.testcc import start_server
 from network.devnet.chaincode.connection import ConnectionInfo, ConnectionInfoError, parse_connection_json
 from network.devnet.chaincode.handler import TransactionContext
@@ -243,6 +243,24 @@ def test_tls_connection_with_and_without_client_auth(layout, client_auth: bool) 
         try:
             ex = await runtime.execute(PKG, ctx, chaincode_pb2.ChaincodeInput(args=[b"get", b"a"]))
             assert ex.response.payload == b"secret"
+        finally:
+            await runtime.close()
+            await server.stop(0)
+
+    run(body())
+
+
+def test_request_outside_a_running_transaction_gets_an_error() -> None:
+    async def body() -> None:
+        server = grpc.aio.server()
+        chaincode_shim_pb2_grpc.add_ChaincodeServicer_to_server(ProbeChaincode(PKG), server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        runtime = ChaincodeRuntime(lambda pid: ConnectionInfo(address=f"127.0.0.1:{port}"), execute_timeout=5)
+        ctx = TransactionContext("ch", "t1", "cc", TxSimulator(MemState(), "t1"), proposal_pb2.SignedProposal())
+        try:
+            ex = await runtime.execute(PKG, ctx, chaincode_pb2.ChaincodeInput(args=[b"x"]))
+            assert ex.response.payload == b"ERROR:GET_STATE failed: transaction ID: bogus: no ledger context"
         finally:
             await runtime.close()
             await server.stop(0)
