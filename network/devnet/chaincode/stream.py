@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import sys
-import time
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -21,6 +19,7 @@ import grpc
 from fabric_protos.peer import chaincode_pb2, chaincode_shim_pb2, chaincode_shim_pb2_grpc
 
 from network.devnet.chaincode.connection import ConnectionInfo
+from network.devnet.node import jsonlog
 
 Msg = chaincode_shim_pb2.ChaincodeMessage
 RequestHandler = Callable[[Msg], Awaitable[Msg]]
@@ -38,13 +37,12 @@ class ChaincodeStreamError(Exception):
     """The chaincode stream failed, the handshake was wrong, or a transaction could not be executed."""
 
 
-def log(event: str, **fields: object) -> None:
-    """One JSON object per line on stderr."""
-    print(
-        json.dumps({"ts": time.time(), "component": "chaincode", "event": event, **fields}, default=str),
-        file=sys.stderr,
-        flush=True,
-    )
+_logger = logging.getLogger("devnet.chaincode")
+
+
+def log(event: str, level: int = logging.INFO, **fields: object) -> None:
+    """Structured log line (the node's JSON formatter renders one JSON object per line on stderr)."""
+    jsonlog.event(_logger, event, level, **fields)
 
 
 def channel_credentials(info: ConnectionInfo) -> grpc.ChannelCredentials | None:
@@ -95,7 +93,7 @@ class ChaincodeStream:
         self._call = chaincode_shim_pb2_grpc.ChaincodeStub(self._channel).Connect()
         await self._handshake()
         self._reader = asyncio.create_task(self._read_loop())
-        log("chaincode_ready", package_id=self.package_id, address=self.info.address)
+        log("chaincode connected", package_id=self.package_id, address=self.info.address)
 
     async def _handshake(self) -> None:
         assert self._call is not None
@@ -139,7 +137,7 @@ class ChaincodeStream:
         except asyncio.CancelledError:
             error = "chaincode stream closed"
         self.closed = True
-        log("chaincode_stream_closed", package_id=self.package_id, reason=error)
+        log("chaincode stream closed", package_id=self.package_id, reason=error)
         for tx in self._txs.values():
             if not tx.done.done():
                 tx.done.set_exception(ChaincodeStreamError(error))
@@ -149,7 +147,8 @@ class ChaincodeStream:
             return
         tx = self._txs.get((msg.channel_id, msg.txid))
         if tx is None:
-            log("chaincode_message_unknown_tx", type=Msg.Type.Name(msg.type), txid=msg.txid, channel=msg.channel_id)
+            log("chaincode message for unknown transaction", logging.WARNING, type=Msg.Type.Name(msg.type),
+                txid=msg.txid, channel=msg.channel_id)
             if msg.type not in (Msg.COMPLETED, Msg.ERROR):
                 # HandleTransaction -> isValidTxSim: a request outside a running transaction is refused
                 text = f"{Msg.Type.Name(msg.type)} failed: transaction ID: {msg.txid}: no ledger context"
