@@ -9,6 +9,7 @@ response -> FAILED_PRECONDITION; status 500 with an empty payload -> ABORTED; an
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import grpc
@@ -16,6 +17,9 @@ from fabric_protos.gateway import gateway_pb2
 from fabric_protos.peer import proposal_response_pb2
 
 from gateway.client.status import STATUS_TRAILER, encode_status
+from network.devnet.node import jsonlog
+
+_logger = logging.getLogger("devnet.gateway")
 
 
 @dataclass
@@ -28,6 +32,8 @@ class GatewayError(Exception):
         return f"{self.code.name}: {self.message}"
 
     async def abort(self, context: grpc.aio.ServicerContext) -> None:
+        jsonlog.event(_logger, "gateway request failed", logging.WARNING, code=self.code.name, error=self.message,
+                      details=[f"{d.msp_id}@{d.address}: {d.message}" for d in self.details])
         trailer = ((STATUS_TRAILER, encode_status(self.code, self.message, self.details)),)
         await context.abort(self.code, self.message, trailing_metadata=trailer)
 
