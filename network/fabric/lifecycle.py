@@ -19,6 +19,7 @@ from typing import Any
 
 from network.fabric.binaries import require_binaries
 from network.fabric.ccaas import build_package, start_server
+from network.fabric.discovery import wait_endorsable
 from network.fabric.nodes import fabric_root
 from network.fabric.peer_cli import PeerCommandError, admin_env, run_peer
 from network.layout import NetworkLayout
@@ -133,6 +134,7 @@ def deploy(
     module: str = "chaincode",
     policy: str | None = None,
     start: bool = True,
+    timeout: float = 120.0,
 ) -> Deployment:
     """Package, serve, install, approve (every org) and commit ``name`` on ``channel`` (default: the first)."""
     peer_bin = require_binaries(("peer",))["peer"]
@@ -170,4 +172,6 @@ def deploy(
     if not (committed and int(committed["sequence"]) == sequence):
         commit(peer_bin, layout, channel, d)
         progress(f"committed {name} v{version} sequence {sequence} on {channel}")
+    wait_endorsable(layout, channel, name, sorted({org for org, _ in peers}), timeout)
+    progress(f"{name}: every org's gateway can find endorsers")
     return d
