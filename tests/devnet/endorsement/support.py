@@ -143,6 +143,7 @@ async def endorse_and_commit(peers: Sequence[InProcessPeer], client: Client, cc:
 @contextlib.asynccontextmanager
 async def deployed_chaincode(layout: NetworkLayout, peers: Sequence[InProcessPeer], name: str = "testcc",
                              label: str = "testcc_1", events: bool = False, node: bool = False,
+                             init_required: bool = False,
                              ) -> AsyncIterator[str]:
     """Install, approve (each org), commit a ccaas definition for the test chaincode; yields package id."""
     import socket
@@ -164,7 +165,8 @@ async def deployed_chaincode(layout: NetworkLayout, peers: Sequence[InProcessPee
     approve_envs = []
     for peer in peers:
         adm = admin(layout, peer.mspid)
-        args = lc.ApproveChaincodeDefinitionForMyOrgArgs(name=name, version="1.0", sequence=1)
+        args = lc.ApproveChaincodeDefinitionForMyOrgArgs(name=name, version="1.0", sequence=1,
+                                                         init_required=init_required)
         args.source.local_package.package_id = package_id
         signed, _ = adm.proposal("_lifecycle", "ApproveChaincodeDefinitionForMyOrg", args.SerializeToString())
         out = await peer.process(signed)
@@ -172,7 +174,7 @@ async def deployed_chaincode(layout: NetworkLayout, peers: Sequence[InProcessPee
         approve_envs.append(adm.envelope(signed, [out.response]))
     assert await commit(peers, approve_envs, [0] * len(approve_envs)) == [0] * len(approve_envs)
     adm = admin(layout, peers[0].mspid)
-    args = lc.CommitChaincodeDefinitionArgs(name=name, version="1.0", sequence=1)
+    args = lc.CommitChaincodeDefinitionArgs(name=name, version="1.0", sequence=1, init_required=init_required)
     signed, _ = adm.proposal("_lifecycle", "CommitChaincodeDefinition", args.SerializeToString())
     outs = [await p.process(signed) for p in peers]
     for out in outs:

@@ -132,3 +132,24 @@ def test_concurrent_transactions_share_one_stream(layout: NetworkLayout, tmp_pat
             assert len(peers[0].runtime._streams) == 1
 
     asyncio.run(body())
+
+
+def test_init_required_chaincode_must_be_initialised_once(layout: NetworkLayout, tmp_path: Path) -> None:
+    async def body() -> None:
+        peers = peers_for(layout, tmp_path)
+        client = user(layout, "Org1MSP")
+        async with deployed_chaincode(layout, peers, name="nodecc", label="nodecc_1", node=True, init_required=True):
+            signed, _ = client.proposal("nodecc", "put", "a", "1")
+            r = (await peers[0].process(signed)).response
+            assert r.response.status == 500 and "must call as init first" in r.response.message
+            outcomes, code = await endorse_and_commit(peers, client, "nodecc", "anything", is_init=True)
+            assert code == 0 and outcomes[0].response.response.payload == b"init-ok"
+            writes = ns_rwset(outcomes[0].response, "nodecc").writes
+            assert [(w.key, w.value) for w in writes] == [("\x00\U0010ffffinitialized", b"1.0")]
+            signed, _ = client.proposal("nodecc", "put", "a", "1")
+            assert (await peers[0].process(signed)).response.response.status == 200
+            signed, _ = client.proposal("nodecc", "x", is_init=True)
+            r = (await peers[0].process(signed)).response
+            assert r.response.status == 500 and "already initialized" in r.response.message
+
+    asyncio.run(body())
