@@ -5,6 +5,8 @@ story with the problem document's title, detail, code and field."""
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -14,6 +16,7 @@ from scripts.demokit.gateways import OrgGateway
 from scripts.demokit.netup import DemoError
 
 HTTP_TIMEOUT = 120.0
+CATCH_UP_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,25 @@ class Rest:
         self.steps.append(step)
         if not quiet:
             self.print_step(step)
+        return result
+
+    def read_when(self, actor: Actor, route: str, title: str, ready: Callable[[Any], bool],
+                  timeout: float = CATCH_UP_TIMEOUT, quiet: bool = False) -> Any:
+        """GET ``route`` until ``ready(result)``. Each peer commits blocks at its own pace, so a query
+        through one org's peer may not yet see a transaction another org's peer has committed; a 404 or a
+        not-yet-ready answer is retried until ``timeout``, after which the last answer is returned as is."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                result = self.call(actor, "GET", route, title, quiet=True)
+                if ready(result) or time.monotonic() > deadline:
+                    break
+            except DemoError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.3)
+        if not quiet:
+            self.print_step(self.steps[-1])
         return result
 
     def print_step(self, step: Step) -> None:

@@ -100,7 +100,8 @@ def cast(rest: Rest, gateways: dict[str, OrgGateway]) -> dict[str, Actor]:
 def process_until_done(rest: Rest, actor: Actor, distribution_id: str, title: str) -> dict[str, Any]:
     """ProcessDistribution page by page (anyone may call it) until the record says completed. A small
     receivable's settlement pays its holders in the debtor's own transaction, so look first."""
-    record = rest.call(actor, "GET", f"/distributions/{distribution_id}", f"{title}: distribution state")
+    record = rest.read_when(actor, f"/distributions/{distribution_id}", f"{title}: distribution state",
+                            lambda r: True)
     if record.get("status") == "completed":
         return dict(record)
     for page in range(1, MAX_PAGES + 1):
@@ -152,7 +153,8 @@ def play(rest: Rest, gateways: dict[str, OrgGateway], progress: Progress) -> Out
     rest.call(o3, "POST", f"/receivables/{ids.receivable}/settle", f"Org3 pays {eur(FACE)} EUR into settlement",
               {"payer": o3.account})
     out.distributions[ids.rcv_class] = process_until_done(rest, o3, ids.rcv_class, "Pay the receivable's holders")
-    out.receivable_status = rest.call(o1, "GET", f"/receivables/{ids.receivable}", "Receivable state")["status"]
+    out.receivable_status = rest.read_when(o1, f"/receivables/{ids.receivable}", "Org1 sees the receivable settled",
+                                           lambda r: r.get("status") == "settled")["status"]
 
     progress("chapter 5: royalties of a patent, paid to its royalty-share holders")
     rest.call(o1, "POST", "/classes", f"Register IP class {ids.ip_class}",
@@ -197,8 +199,10 @@ def read_balances(rest: Rest, reader: Actor, expected: dict[str, dict[str, int]]
     balances: dict[str, dict[str, int]] = {}
     for class_id, accounts in expected.items():
         for account in accounts:
-            got = rest.call(reader, "GET", f"/accounts/{account}/balances/{class_id}",
-                            f"Balance of {account} in {class_id}", quiet=True)
+            want = expected[class_id][account]
+            got = rest.read_when(reader, f"/accounts/{account}/balances/{class_id}",
+                                 f"Balance of {account} in {class_id}", lambda r, w=want: int(r["balance"]) == w,
+                                 quiet=True)
             balances.setdefault(class_id, {})[account] = int(got["balance"])
     return balances
 
