@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
-from gateway.service.problems import install_problem_handlers
+from gateway.service.problems import install_problem_handlers, problem_responses
 from gateway.service.recovery import RecoverySweeper
 from gateway.service.request_context import RequestContextMiddleware
 from gateway.service.routers import events, generic, health, resources
@@ -35,6 +35,7 @@ def create_app(runtime: Runtime, recover_on_start: bool = True) -> FastAPI:
         version="1.0.0",
         description="REST front of an org's Fabric identities: evaluate, submit, receipts and events.",
         lifespan=lifespan,
+        responses=problem_responses(422, 500),
     )
     app.state.runtime = runtime
     install_problem_handlers(app)

@@ -11,7 +11,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from gateway.auth.apikeys import PREFIX
 from gateway.auth.principal import AuthError, Principal, check_org, check_role
 from gateway.auth.ratelimit import retry_after_header
-from gateway.service.problems import Problem
+from gateway.service.problems import Problem, problem_responses
 from gateway.service.runtime import Runtime
 
 
@@ -76,6 +76,9 @@ def authenticate(
     request.state.principal = principal
     return principal
 
+
+# Every org-scoped route can answer these (besides 422/500, documented app-wide).
+ORG_ROUTE_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 410, 423, 429, 502, 503, 504)
 
 OrgPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description="Org served by this gateway")]
 

@@ -8,11 +8,13 @@ Every failure - validation, auth, Fabric, an unexpected bug - leaves as ``applic
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -62,6 +64,46 @@ class Problem(Exception):
         slug = str(body.get("type", "")).removeprefix(TYPE_BASE)
         ext = {k: v for k, v in body.items() if k not in core}
         return cls(int(body["status"]), slug, str(body.get("title", "")), str(body.get("detail", "")), **ext)
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 body as documented in OpenAPI; extension members vary by problem type."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str = ""
+    instance: str | None = None
+    request_id: str | None = None
+    field: str | None = None
+    code: str | None = None
+
+
+_DESCRIPTIONS = {
+    400: "Bad request header (Idempotency-Key, Last-Event-ID)",
+    401: "Missing or invalid credential",
+    403: "Credential of another org, or lacking the role or identity",
+    404: "Unknown org, resource or operation (chaincode NOT_FOUND)",
+    409: "Conflict: chaincode state conflict, MVCC conflict, operation in progress",
+    410: "Chaincode EXPIRED",
+    422: "Request validation failed (field named), or Idempotency-Key reused",
+    423: "Account frozen, class paused or locked up",
+    429: "Rate limit exceeded (Retry-After)",
+    500: "Internal error (logged; no details returned)",
+    502: "Fabric refused: endorsement, ordering or validation failure",
+    503: "Peer, orderer or operation store unavailable",
+    504: "Fabric did not answer in time (the operation may still commit: poll its status)",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries: each status documented as application/problem+json."""
+    schema = ProblemDetails.model_json_schema()
+    return {
+        status: {"description": _DESCRIPTIONS[status], "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}}}
+        for status in statuses
+    }
 
 
 def problem_response(request: Request, problem: Problem) -> JSONResponse:
@@ -117,6 +159,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         title = _HTTP_TITLES.get(exc.status_code, "HTTP error")
         detail = exc.detail if isinstance(exc.detail, str) else title
         headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names only the methods of the first route matching the path; one path may be served
+            # by several routers (GET and POST /classes), so list every method documented for it.
+            headers["Allow"] = ", ".join(allowed_methods(app, request.url.path)) or headers.get("Allow", "")
         return problem_response(request, Problem(exc.status_code, f"http-{exc.status_code}", title, detail, headers))
 
     for store_error in _store_errors():
@@ -150,3 +196,18 @@ def _store_errors() -> list[type[Exception]]:
     import psycopg
 
     return [sqlite3.Error, psycopg.Error]
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Methods the OpenAPI document lists for the path template matching ``path``."""
+    table: list[tuple[re.Pattern[str], list[str]]] | None = getattr(app.state, "allow_table", None)
+    if table is None:
+        table = [
+            (
+                re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"),
+                sorted(m.upper() for m in ops),
+            )
+            for template, ops in app.openapi()["paths"].items()
+        ]
+        app.state.allow_table = table
+    return sorted({m for pattern, methods in table if pattern.match(path) for m in methods})

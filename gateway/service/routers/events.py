@@ -19,14 +19,14 @@ from fastapi.responses import StreamingResponse
 
 from gateway.auth.principal import Principal
 from gateway.service.actions import signing_identity_for
-from gateway.service.deps import IdentityHeader, OrgPath, get_runtime, org_principal
+from gateway.service.deps import ORG_ROUTE_PROBLEMS, IdentityHeader, OrgPath, get_runtime, org_principal
 from gateway.service.errormap import problem_for_failure
 from gateway.service.fabric_port import ChaincodeEvent, FabricFailure
 from gateway.service.problems import Problem
 from gateway.service.runtime import Runtime
 from gateway.service.submission import decode_result
 
-router = APIRouter(prefix="/v1/orgs/{org}", tags=["events"])
+router = APIRouter(prefix="/v1/orgs/{org}", tags=["events"], responses=ORG_ROUTE_PROBLEMS)
 
 EVENT_ID = re.compile(r"^(\d{1,19}):([0-9a-f]{64}):(\d{1,6})$")
 

@@ -9,13 +9,13 @@ from fastapi.responses import JSONResponse
 
 from gateway.auth.principal import Principal
 from gateway.service import actions
-from gateway.service.deps import IdentityHeader, OrgPath, get_runtime, org_principal
+from gateway.service.deps import ORG_ROUTE_PROBLEMS, IdentityHeader, OrgPath, get_runtime, org_principal
 from gateway.service.models import EvaluateBody, EvaluateResult, OperationReceipt, SubmitBody
 from gateway.service.problems import Problem
 from gateway.service.runtime import Runtime
 from gateway.service.submission import operation_view
 
-router = APIRouter(prefix="/v1/orgs/{org}", tags=["transactions"])
+router = APIRouter(prefix="/v1/orgs/{org}", tags=["transactions"], responses=ORG_ROUTE_PROBLEMS)
 
 RT = Annotated[Runtime, Depends(get_runtime)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]

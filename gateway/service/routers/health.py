@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Response
 
 from gateway.service.deps import get_runtime
 from gateway.service.fabric_port import FabricPort
-from gateway.service.problems import Problem
+from gateway.service.problems import Problem, problem_responses
 from gateway.service.runtime import Runtime
 
 router = APIRouter(tags=["operations"])
@@ -19,7 +19,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: the peer of every served org is reachable")
+@router.get("/readyz", summary="Readiness: the peer of every served org is reachable", responses=problem_responses(503))
 def readyz(runtime: Annotated[Runtime, Depends(get_runtime)]) -> dict[str, object]:
     down = [org for org, port in runtime.ports.items() if not _ready(port)]
     if down:

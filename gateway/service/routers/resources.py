@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from gateway.auth.principal import Principal
 from gateway.service import actions
-from gateway.service.deps import IdentityHeader, OrgPath, get_runtime, org_principal
+from gateway.service.deps import ORG_ROUTE_PROBLEMS, IdentityHeader, OrgPath, get_runtime, org_principal
 from gateway.service.models import EvaluateResult, OperationReceipt
 from gateway.service.resource_table import ID, MSP, RESOURCE_OPS, Arg, ResourceOp
 from gateway.service.runtime import Runtime
@@ -131,7 +131,9 @@ def make_endpoint(op: ResourceOp) -> Callable[..., Any]:
 def build_routers() -> list[APIRouter]:
     routers: dict[str, APIRouter] = {}
     for op in RESOURCE_OPS:
-        router = routers.setdefault(op.tag, APIRouter(prefix="/v1/orgs/{org}", tags=[op.tag]))
+        router = routers.setdefault(
+            op.tag, APIRouter(prefix="/v1/orgs/{org}", tags=[op.tag], responses=ORG_ROUTE_PROBLEMS)
+        )
         extra: dict[str, Any] = {}
         if op.submit:
             extra["responses"] = {202: {"model": OperationReceipt, "description": "Accepted (mode=async)"}}

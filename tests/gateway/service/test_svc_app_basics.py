@@ -108,3 +108,10 @@ def test_store_outage_is_503_and_nothing_is_sent(client: TestClient, world: Worl
     assert r.status_code == 503 and r.headers["content-type"] == PROBLEM
     assert r.json()["type"].endswith("/store-unavailable") and r.headers["Retry-After"] == "1"
     assert world.fakes["Org1"].submitted == []
+
+
+def test_405_lists_every_method_of_the_path(client: TestClient) -> None:
+    r = client.request("OPTIONS", "/v1/orgs/Org1/classes")
+    assert r.status_code == 405 and r.headers["Allow"] == "GET, POST"
+    r = client.request("PATCH", "/v1/orgs/Org1/kyc/Org1MSP/alice")
+    assert r.status_code == 405 and r.headers["Allow"] == "DELETE, GET, PUT"
