@@ -20,6 +20,8 @@ class EndorserTarget:
     address: str
     local: Endorser | None = None
     endpoint: Any = None
+    last_error_code: grpc.StatusCode = grpc.StatusCode.UNAVAILABLE
+    """gRPC code of the last remote failure (Fabric's gateway reports ``status.Code(err)``)."""
     _stub: peer_pb2_grpc.EndorserStub | None = None
     _channel: grpc.aio.Channel | None = None
 
@@ -36,6 +38,7 @@ class EndorserTarget:
             return await self._stub.ProcessProposal(signed, timeout=timeout), None
         except grpc.aio.AioRpcError as exc:
             await self.drop()
+            self.last_error_code = exc.code()
             return None, f"rpc error: code = {exc.code().name.title().replace('_', '')} desc = {exc.details()}"
 
     async def drop(self) -> None:

@@ -2,7 +2,7 @@
 
 A failed RPC is a gRPC status whose ``google.rpc.Status.details`` carries one ``gateway.ErrorDetail{address,
 msp_id, message}`` per failed endorser/orderer (trailer ``grpc-status-details-bin``). Per-endorser failures
-are classified by ``responseStatus``: a gRPC error with no response -> UNAVAILABLE; a gRPC error with a
+are classified by ``responseStatus``: a gRPC error with no response -> its own code (retried); with a
 response -> FAILED_PRECONDITION; status 500 with an empty payload -> ABORTED; any other status outside
 200..399 -> UNKNOWN "chaincode response <status>, <message>".
 """
@@ -48,10 +48,14 @@ class EndorserFailure:
 
 
 def classify(address: str, mspid: str, response: proposal_response_pb2.ProposalResponse | None,
-             grpc_error: str | None) -> EndorserFailure | None:
-    """``responseStatus`` plus the retry rule; None when the response is a success (200..399)."""
+             grpc_error: str | None, error_code: grpc.StatusCode = grpc.StatusCode.UNAVAILABLE,
+             ) -> EndorserFailure | None:
+    """``responseStatus`` plus the retry rule; None when the response is a success (200..399).
+
+    A gRPC error without a response (a remote peer failed or refused) keeps its own code and is retried on
+    another peer; an error with a response (this peer's own checks) is FAILED_PRECONDITION, not retried."""
     if grpc_error is not None:
-        code = grpc.StatusCode.FAILED_PRECONDITION if response is not None else grpc.StatusCode.UNAVAILABLE
+        code = grpc.StatusCode.FAILED_PRECONDITION if response is not None else error_code
         return EndorserFailure(code, response is None,
                                gateway_pb2.ErrorDetail(address=address, msp_id=mspid, message=grpc_error))
     assert response is not None

@@ -109,7 +109,7 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
         code = grpc.StatusCode.UNAVAILABLE
         for target in candidates:
             response, error = await target.process(request.proposed_transaction, ENDORSE_TIMEOUT)
-            failure = classify(target.address, target.mspid, response, error)
+            failure = classify(target.address, target.mspid, response, error, target.last_error_code)
             if failure is None:
                 assert response is not None
                 return gateway_pb2.EvaluateResponse(result=response.response)
@@ -134,7 +134,7 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
         """Try an org's peers in turn; a retryable failure moves on to the next peer."""
         for target in targets:
             response, error = await target.process(signed, ENDORSE_TIMEOUT)
-            failure = classify(target.address, target.mspid, response, error)
+            failure = classify(target.address, target.mspid, response, error, target.last_error_code)
             if failure is not None:
                 details.append(failure.detail)
                 if not failure.retryable:
