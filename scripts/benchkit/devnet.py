@@ -64,7 +64,7 @@ def running_devnet(orgs: int, batch_size: int, batch_timeout_ms: int, chaincodes
     root = Path(tempfile.mkdtemp(prefix="bench-devnet-"))
     net = BenchNet(generate_network(root / "net", orgs, batch_size, batch_timeout_ms))
     try:
-        progress(f"devnet: {orgs} orgs in {root}, base port {net.layout.spec.base_port}")
+        progress(f"devnet: {orgs} orgs in {net.layout.root}, base port {net.layout.spec.base_port}")
         supervisor.up(net.layout.root, timeout=120, progress=lambda _: None)
         for name, module in chaincodes.items():
             net.chaincodes[name] = module
