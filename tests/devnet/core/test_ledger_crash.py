@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -12,7 +13,8 @@ import pytest
 from network.devnet.ledger.blockhash import block_header_hash
 from network.devnet.ledger.store import Ledger
 
-WRITER = Path(__file__).resolve().parents[1] / "fixtures" / "crashwriter.py"
+ROOT = Path(__file__).resolve().parents[3]
+WRITER_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
 
 
 def _state(ledger: Ledger) -> list[tuple[str, bytes, object, dict[str, bytes]]]:
@@ -22,7 +24,12 @@ def _state(ledger: Ledger) -> list[tuple[str, bytes, object, dict[str, bytes]]]:
 @pytest.mark.integration
 @pytest.mark.parametrize("kill_after", [3, 8])
 def test_kill_mid_commit_then_recover(tmp_path: Path, kill_after: int) -> None:
-    proc = subprocess.Popen([sys.executable, str(WRITER), str(tmp_path / "crashed")], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devnet.fixtures.crashwriter", str(tmp_path / "crashed")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=WRITER_ENV,
+    )
     assert proc.stdout is not None
     for _ in range(kill_after):
         assert proc.stdout.readline(), "writer died before committing"

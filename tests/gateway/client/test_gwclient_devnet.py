@@ -8,7 +8,6 @@ would to a Fabric peer - only the gRPC channel's target differs.
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,9 +19,6 @@ from gateway.client import EndorseError, checkpointers, connect, ecdsa, load_msp
 from gateway.client.aio import connect_async
 from gateway.client.identity import load_private_key
 from gateway.client.tls import secure_channel
-
-TESTS = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(TESTS))  # the shared devnet network builder lives in tests/devnet (a package)
 
 
 @pytest.fixture(scope="module")
