@@ -199,7 +199,8 @@ class Endorser:
         inv = Invocation(channel_id=up.channel_id, simulator=sim, ledger=channel.ledger if channel else None,
                          org_mspids=list(bundle.application_orgs) if bundle is not None else [],
                          authorize=lambda resource: self.check_acl(bundle, resource, signed),
-                         lifecycle_v20=bool(getattr(bundle, "lifecycle_v20", True)) if bundle is not None else True)
+                         lifecycle_v20=bool(getattr(bundle, "lifecycle_v20", True)) if bundle is not None else True,
+                         channels=lambda: [(c.channel_id, c.ledger) for c in self.all_channels()])
         return self.lifecycle.invoke(inv, list(up.input.args))
 
     def _invoke_query_scc(self, up: checks.UnpackedProposal) -> proposal_response_pb2.Response:

@@ -54,6 +54,8 @@ class Invocation:
     authorize: Callable[[str], None]
     lifecycle_v20: bool = True
     """Application capability V2_0 or later (``_lifecycle`` needs it: ``LifecycleV20``)."""
+    channels: Callable[[], list[tuple[str, Any]]] = lambda: []
+    """(channel id, ledger) of every channel the peer joined: for the installed packages' references."""
 
 
 def _params(args: Any) -> ChaincodeParameters:
@@ -150,14 +152,32 @@ class LifecycleSCC:
         pkg = self.packages.get(args.package_id)
         if pkg is None:
             raise NotFoundError(f"chaincode install package '{args.package_id}' not found")
-        return lc.QueryInstalledChaincodeResult(package_id=pkg.package_id, label=pkg.label)
+        result = lc.QueryInstalledChaincodeResult(package_id=pkg.package_id, label=pkg.label)
+        self._add_references(inv, pkg.package_id, result.references)
+        return result
 
     def query_installed_all(self, inv: Invocation, args: lc.QueryInstalledChaincodesArgs,
                             ) -> lc.QueryInstalledChaincodesResult:
         result = lc.QueryInstalledChaincodesResult()
         for pkg in self.packages.list():
-            result.installed_chaincodes.add(package_id=pkg.package_id, label=pkg.label)
+            entry = result.installed_chaincodes.add(package_id=pkg.package_id, label=pkg.label)
+            self._add_references(inv, pkg.package_id, entry.references)
         return result
+
+    def _add_references(self, inv: Invocation, package_id: str, references: Any) -> None:
+        """Chaincodes committed on each channel whose definition this org approved with ``package_id``."""
+        prefix = f"{ser.NAMESPACES}/metadata/"
+        for channel_id, ledger in inv.channels():
+
+            def read(key: str, ledger: Any = ledger) -> bytes | None:
+                committed = ledger.get_state(ser.LIFECYCLE_NS, key)
+                return committed.value if committed is not None else None
+
+            for key, _ in ledger.range(ser.LIFECYCLE_NS, prefix, prefix + "\U0010ffff"):
+                name = key[len(prefix):]
+                defn = read_definition(read, name)
+                if defn is not None and self.local_package_id(ledger, name, defn.sequence) == package_id:
+                    references[channel_id].chaincodes.add(name=name, version=defn.parameters.version)
 
     def get_installed_package(self, inv: Invocation, args: lc.GetInstalledChaincodePackageArgs,
                               ) -> lc.GetInstalledChaincodePackageResult:

@@ -260,3 +260,24 @@ def test_orderer_org_member_is_not_a_channel_writer(layout: NetworkLayout, tmp_p
         assert out.response.response.status == 500
 
     asyncio.run(body())
+
+
+def test_query_installed_lists_references_of_committed_definitions(layout: NetworkLayout, tmp_path: Path) -> None:
+    from fabric_protos.peer.lifecycle import lifecycle_pb2 as lc
+
+    from network.devnet.lifecycle.client import lifecycle_proposal
+
+    async def body() -> None:
+        peers = peers_for(layout, tmp_path)
+        adm = admin(layout, "Org1MSP")
+        async with deployed_chaincode(layout, peers) as package_id:
+            signed, _ = lifecycle_proposal(adm.identity, adm.signer, "", "QueryInstalledChaincodes",
+                                           lc.QueryInstalledChaincodesArgs().SerializeToString())
+            r = (await peers[0].process(signed)).response
+            result = lc.QueryInstalledChaincodesResult.FromString(r.response.payload)
+            [installed] = result.installed_chaincodes
+            assert installed.package_id == package_id
+            refs = installed.references["testchannel"].chaincodes
+            assert [(c.name, c.version) for c in refs] == [("testcc", "1.0")]
+
+    asyncio.run(body())
