@@ -11,6 +11,7 @@ The back end in use is recorded in ``<netdir>/fabric/backend`` so that later com
 from __future__ import annotations
 
 import shutil
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -82,13 +83,25 @@ def start_nodes(group: list[FabricNode], progress: Progress) -> None:
         progress(f"{node.host}: started (pid {pid}, log {node.process.log_file})")
 
 
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def is_ready(node: FabricNode) -> bool:
+    """``/healthz`` is served before the node's gRPC listener (``internal/peer/node/start.go`` starts the
+    operations system first), so readiness also needs the gRPC port to accept connections."""
+    return is_healthy(node.process) and listening(node.process.port)
+
+
 def wait_healthy(group: list[FabricNode], timeout: float, progress: Progress) -> None:
-    """Until every node's operations endpoint answers ``/healthz`` 200; fails fast if a node exits."""
+    """Until every node is ready (:func:`is_ready`); fails fast, with its log tail, if a node exits."""
     deadline = time.monotonic() + timeout
     waiting = list(group)
     while waiting:
         for node in list(waiting):
-            if is_healthy(node.process):
+            if is_ready(node):
                 progress(f"  {node.host}: healthy")
                 waiting.remove(node)
             elif not processes.recorded_pid_alive(node.process):
@@ -96,7 +109,7 @@ def wait_healthy(group: list[FabricNode], timeout: float, progress: Progress) ->
                 raise RuntimeError(f"{node.host} exited during start-up; last log lines:\n{_log_tail(node)}")
         if waiting and time.monotonic() > deadline:
             names = ", ".join(n.host for n in waiting)
-            raise RuntimeError(f"not healthy after {timeout:.0f}s: {names} (logs in {paths.log_dir(Path('.'))})")
+            raise RuntimeError(f"not ready after {timeout:.0f}s: {names} (logs in {waiting[0].process.log_file.parent})")
         if waiting:
             time.sleep(0.3)
 
