@@ -109,7 +109,8 @@ def wait_healthy(group: list[FabricNode], timeout: float, progress: Progress) ->
                 raise RuntimeError(f"{node.host} exited during start-up; last log lines:\n{_log_tail(node)}")
         if waiting and time.monotonic() > deadline:
             names = ", ".join(n.host for n in waiting)
-            raise RuntimeError(f"not ready after {timeout:.0f}s: {names} (logs in {waiting[0].process.log_file.parent})")
+            logs = waiting[0].process.log_file.parent
+            raise RuntimeError(f"not ready after {timeout:.0f}s: {names} (logs in {logs})")
         if waiting:
             time.sleep(0.3)
 
