@@ -61,8 +61,15 @@ def fabric_status(args: argparse.Namespace) -> int:
         state = "healthy" if s.healthy else ("running, unhealthy" if s.pid else "stopped")
         print(f"{s.kind:8} {s.host:32} pid {s.pid or '-'!s:>7}  {state}")
         for channel, info in sorted(s.channels.items()):
-            print(f"{'':8} {'':32} {channel}: height {info.get('height')} ({info.get('status')}, "
-                  f"{info.get('relation')})")  # fmt: skip
+            line = f"{'':8} {'':32} {channel}: height {info.get('height')}"
+            if "relation" in info:
+                line += f" ({info.get('status')}, {info.get('relation')})"
+            chaincodes = info.get("chaincodes")
+            if chaincodes:
+                line += "  chaincodes " + ", ".join(
+                    f"{n} v{c['version']} seq {c['sequence']}" for n, c in sorted(chaincodes.items())
+                )
+            print(line)
     return 0 if all(s.healthy for s in statuses) else 3
 
 

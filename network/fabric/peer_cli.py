@@ -6,10 +6,12 @@ takes the identity and target from ``CORE_PEER_*`` variables (``internal/peer/co
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from network.fabric.nodes import config_dir
 from network.layout import NetworkLayout
@@ -62,3 +64,18 @@ def joined_channels(peer_bin: Path, layout: NetworkLayout, org: str, peer: str) 
 def join_channel(peer_bin: Path, layout: NetworkLayout, org: str, peer: str, block: Path) -> None:
     """``peer channel join -b <genesis block>`` as the org admin (cscc JoinChain needs a local admin)."""
     run_peer(peer_bin, ["channel", "join", "-b", str(block)], admin_env(layout, org, peer))
+
+
+def channel_height(peer_bin: Path, layout: NetworkLayout, org: str, peer: str, channel: str) -> int:
+    """Ledger height of ``channel`` on the peer (``peer channel getinfo``: ``Blockchain info: {json}``)."""
+    output = run_peer(peer_bin, ["channel", "getinfo", "-c", channel], admin_env(layout, org, peer))
+    _, _, body = output.partition("Blockchain info:")
+    return int(json.loads(body.strip().splitlines()[0])["height"])
+
+
+def committed_chaincodes(peer_bin: Path, layout: NetworkLayout, org: str, peer: str, channel: str) -> dict[str, Any]:
+    """``{name: {"version", "sequence"}}`` of every chaincode definition committed on ``channel``."""
+    args = ["lifecycle", "chaincode", "querycommitted", "-C", channel, "-O", "json"]
+    doc = json.loads(run_peer(peer_bin, args, admin_env(layout, org, peer)) or "{}")
+    return {d["name"]: {"version": d["version"], "sequence": d["sequence"]}
+            for d in doc.get("chaincode_definitions") or []}  # fmt: skip

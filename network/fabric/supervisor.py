@@ -25,7 +25,13 @@ from network.fabric.binaries import find_binary, require_binaries
 from network.fabric.default_spec import fabric_default_spec
 from network.fabric.nodes import FabricNode
 from network.fabric.participation import ParticipationClient, ParticipationError
-from network.fabric.peer_cli import join_channel, joined_channels
+from network.fabric.peer_cli import (
+    PeerCommandError,
+    channel_height,
+    committed_chaincodes,
+    join_channel,
+    joined_channels,
+)
 from network.layout import NetworkLayout
 
 Progress = Callable[[str], None]
@@ -245,6 +251,21 @@ def _orderer_channels(layout: NetworkLayout, node: FabricNode) -> dict[str, Any]
         return {}
 
 
+def _peer_channels(layout: NetworkLayout, node: FabricNode) -> dict[str, Any]:
+    """Height and committed chaincodes per joined channel, as devnet's status reports them."""
+    peer_bin = Path(node.process.argv[0])
+    result: dict[str, Any] = {}
+    try:
+        for channel in joined_channels(peer_bin, layout, node.org, node.name):
+            result[channel] = {
+                "height": channel_height(peer_bin, layout, node.org, node.name, channel),
+                "chaincodes": committed_chaincodes(peer_bin, layout, node.org, node.name, channel),
+            }
+    except (PeerCommandError, OSError, ValueError, KeyError):
+        return result
+    return result
+
+
 def status(netdir: Path) -> list[FabricNodeStatus]:
     layout = NetworkLayout(Path(netdir))
     result = []
@@ -256,6 +277,8 @@ def status(netdir: Path) -> list[FabricNodeStatus]:
             node = FabricNode(replace(node.process, argv=tuple(record[1])), node.config_dir, node.org, node.name)
         pid = processes.running_pid(node.process)
         healthy = bool(pid) and is_healthy(node.process)
-        channels = _orderer_channels(layout, node) if healthy and node.kind == "orderer" else {}
+        channels: dict[str, Any] = {}
+        if healthy:
+            channels = _orderer_channels(layout, node) if node.kind == "orderer" else _peer_channels(layout, node)
         result.append(FabricNodeStatus(node.host, node.kind, node.org, pid, healthy, channels))
     return result
