@@ -1,8 +1,9 @@
 """Asyncio flavour of the client for ``grpc.aio`` channels (e.g. inside a FastAPI service).
 
-Same shape and semantics as the sync API; requests are built and checked by the very same sync objects
-(``Proposal.endorse_request``, ``Transaction.submit_request`` ...), only the RPC is awaited. Offline signing works
-the same way: ``bytes``/``digest`` here, ``AsyncGateway.new_signed_*`` to rebuild.
+Same shape and semantics as the sync API: every ``Async*`` object wraps the sync object, which builds and checks
+the requests (``Proposal.endorse_request`` ...) and interprets the responses (``Proposal.endorsed``,
+``Commit.status_of``, ``Transaction.submitted``); only the RPC itself is awaited here. Offline signing works the
+same way: ``bytes``/``digest`` here, ``AsyncGateway.new_signed_*`` to rebuild.
 """
 
 from __future__ import annotations
@@ -12,68 +13,60 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import grpc
-from fabric_protos.gateway import gateway_pb2_grpc
 
 from gateway.client.checkpoint import Checkpointer
-from gateway.client.commit import Commit, Status, SubmittedTransaction, parse_signed_commit
-from gateway.client.context import CallTimeouts, ClientContext, Hash, sha256
+from gateway.client.commit import Commit, Status, SubmittedTransaction, require_committed
+from gateway.client.context import CallTimeouts, ClientContext, Hash, client_context, deadline, sha256
 from gateway.client.contract import Contract
 from gateway.client.errors import (
     ChaincodeEventsError,
-    CommitError,
     CommitStatusError,
     EndorseError,
     EvaluateError,
-    InvalidArgumentError,
     SubmitError,
+    is_cancelled,
 )
-from gateway.client.events import (
-    ChaincodeEvent,
-    ChaincodeEventsRequest,
-    events_of,
-    new_events_request,
-    parse_signed_events_request,
-)
+from gateway.client.events import ChaincodeEvent, ChaincodeEventsRequest, events_of
+from gateway.client.gateway import Gateway
 from gateway.client.identity import Identity, Signer
 from gateway.client.network import Network
-from gateway.client.proposal import Proposal, parse_signed_proposal, prepared_transaction
-from gateway.client.transaction import (
-    Transaction,
-    channel_of,
-    parse_signed_transaction,
-    parse_stored_transaction,
-)
+from gateway.client.proposal import Proposal
+from gateway.client.rpc import call_async
+from gateway.client.transaction import Transaction
 
 
-def deadline(timeout: float | None, default: float | None) -> float | None:
-    return timeout if timeout is not None else default
+class _OfflineSignable:
+    """``bytes``/``digest`` of the wrapped sync request: what is stored or signed offline is the same."""
 
-
-class AsyncCommit:
-    def __init__(self, commit: Commit, context: ClientContext) -> None:
-        self._commit = commit
-        self._context = context
-
-    @property
-    def transaction_id(self) -> str:
-        return self._commit.transaction_id
+    _inner: Commit | Transaction | Proposal | ChaincodeEventsRequest
 
     @property
     def bytes(self) -> bytes:
-        return self._commit.bytes
+        return self._inner.bytes
 
     @property
     def digest(self) -> bytes:
-        return self._commit.digest
+        return self._inner.digest
+
+
+class _OfflineSignableTransaction(_OfflineSignable):
+    _inner: Commit | Transaction | Proposal
+
+    @property
+    def transaction_id(self) -> str:
+        return self._inner.transaction_id
+
+
+class AsyncCommit(_OfflineSignableTransaction):
+    def __init__(self, commit: Commit, context: ClientContext) -> None:
+        self._inner: Commit = commit
+        self._context = context
 
     async def get_status(self, timeout: float | None = None) -> Status:
-        try:
-            response = await self._context.stub.CommitStatus(
-                self._commit.signed_request(), timeout=deadline(timeout, self._context.timeouts.commit_status)
-            )
-        except grpc.RpcError as error:
-            raise CommitStatusError.from_rpc_error(error, self.transaction_id) from error
-        return Status(self.transaction_id, response.result, response.block_number)
+        timeout = deadline(timeout, self._context.timeouts.commit_status)
+        request = self._inner.signed_request()
+        rpc = self._context.stub.CommitStatus
+        return self._inner.status_of(await call_async(rpc, request, timeout, CommitStatusError, self.transaction_id))
 
 
 class AsyncSubmittedTransaction(AsyncCommit):
@@ -89,77 +82,42 @@ class AsyncSubmittedTransaction(AsyncCommit):
         return self._result
 
 
-class AsyncTransaction:
+class AsyncTransaction(_OfflineSignableTransaction):
     def __init__(self, transaction: Transaction, context: ClientContext) -> None:
-        self._tx = transaction
+        self._inner: Transaction = transaction
         self._context = context
-
-    @property
-    def transaction_id(self) -> str:
-        return self._tx.transaction_id
 
     @property
     def result(self) -> bytes:
-        return self._tx.result
-
-    @property
-    def bytes(self) -> bytes:
-        return self._tx.bytes
-
-    @property
-    def digest(self) -> bytes:
-        return self._tx.digest
+        return self._inner.result
 
     def sign(self) -> AsyncTransaction:
-        return AsyncTransaction(self._tx.sign(), self._context)
+        return AsyncTransaction(self._inner.sign(), self._context)
 
     async def submit(self, timeout: float | None = None) -> AsyncSubmittedTransaction:
-        try:
-            await self._context.stub.Submit(
-                self._tx.submit_request(), timeout=deadline(timeout, self._context.timeouts.submit)
-            )
-        except grpc.RpcError as error:
-            raise SubmitError.from_rpc_error(error, self.transaction_id) from error
-        submitted = SubmittedTransaction(self._context, self._tx.commit_request(), self._tx.result)
-        return AsyncSubmittedTransaction(submitted, self._context)
+        timeout = deadline(timeout, self._context.timeouts.submit)
+        await call_async(
+            self._context.stub.Submit, self._inner.submit_request(), timeout, SubmitError, self.transaction_id
+        )
+        return AsyncSubmittedTransaction(self._inner.submitted(), self._context)
 
 
-class AsyncProposal:
+class AsyncProposal(_OfflineSignableTransaction):
     def __init__(self, proposal: Proposal, context: ClientContext) -> None:
-        self._proposal = proposal
+        self._inner: Proposal = proposal
         self._context = context
 
-    @property
-    def transaction_id(self) -> str:
-        return self._proposal.transaction_id
-
-    @property
-    def bytes(self) -> bytes:
-        return self._proposal.bytes
-
-    @property
-    def digest(self) -> bytes:
-        return self._proposal.digest
-
     async def evaluate(self, timeout: float | None = None) -> bytes:
-        try:
-            response = await self._context.stub.Evaluate(
-                self._proposal.evaluate_request(), timeout=deadline(timeout, self._context.timeouts.evaluate)
-            )
-        except grpc.RpcError as error:
-            raise EvaluateError.from_rpc_error(error, self.transaction_id) from error
+        timeout = deadline(timeout, self._context.timeouts.evaluate)
+        request = self._inner.evaluate_request()
+        response = await call_async(self._context.stub.Evaluate, request, timeout, EvaluateError, self.transaction_id)
         return response.result.payload
 
     async def endorse(self, timeout: float | None = None) -> AsyncTransaction:
-        request = self._proposal.endorse_request()
-        try:
-            response = await self._context.stub.Endorse(
-                request, timeout=deadline(timeout, self._context.timeouts.endorse)
-            )
-        except grpc.RpcError as error:
-            raise EndorseError.from_rpc_error(error, self.transaction_id) from error
-        prepared = prepared_transaction(request, response)
-        return AsyncTransaction(Transaction(self._context, request.channel_id, prepared), self._context)
+        request = self._inner.endorse_request()
+        timeout = deadline(timeout, self._context.timeouts.endorse)
+        response = await call_async(self._context.stub.Endorse, request, timeout, EndorseError, self.transaction_id)
+        return AsyncTransaction(self._inner.endorsed(request, response), self._context)
 
 
 class AsyncContract:
@@ -209,9 +167,7 @@ class AsyncContract:
         endorsing_organizations: Sequence[str] | None = None,
     ) -> bytes:
         submitted = await self.submit_async(transaction_name, arguments, transient_data, endorsing_organizations)
-        status = await submitted.get_status()
-        if not status.successful:
-            raise CommitError(status.transaction_id, status.code, status.block_number)
+        require_committed(await submitted.get_status())
         return submitted.result
 
     async def submit_transaction(self, transaction_name: str, *args: bytes | str) -> bytes:
@@ -233,8 +189,7 @@ class AsyncChaincodeEventIterator:
             try:
                 response = await self._call.read()
             except grpc.RpcError as error:
-                code_of = getattr(error, "code", None)
-                if callable(code_of) and code_of() == grpc.StatusCode.CANCELLED:
+                if is_cancelled(error):
                     raise StopAsyncIteration from None
                 raise ChaincodeEventsError.from_rpc_error(error) from error
             except asyncio.CancelledError:
@@ -256,21 +211,13 @@ class AsyncChaincodeEventIterator:
         self.close()
 
 
-class AsyncChaincodeEventsRequest:
+class AsyncChaincodeEventsRequest(_OfflineSignable):
     def __init__(self, request: ChaincodeEventsRequest, context: ClientContext) -> None:
-        self._request = request
+        self._inner: ChaincodeEventsRequest = request
         self._context = context
 
-    @property
-    def bytes(self) -> bytes:
-        return self._request.bytes
-
-    @property
-    def digest(self) -> bytes:
-        return self._request.digest
-
     def get_events(self, timeout: float | None = None) -> AsyncChaincodeEventIterator:
-        call = self._context.stub.ChaincodeEvents(self._request.signed_request(), timeout=timeout)
+        call = self._context.stub.ChaincodeEvents(self._inner.signed_request(), timeout=timeout)
         return AsyncChaincodeEventIterator(call)
 
 
@@ -289,8 +236,8 @@ class AsyncNetwork:
     def new_chaincode_events_request(
         self, chaincode_name: str, start_block: int | None = None, checkpoint: Checkpointer | None = None
     ) -> AsyncChaincodeEventsRequest:
-        request = new_events_request(self._context, self.name, chaincode_name, start_block, checkpoint)
-        return AsyncChaincodeEventsRequest(ChaincodeEventsRequest(self._context, request), self._context)
+        request = self._network.new_chaincode_events_request(chaincode_name, start_block, checkpoint)
+        return AsyncChaincodeEventsRequest(request, self._context)
 
     def get_chaincode_events(
         self,
@@ -303,32 +250,33 @@ class AsyncNetwork:
 
 
 class AsyncGateway:
-    def __init__(self, context: ClientContext) -> None:
+    """Wraps the sync ``Gateway`` over the same context: it parses and checks, this awaits."""
+
+    def __init__(self, gateway: Gateway, context: ClientContext) -> None:
+        self._gateway = gateway
         self._context = context
 
     @property
     def identity(self) -> Identity:
-        return self._context.identity
+        return self._gateway.identity
 
     def get_network(self, channel_id: str) -> AsyncNetwork:
-        return AsyncNetwork(Network(self._context, channel_id), self._context)
+        return AsyncNetwork(self._gateway.get_network(channel_id), self._context)
 
     def new_signed_proposal(self, data: bytes, signature: bytes) -> AsyncProposal:
-        return AsyncProposal(Proposal(self._context, parse_signed_proposal(data, signature)), self._context)
+        return AsyncProposal(self._gateway.new_signed_proposal(data, signature), self._context)
 
     def new_signed_transaction(self, data: bytes, signature: bytes) -> AsyncTransaction:
-        prepared = parse_signed_transaction(data, signature)
-        return AsyncTransaction(Transaction(self._context, channel_of(prepared.envelope), prepared), self._context)
+        return AsyncTransaction(self._gateway.new_signed_transaction(data, signature), self._context)
 
     def restore_transaction(self, data: bytes) -> AsyncTransaction:
-        prepared = parse_stored_transaction(data)
-        return AsyncTransaction(Transaction(self._context, channel_of(prepared.envelope), prepared), self._context)
+        return AsyncTransaction(self._gateway.restore_transaction(data), self._context)
 
     def new_signed_commit(self, data: bytes, signature: bytes) -> AsyncCommit:
-        return AsyncCommit(Commit(self._context, parse_signed_commit(data, signature)), self._context)
+        return AsyncCommit(self._gateway.new_signed_commit(data, signature), self._context)
 
     def new_signed_chaincode_events_request(self, data: bytes, signature: bytes) -> AsyncChaincodeEventsRequest:
-        request = ChaincodeEventsRequest(self._context, parse_signed_events_request(data, signature))
+        request = self._gateway.new_signed_chaincode_events_request(data, signature)
         return AsyncChaincodeEventsRequest(request, self._context)
 
 
@@ -340,16 +288,8 @@ def connect_async(
     timeouts: CallTimeouts | None = None,
 ) -> AsyncGateway:
     """Like ``connect`` but for a ``grpc.aio`` channel; every RPC method is a coroutine."""
-    if not isinstance(identity, Identity):
-        raise InvalidArgumentError("identity", "must be a gateway.client.identity.Identity")
-    context = ClientContext(
-        stub=gateway_pb2_grpc.GatewayStub(client),
-        identity=identity,
-        signer=signer,
-        hash=hash,
-        timeouts=timeouts or CallTimeouts(),
-    )
-    return AsyncGateway(context)
+    context = client_context(client, identity, signer, hash, timeouts, with_deliver=False)
+    return AsyncGateway(Gateway(context, client), context)
 
 
 __all__ = [

@@ -16,12 +16,12 @@ import grpc
 from fabric_protos.common import common_pb2
 from fabric_protos.orderer import ab_pb2
 from fabric_protos.peer import events_pb2
-from google.protobuf.message import DecodeError
 
 from gateway.client.checkpoint import Checkpointer
 from gateway.client.context import ClientContext
-from gateway.client.errors import BlockEventsError, InvalidArgumentError
-from gateway.client.fields import require_name
+from gateway.client.errors import BlockEventsError, InvalidArgumentError, is_cancelled
+from gateway.client.events import start_position
+from gateway.client.fields import decode_bytes, require_name, require_nonempty
 from gateway.client.identity import Identity
 from gateway.client.proposal import Timestamp, to_timestamp
 from gateway.client.txid import new_nonce
@@ -30,18 +30,10 @@ BlockKind = Literal["block", "filtered", "private"]
 MAX_BLOCK = 2**64 - 1
 
 
-def seek_start(start_block: int | None) -> ab_pb2.SeekPosition:
-    if start_block is None:
-        return ab_pb2.SeekPosition(next_commit=ab_pb2.SeekNextCommit())
-    if isinstance(start_block, bool) or not isinstance(start_block, int) or start_block < 0:
-        raise InvalidArgumentError("start_block", "must be a non-negative integer")
-    return ab_pb2.SeekPosition(specified=ab_pb2.SeekSpecified(number=start_block))
-
-
 def open_ended_seek(start_block: int | None) -> ab_pb2.SeekInfo:
     """From ``start_block`` (or the next commit) to the end of time, waiting for blocks as they come."""
     return ab_pb2.SeekInfo(
-        start=seek_start(start_block),
+        start=start_position(start_block),
         stop=ab_pb2.SeekPosition(specified=ab_pb2.SeekSpecified(number=MAX_BLOCK)),
         behavior=ab_pb2.SeekInfo.BLOCK_UNTIL_READY,
     )
@@ -108,7 +100,7 @@ class BlockEventIterator:
             raise
         except grpc.RpcError as error:
             self._done = True
-            if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.CANCELLED:
+            if is_cancelled(error):
                 raise StopIteration from None
             raise BlockEventsError.from_rpc_error(error) from error
         block = block_of(response, self._kind)
@@ -176,10 +168,5 @@ def new_block_events_envelope(
 
 
 def parse_signed_block_events_request(data: bytes, signature: bytes) -> common_pb2.Envelope:
-    try:
-        envelope = common_pb2.Envelope.FromString(data)
-    except DecodeError as error:
-        raise InvalidArgumentError("bytes", f"not an Envelope: {error}") from error
-    if not signature:
-        raise InvalidArgumentError("signature", "must not be empty")
-    return common_pb2.Envelope(payload=envelope.payload, signature=signature)
+    envelope = decode_bytes(common_pb2.Envelope, data)
+    return common_pb2.Envelope(payload=envelope.payload, signature=require_nonempty("signature", signature))

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import grpc
 from fabric_protos.gateway import gateway_pb2
 from fabric_protos.peer import transaction_pb2
-from google.protobuf.message import DecodeError
 
-from gateway.client.context import ClientContext
-from gateway.client.errors import CommitStatusError, InvalidArgumentError
-from gateway.client.fields import require_name
+from gateway.client.context import ClientContext, deadline
+from gateway.client.errors import CommitError, CommitStatusError, validation_code_name
+from gateway.client.fields import decode_bytes, require_name, require_nonempty
 from gateway.client.identity import Identity, Signer
+from gateway.client.rpc import call
 
 
 def commit_status_request(identity: Identity, channel_id: str, transaction_id: str) -> gateway_pb2.CommitStatusRequest:
@@ -29,11 +28,9 @@ def commit_status_request(identity: Identity, channel_id: str, transaction_id: s
 
 
 def signed_commit_status(request_bytes: bytes, signature: bytes) -> gateway_pb2.SignedCommitStatusRequest:
-    if not request_bytes:
-        raise InvalidArgumentError("request", "must not be empty")
-    if not signature:
-        raise InvalidArgumentError("signature", "must not be empty")
-    return gateway_pb2.SignedCommitStatusRequest(request=request_bytes, signature=signature)
+    return gateway_pb2.SignedCommitStatusRequest(
+        request=require_nonempty("request", request_bytes), signature=require_nonempty("signature", signature)
+    )
 
 
 def signed_commit_status_request(
@@ -57,8 +54,13 @@ class Status:
 
     @property
     def code_name(self) -> str:
-        codes = transaction_pb2.TxValidationCode
-        return codes.Name(self.code) if self.code in codes.values() else str(self.code)
+        return validation_code_name(self.code)
+
+
+def require_committed(status: Status) -> None:
+    """``submit`` succeeds only if the committing peer marked the transaction VALID."""
+    if not status.successful:
+        raise CommitError(status.transaction_id, status.code, status.block_number)
 
 
 class Commit:
@@ -92,14 +94,16 @@ class Commit:
         signature = self._context.sign(self._request.request, "commit_status_request")
         return signed_commit_status(self._request.request, signature)
 
+    def status_of(self, response: gateway_pb2.CommitStatusResponse) -> Status:
+        return Status(self.transaction_id, response.result, response.block_number)
+
     def get_status(self, timeout: float | None = None) -> Status:
         """Block until the transaction commits (or the deadline passes) and return its status."""
-        deadline = timeout if timeout is not None else self._context.timeouts.commit_status
-        try:
-            response = self._context.stub.CommitStatus(self.signed_request(), timeout=deadline)
-        except grpc.RpcError as error:
-            raise CommitStatusError.from_rpc_error(error, self.transaction_id) from error
-        return Status(self.transaction_id, response.result, response.block_number)
+        timeout = deadline(timeout, self._context.timeouts.commit_status)
+        request = self.signed_request()
+        return self.status_of(
+            call(self._context.stub.CommitStatus, request, timeout, CommitStatusError, self.transaction_id)
+        )
 
 
 class SubmittedTransaction(Commit):
@@ -125,8 +129,5 @@ def new_commit(context: ClientContext, channel_id: str, transaction_id: str) -> 
 
 def parse_signed_commit(data: bytes, signature: bytes) -> gateway_pb2.SignedCommitStatusRequest:
     """Inverse of ``Commit.bytes`` with the offline signature attached."""
-    try:
-        request = gateway_pb2.SignedCommitStatusRequest.FromString(data)
-    except DecodeError as error:
-        raise InvalidArgumentError("bytes", f"not a SignedCommitStatusRequest: {error}") from error
+    request = decode_bytes(gateway_pb2.SignedCommitStatusRequest, data)
     return signed_commit_status(request.request, signature)

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import grpc
 from fabric_protos.gateway import gateway_pb2_grpc
 from fabric_protos.peer import events_pb2_grpc
 
@@ -54,3 +55,29 @@ class ClientContext:
                 f"{what}.signature", "no signer configured: sign the digest offline and use gateway.new_signed_*"
             )
         return self.signer(message)
+
+
+def deadline(timeout: float | None, default: float | None) -> float | None:
+    """A per-call ``timeout`` overrides the configured default for that RPC (``None``: use the default)."""
+    return timeout if timeout is not None else default
+
+
+def client_context(
+    client: grpc.Channel | grpc.aio.Channel,
+    identity: Identity,
+    signer: Signer | None,
+    hash: Hash,
+    timeouts: CallTimeouts | None,
+    with_deliver: bool,
+) -> ClientContext:
+    """The context ``connect``/``connect_async`` hand to every object; refuses anything but an ``Identity``."""
+    if not isinstance(identity, Identity):
+        raise InvalidArgumentError("identity", "must be a gateway.client.identity.Identity")
+    return ClientContext(
+        stub=gateway_pb2_grpc.GatewayStub(client),
+        identity=identity,
+        signer=signer,
+        hash=hash,
+        timeouts=timeouts or CallTimeouts(),
+        deliver=events_pb2_grpc.DeliverStub(client) if with_deliver else None,
+    )

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from gateway.client.commit import SubmittedTransaction
+from gateway.client.commit import SubmittedTransaction, require_committed
 from gateway.client.context import ClientContext
-from gateway.client.errors import CommitError, InvalidArgumentError
+from gateway.client.errors import InvalidArgumentError
 from gateway.client.fields import require_name
 from gateway.client.proposal import Proposal, new_proposed_transaction
 
@@ -76,9 +76,7 @@ class Contract:
     ) -> bytes:
         """Endorse, submit and wait for the commit; raises ``CommitError`` unless the peer marked it VALID."""
         submitted = self.submit_async(transaction_name, arguments, transient_data, endorsing_organizations)
-        status = submitted.get_status()
-        if not status.successful:
-            raise CommitError(status.transaction_id, status.code, status.block_number)
+        require_committed(submitted.get_status())
         return submitted.result
 
     def submit_transaction(self, transaction_name: str, *args: bytes | str) -> bytes:

@@ -22,6 +22,26 @@ from fabric_protos.peer import transaction_pb2
 from gateway.client.status import error_details_from_call
 
 
+def rpc_code(error: grpc.RpcError) -> grpc.StatusCode:
+    """The status code of a failed call, sync or aio alike.
+
+    Sync errors are ``grpc.Call`` instances; aio's ``AioRpcError`` has the same methods without the base class.
+    """
+    code_of = getattr(error, "code", None)
+    return code_of() if callable(code_of) else grpc.StatusCode.UNKNOWN
+
+
+def is_cancelled(error: grpc.RpcError) -> bool:
+    """A stream ended by our own ``close()`` (CANCELLED) is a normal end of iteration, not a failure."""
+    return rpc_code(error) == grpc.StatusCode.CANCELLED
+
+
+def validation_code_name(code: int) -> str:
+    """``TxValidationCode`` name of ``code``, or the number itself for codes this protobuf does not know."""
+    codes = transaction_pb2.TxValidationCode
+    return codes.Name(code) if code in codes.values() else str(code)
+
+
 class InvalidArgumentError(ValueError):
     """A request could not be built because the named field is malformed."""
 
@@ -58,12 +78,9 @@ class GatewayError(Exception):
 
     @classmethod
     def from_rpc_error(cls, error: grpc.RpcError, transaction_id: str = "") -> GatewayError:
-        # Sync errors are grpc.Call instances; aio's AioRpcError has the same methods without the base class.
-        code_of = getattr(error, "code", None)
         details_of = getattr(error, "details", None)
-        code = code_of() if callable(code_of) else grpc.StatusCode.UNKNOWN
         message = details_of() if callable(details_of) else str(error)
-        return cls(message or "", code, error_details_from_call(error), transaction_id)
+        return cls(message or "", rpc_code(error), error_details_from_call(error), transaction_id)
 
 
 class EvaluateError(GatewayError):
@@ -97,7 +114,6 @@ class CommitError(Exception):
         self.transaction_id = transaction_id
         self.code = code
         self.block_number = block_number
-        codes = transaction_pb2.TxValidationCode
-        name = codes.Name(code) if code in codes.values() else str(code)
+        name = validation_code_name(code)
         self.code_name = name
         super().__init__(f"transaction {transaction_id} failed to commit with status code {code} ({name})")

@@ -14,17 +14,16 @@ from dataclasses import dataclass
 import grpc
 from fabric_protos.gateway import gateway_pb2
 from fabric_protos.orderer import ab_pb2
-from google.protobuf.message import DecodeError
 
 from gateway.client.checkpoint import Checkpointer
 from gateway.client.context import ClientContext
-from gateway.client.errors import ChaincodeEventsError, InvalidArgumentError
-from gateway.client.fields import require_name
+from gateway.client.errors import ChaincodeEventsError, InvalidArgumentError, is_cancelled
+from gateway.client.fields import decode_bytes, require_name, require_nonempty
 from gateway.client.identity import Identity, Signer
 
 
 def start_position(start_block: int | None) -> ab_pb2.SeekPosition:
-    """``specified`` at ``start_block``, or ``next_commit`` when none is given."""
+    """``specified`` at ``start_block``, or ``next_commit`` when none is given (chaincode and block events alike)."""
     if start_block is None:
         return ab_pb2.SeekPosition(next_commit=ab_pb2.SeekNextCommit())
     if isinstance(start_block, bool) or not isinstance(start_block, int) or start_block < 0:
@@ -53,11 +52,9 @@ def chaincode_events_request(
 
 
 def signed_events_request(request_bytes: bytes, signature: bytes) -> gateway_pb2.SignedChaincodeEventsRequest:
-    if not request_bytes:
-        raise InvalidArgumentError("request", "must not be empty")
-    if not signature:
-        raise InvalidArgumentError("signature", "must not be empty")
-    return gateway_pb2.SignedChaincodeEventsRequest(request=request_bytes, signature=signature)
+    return gateway_pb2.SignedChaincodeEventsRequest(
+        request=require_nonempty("request", request_bytes), signature=require_nonempty("signature", signature)
+    )
 
 
 def signed_chaincode_events_request(
@@ -112,7 +109,7 @@ class ChaincodeEventIterator:
             try:
                 response = next(self._call)
             except grpc.RpcError as error:
-                if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.CANCELLED:
+                if is_cancelled(error):
                     raise StopIteration from None
                 raise ChaincodeEventsError.from_rpc_error(error) from error
             self._pending = events_of(response)
@@ -169,8 +166,5 @@ def new_events_request(
 
 def parse_signed_events_request(data: bytes, signature: bytes) -> gateway_pb2.SignedChaincodeEventsRequest:
     """Inverse of ``ChaincodeEventsRequest.bytes`` with the offline signature attached."""
-    try:
-        request = gateway_pb2.SignedChaincodeEventsRequest.FromString(data)
-    except DecodeError as error:
-        raise InvalidArgumentError("bytes", f"not a SignedChaincodeEventsRequest: {error}") from error
+    request = decode_bytes(gateway_pb2.SignedChaincodeEventsRequest, data)
     return signed_events_request(request.request, signature)

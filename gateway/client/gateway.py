@@ -8,13 +8,10 @@ requests whose ``digest`` was signed elsewhere (HSM, remote signer) from their `
 from __future__ import annotations
 
 import grpc
-from fabric_protos.gateway import gateway_pb2_grpc
-from fabric_protos.peer import events_pb2_grpc
 
 from gateway.client.blocks import BlockEventsRequest, BlockKind, parse_signed_block_events_request
 from gateway.client.commit import Commit, parse_signed_commit
-from gateway.client.context import CallTimeouts, ClientContext, Hash, sha256
-from gateway.client.errors import InvalidArgumentError
+from gateway.client.context import CallTimeouts, ClientContext, Hash, client_context, sha256
 from gateway.client.events import ChaincodeEventsRequest, parse_signed_events_request
 from gateway.client.identity import Identity, Signer
 from gateway.client.network import Network
@@ -28,7 +25,7 @@ from gateway.client.transaction import (
 
 
 class Gateway:
-    def __init__(self, context: ClientContext, channel: grpc.Channel) -> None:
+    def __init__(self, context: ClientContext, channel: grpc.Channel | grpc.aio.Channel) -> None:
         self._context = context
         self._channel = channel
 
@@ -80,14 +77,4 @@ def connect(
     timeouts: CallTimeouts | None = None,
 ) -> Gateway:
     """``signer`` signs whole messages (hashing them itself); omit it to sign every ``digest`` offline."""
-    if not isinstance(identity, Identity):
-        raise InvalidArgumentError("identity", "must be a gateway.client.identity.Identity")
-    context = ClientContext(
-        stub=gateway_pb2_grpc.GatewayStub(client),
-        identity=identity,
-        signer=signer,
-        hash=hash,
-        timeouts=timeouts or CallTimeouts(),
-        deliver=events_pb2_grpc.DeliverStub(client),
-    )
-    return Gateway(context, client)
+    return Gateway(client_context(client, identity, signer, hash, timeouts, with_deliver=True), client)

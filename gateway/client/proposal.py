@@ -16,17 +16,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-import grpc
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2
 from fabric_protos.peer import chaincode_pb2, proposal_pb2
 from google.protobuf import timestamp_pb2
 from google.protobuf.message import DecodeError
 
-from gateway.client.context import ClientContext
+from gateway.client.context import ClientContext, deadline
 from gateway.client.errors import EndorseError, EvaluateError, InvalidArgumentError
-from gateway.client.fields import as_bytes, require_name
+from gateway.client.fields import as_bytes, decode_bytes, require_name, require_nonempty
 from gateway.client.identity import Identity, Signer
+from gateway.client.rpc import call
 from gateway.client.transaction import Transaction, require_envelope_for_proposal
 from gateway.client.txid import compute_txid, new_nonce
 from gateway.client.txpayload import payload_without_transient, proposal_hash
@@ -161,11 +161,10 @@ def build_proposal(
 
 def signed_proposal(proposal_bytes: bytes, signature: bytes) -> proposal_pb2.SignedProposal:
     """Attach a signature made (possibly elsewhere) over exactly ``proposal_bytes``."""
-    if not proposal_bytes:
-        raise InvalidArgumentError("proposal_bytes", "must not be empty")
-    if not signature:
-        raise InvalidArgumentError("signature", "must not be empty")
-    return proposal_pb2.SignedProposal(proposal_bytes=proposal_bytes, signature=signature)
+    return proposal_pb2.SignedProposal(
+        proposal_bytes=require_nonempty("proposal_bytes", proposal_bytes),
+        signature=require_nonempty("signature", signature),
+    )
 
 
 def build_signed_proposal(
@@ -263,25 +262,24 @@ class Proposal:
             endorsing_organizations=self._proposed.endorsing_organizations,
         )
 
+    def endorsed(self, request: gateway_pb2.EndorseRequest, response: gateway_pb2.EndorseResponse) -> Transaction:
+        """The transaction the gateway prepared in answer to ``request`` (checked to be built on our proposal)."""
+        return Transaction(self._context, self._channel_id, prepared_transaction(request, response))
+
     def evaluate(self, timeout: float | None = None) -> bytes:
         """Run on one peer without ordering; returns the chaincode response payload."""
-        deadline = timeout if timeout is not None else self._context.timeouts.evaluate
-        try:
-            response = self._context.stub.Evaluate(self.evaluate_request(), timeout=deadline)
-        except grpc.RpcError as error:
-            raise EvaluateError.from_rpc_error(error, self.transaction_id) from error
+        timeout = deadline(timeout, self._context.timeouts.evaluate)
+        response = call(
+            self._context.stub.Evaluate, self.evaluate_request(), timeout, EvaluateError, self.transaction_id
+        )
         return response.result.payload
 
     def endorse(self, timeout: float | None = None) -> Transaction:
         """Collect endorsements through the gateway; the returned transaction is not yet signed or sent."""
         request = self.endorse_request()
-        deadline = timeout if timeout is not None else self._context.timeouts.endorse
-        try:
-            response = self._context.stub.Endorse(request, timeout=deadline)
-        except grpc.RpcError as error:
-            raise EndorseError.from_rpc_error(error, self.transaction_id) from error
-        prepared = prepared_transaction(request, response)
-        return Transaction(self._context, self._channel_id, prepared)
+        timeout = deadline(timeout, self._context.timeouts.endorse)
+        response = call(self._context.stub.Endorse, request, timeout, EndorseError, self.transaction_id)
+        return self.endorsed(request, response)
 
 
 def prepared_transaction(
@@ -313,10 +311,7 @@ def new_proposed_transaction(
 
 def parse_signed_proposal(data: bytes, signature: bytes) -> gateway_pb2.ProposedTransaction:
     """Inverse of ``Proposal.bytes`` with the offline signature attached."""
-    try:
-        proposed = gateway_pb2.ProposedTransaction.FromString(data)
-    except DecodeError as error:
-        raise InvalidArgumentError("bytes", f"not a ProposedTransaction: {error}") from error
+    proposed = decode_bytes(gateway_pb2.ProposedTransaction, data)
     return gateway_pb2.ProposedTransaction(
         transaction_id=proposed.transaction_id,
         proposal=signed_proposal(proposed.proposal.proposal_bytes, signature),

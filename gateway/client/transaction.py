@@ -20,16 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import grpc
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2
 from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_pb2
 from google.protobuf.message import DecodeError
 
 from gateway.client.commit import SubmittedTransaction, new_commit
-from gateway.client.context import ClientContext
+from gateway.client.context import ClientContext, deadline
 from gateway.client.errors import EndorsementMismatchError, InvalidArgumentError, SubmitError
+from gateway.client.fields import decode_bytes, require_nonempty
 from gateway.client.identity import Signer
+from gateway.client.rpc import call
 from gateway.client.txpayload import payload_without_transient
 
 ProposalLike = proposal_pb2.SignedProposal | proposal_pb2.Proposal
@@ -120,11 +121,10 @@ def prepare_envelope(
 
 def sign_envelope(envelope: common_pb2.Envelope, signature: bytes) -> common_pb2.Envelope:
     """A copy of ``envelope`` carrying ``signature`` over its payload bytes (must be the proposal creator's)."""
-    if not envelope.payload:
-        raise InvalidArgumentError("envelope.payload", "must not be empty")
-    if not signature:
-        raise InvalidArgumentError("signature", "must not be empty")
-    return common_pb2.Envelope(payload=envelope.payload, signature=signature)
+    return common_pb2.Envelope(
+        payload=require_nonempty("envelope.payload", envelope.payload),
+        signature=require_nonempty("signature", signature),
+    )
 
 
 def assemble_envelope(
@@ -224,14 +224,15 @@ class Transaction:
         """The (unsigned) commit status request that follows a successful submit."""
         return new_commit(self._context, self._channel_id, self.transaction_id)
 
+    def submitted(self) -> SubmittedTransaction:
+        """What a successful ``Submit`` leaves the caller: the result and the way to its commit status."""
+        return SubmittedTransaction(self._context, self.commit_request(), self._result)
+
     def submit(self, timeout: float | None = None) -> SubmittedTransaction:
         """Send to the orderer via the gateway; returns once ordered (not yet committed)."""
-        deadline = timeout if timeout is not None else self._context.timeouts.submit
-        try:
-            self._context.stub.Submit(self.submit_request(), timeout=deadline)
-        except grpc.RpcError as error:
-            raise SubmitError.from_rpc_error(error, self.transaction_id) from error
-        return SubmittedTransaction(self._context, self.commit_request(), self._result)
+        timeout = deadline(timeout, self._context.timeouts.submit)
+        call(self._context.stub.Submit, self.submit_request(), timeout, SubmitError, self.transaction_id)
+        return self.submitted()
 
 
 def channel_of(envelope: common_pb2.Envelope) -> str:
@@ -244,10 +245,7 @@ def channel_of(envelope: common_pb2.Envelope) -> str:
 
 def parse_signed_transaction(data: bytes, signature: bytes) -> gateway_pb2.PreparedTransaction:
     """Inverse of ``Transaction.bytes`` with the offline signature attached."""
-    try:
-        prepared = gateway_pb2.PreparedTransaction.FromString(data)
-    except DecodeError as error:
-        raise InvalidArgumentError("bytes", f"not a PreparedTransaction: {error}") from error
+    prepared = decode_bytes(gateway_pb2.PreparedTransaction, data)
     return gateway_pb2.PreparedTransaction(
         transaction_id=prepared.transaction_id, envelope=sign_envelope(prepared.envelope, signature)
     )
@@ -255,10 +253,7 @@ def parse_signed_transaction(data: bytes, signature: bytes) -> gateway_pb2.Prepa
 
 def parse_stored_transaction(data: bytes) -> gateway_pb2.PreparedTransaction:
     """Inverse of ``Transaction.sign().bytes``; the envelope must already carry its signature."""
-    try:
-        prepared = gateway_pb2.PreparedTransaction.FromString(data)
-    except DecodeError as error:
-        raise InvalidArgumentError("bytes", f"not a PreparedTransaction: {error}") from error
+    prepared = decode_bytes(gateway_pb2.PreparedTransaction, data)
     if not prepared.envelope.payload:
         raise InvalidArgumentError("bytes.envelope.payload", "must not be empty")
     if not prepared.envelope.signature:
