@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fabric_protos.common import common_pb2, configtx_pb2
 
 from network.configtx.channel import application_org_group
@@ -23,7 +24,7 @@ from network.configtx.update_sign import Signer, config_update_envelope, signed_
 from network.crypto.files import replace_file, staging_dir
 from network.crypto.tree import TreePlan, commit_units, stage_org
 from network.fabric.broadcast import broadcast
-from network.fabric.participation import ParticipationClient
+from network.fabric.participation import ParticipationClient, ParticipationError
 from network.layout import NetworkLayout, read_signing_material
 from network.spec import ConsortiumSpec, SpecError, SpecIssue, parse_spec
 from network.spec.load import dump_resolved
@@ -68,10 +69,16 @@ def config_from_block(block: common_pb2.Block) -> configtx_pb2.Config:
 
 
 def current_config(layout: NetworkLayout, channel: str) -> configtx_pb2.Config:
-    """The channel's config as of its last config block, read through the participation API."""
-    _, node = layout.spec.orderer_nodes()[0]
-    with ParticipationClient.for_orderer(layout, node.name) as client:
-        return config_from_block(common_pb2.Block.FromString(client.block(channel, "config")))
+    """The channel's config as of its last config block, read through the participation API of the first
+    orderer that answers."""
+    errors: list[str] = []
+    for _, node in layout.spec.orderer_nodes():
+        with ParticipationClient.for_orderer(layout, node.name) as client:
+            try:
+                return config_from_block(common_pb2.Block.FromString(client.block(channel, "config")))
+            except (httpx.TransportError, ParticipationError) as exc:
+                errors.append(f"{node.name}: {exc}")
+    raise ParticipationError(0, f"no orderer served the config block of {channel}: {'; '.join(errors)}")
 
 
 def wait_config_sequence(layout: NetworkLayout, channel: str, above: int, timeout: float) -> None:

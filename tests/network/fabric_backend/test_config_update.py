@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -20,6 +19,7 @@ from network.configtx.update_sign import P256_ORDER, config_update_envelope, sig
 from network.crypto.files import staging_dir
 from network.crypto.tree import TreePlan, stage_org
 from network.fabric.add_org import config_from_block, majority_signers, spec_with_org
+from network.fabric.participation import ParticipationError
 from network.layout import NetworkLayout
 from network.spec import SpecError
 
@@ -128,7 +128,7 @@ def test_add_org_failure_leaves_the_network_untouched(fabric_layout: NetworkLayo
     from network.fabric.add_org import add_org
 
     spec_before = fabric_layout.resolved_spec_path().read_bytes()
-    with pytest.raises(httpx.TransportError):
+    with pytest.raises(ParticipationError, match="no orderer served the config block"):
         add_org(fabric_layout.root, dict(NEW_ORG), CHANNEL, timeout=5)
     assert fabric_layout.resolved_spec_path().read_bytes() == spec_before
     assert not (fabric_layout.crypto_dir / "peerOrganizations" / "org4.example.com").exists()

@@ -124,3 +124,32 @@ def test_up_deploy_transact_add_org_down(
     assert main(["reset", "--netdir", netdir]) == 0
     assert not (layout.root / "data").exists()  # ledgers gone ...
     assert grown.admin_msp_dir("Org4MSP").is_dir() and grown.genesis_block(CHANNEL).is_file()  # ... crypto kept
+
+
+@pytest.mark.integration
+@pytest.mark.fabric
+@pytest.mark.timeout(600)
+def test_raft_keeps_ordering_with_one_orderer_down(tmp_path: Path) -> None:
+    """Three raft orderers tolerate one crash: the org is still added (another node orders the config update),
+    and ``up`` brings the crashed node back, which catches up from its own ledger and its peers."""
+    try:
+        require_binaries(("orderer", "peer"))
+    except MissingBinariesError as exc:
+        pytest.skip(str(exc))
+    from network.devnet.node.processes import kill
+    from network.fabric import supervisor
+
+    netdir = tmp_path / "net"
+    generate(spec_on_free_ports(orderers=3), netdir)
+    try:
+        nodes = supervisor.up(netdir, timeout=120)
+        first = next(n for n in nodes if n.kind == "orderer")
+        kill(first.process)
+        assert main(["add-org", "--netdir", str(netdir), "--name", NEW_ORG["name"], "--domain", NEW_ORG["domain"],
+                     "--channel", CHANNEL, "--timeout", "120"]) == 0  # fmt: skip
+        statuses = {s.host: s for s in supervisor.status(netdir)}
+        assert all(s.healthy for s in statuses.values()), statuses
+        assert statuses[first.host].channels[CHANNEL]["status"] == "active"
+        assert "Org4MSP" in NetworkLayout(netdir).spec.channel(CHANNEL).orgs
+    finally:
+        supervisor.down(netdir)
