@@ -62,10 +62,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-async def must_commit(contract: AsyncContract, name: str, args: list[str]) -> None:
-    outcome, _ = await submit_and_wait(contract, name, args)
-    if outcome != "VALID":
-        raise RuntimeError(f"set-up transaction {name} failed: {outcome}")
+async def must_commit(contract: AsyncContract, name: str, args: list[str], attempts: int = 6) -> None:
+    """Set-up transactions are retried while an endorser still lags one block behind the gateway peer (the
+    gateway then reports ABORTED "ProposalResponsePayloads do not match" - correct Fabric behaviour)."""
+    examples: dict[str, str] = {}
+    for attempt in range(attempts):
+        outcome, _ = await submit_and_wait(contract, name, args, examples)
+        if outcome == "VALID":
+            return
+        if outcome != "ENDORSE_ABORTED":
+            break
+        await asyncio.sleep(0.2 * (attempt + 1))
+    raise RuntimeError(f"set-up transaction {name} failed: {outcome} {examples.get(outcome, '')}")
 
 
 def senders(count: int) -> list[str]:
