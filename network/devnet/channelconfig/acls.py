@@ -1,6 +1,7 @@
 """Peer ACLs (``core/aclmgmt/defaultaclprovider.go`` ``newDefaultACLProvider``, ``resourceprovider.go``).
 
-Channel-scoped ("c") resources default to the channel's Application Readers or Writers; peer-scoped ("p")
+Channel-scoped ("c") resources default to the channel's Application Readers or Writers (Fabric's one default
+table, ``network.configtx.acls.CHANNEL_ACLS``, shared with the bootstrap); peer-scoped ("p")
 resources are checked against the peer's *local* MSP (Admins or Members). An ``ACLs`` value in the channel's
 Application group overrides any default; a relative ``policy_ref`` is taken under ``/Channel/Application/``
 (``newAPIsProvider``).
@@ -12,36 +13,10 @@ from collections.abc import Mapping
 
 from fabric_protos.peer import configuration_pb2 as peer_cfg
 
-CHANNEL_READERS = "/Channel/Application/Readers"
-CHANNEL_WRITERS = "/Channel/Application/Writers"
+from network.configtx.acls import CHANNEL_ACLS
+
 LOCAL_ADMINS = "Admins"
 LOCAL_MEMBERS = "Members"
-
-CHANNEL_ACLS: Mapping[str, str] = {
-    "_lifecycle/CommitChaincodeDefinition": CHANNEL_WRITERS,
-    "_lifecycle/QueryChaincodeDefinition": CHANNEL_WRITERS,
-    "_lifecycle/QueryChaincodeDefinitions": CHANNEL_WRITERS,
-    "_lifecycle/CheckCommitReadiness": CHANNEL_WRITERS,
-    "lscc/ChaincodeExists": CHANNEL_READERS,
-    "lscc/GetDeploymentSpec": CHANNEL_READERS,
-    "lscc/GetChaincodeData": CHANNEL_READERS,
-    "lscc/GetInstantiatedChaincodes": CHANNEL_READERS,
-    "lscc/GetCollectionsConfig": CHANNEL_READERS,
-    "qscc/GetChainInfo": CHANNEL_READERS,
-    "qscc/GetBlockByNumber": CHANNEL_READERS,
-    "qscc/GetBlockByHash": CHANNEL_READERS,
-    "qscc/GetTransactionByID": CHANNEL_READERS,
-    "qscc/GetBlockByTxID": CHANNEL_READERS,
-    "cscc/GetConfigBlock": CHANNEL_READERS,
-    "cscc/GetChannelConfig": CHANNEL_READERS,
-    "peer/Propose": CHANNEL_WRITERS,
-    "peer/ChaincodeToChaincode": CHANNEL_WRITERS,
-    "event/Block": CHANNEL_READERS,
-    "event/FilteredBlock": CHANNEL_READERS,
-    "gateway/CommitStatus": CHANNEL_READERS,
-    "gateway/ChaincodeEvents": CHANNEL_READERS,
-}
-"""c-resources: evaluated against the channel policy named here."""
 
 LOCAL_ACLS: Mapping[str, str] = {
     "_lifecycle/InstallChaincode": LOCAL_ADMINS,
