@@ -165,7 +165,9 @@ def wait_ready(proc: NodeProcess, base_url: str) -> None:
     raise DemoError(f"gateway {proc.host} not ready after {START_TIMEOUT:.0f}s (log {proc.log_file})")
 
 
-def start_gateway(layout: NetworkLayout, msp_id: str, kek: Path, progress: Progress) -> OrgGateway:
+def launch_gateway(layout: NetworkLayout, msp_id: str, kek: Path,
+                   progress: Progress) -> tuple[OrgGateway, NodeProcess]:
+    """Wallet, API key and config for one org, then its process started (not yet waited for)."""
     org = layout.spec.member_org(msp_id).name
     folder = gateways_dir(layout.root) / org.lower()
     folder.mkdir(parents=True, exist_ok=True)
@@ -181,15 +183,18 @@ def start_gateway(layout: NetworkLayout, msp_id: str, kek: Path, progress: Progr
     port = free_port()
     proc = gateway_process(folder, config, port)
     start_process(proc, env)
-    base_url = f"http://127.0.0.1:{port}"
-    wait_ready(proc, base_url)
-    progress(f"gateway {org}: {base_url} (identities {', '.join(labels)}; log {proc.log_file})")
-    return OrgGateway(org, msp_id, base_url, api_key, tuple(labels))
+    progress(f"gateway {org}: starting on 127.0.0.1:{port} (identities {', '.join(labels)})")
+    return OrgGateway(org, msp_id, f"http://127.0.0.1:{port}", api_key, tuple(labels)), proc
 
 
 def start_gateways(layout: NetworkLayout, progress: Progress) -> dict[str, OrgGateway]:
+    """One gateway per member org; all start together, then each must answer ``/readyz``."""
     kek = ensure_kek(layout.root)
-    return {org.msp_id: start_gateway(layout, org.msp_id, kek, progress) for org in layout.spec.member_orgs}
+    launched = [launch_gateway(layout, org.msp_id, kek, progress) for org in layout.spec.member_orgs]
+    for gateway, proc in launched:
+        wait_ready(proc, gateway.base_url)
+        progress(f"gateway {gateway.org}: ready at {gateway.base_url} (log {proc.log_file})")
+    return {gateway.msp_id: gateway for gateway, _ in launched}
 
 
 def stop_gateway(folder: Path, progress: Progress) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 import httpx
@@ -90,6 +90,7 @@ class Rest:
         through one org's peer may not yet see a transaction another org's peer has committed; a 404 or a
         not-yet-ready answer is retried until ``timeout``, after which the last answer is returned as is."""
         deadline = time.monotonic() + timeout
+        before = len(self.steps)
         while True:
             try:
                 result = self.call(actor, "GET", route, title, quiet=True)
@@ -99,8 +100,11 @@ class Rest:
                 if time.monotonic() > deadline:
                     raise
             time.sleep(0.3)
+        last = replace(self.steps[-1], number=before + 1)  # the retries count as one step
+        del self.steps[before:]
+        self.steps.append(last)
         if not quiet:
-            self.print_step(self.steps[-1])
+            self.print_step(last)
         return result
 
     def print_step(self, step: Step) -> None:
