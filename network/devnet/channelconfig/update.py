@@ -239,18 +239,27 @@ def authorize_update(bundle: ChannelBundle, update_env: configtx_pb2.ConfigUpdat
     return proposed
 
 
+def next_config(bundle: ChannelBundle, update_env: configtx_pb2.ConfigUpdateEnvelope) -> configtx_pb2.Config:
+    """``ProposeConfigUpdate`` + ``ValidateNew``: the channel's next config (sequence + 1), or ConfigUpdateError.
+
+    The one computation the orderer (which orders the result) and the peer (which re-derives it in
+    ``validate_config_envelope``) share, as both use ``common/configtx/validator.go`` in Fabric.
+    """
+    proposed = authorize_update(bundle, update_env)
+    config = configtx_pb2.Config(sequence=bundle.sequence + 1, channel_group=rebuild_group(f"/{CHANNEL}", proposed))
+    try:
+        bundle_from_config(bundle.channel_id, config)
+    except ConfigError as exc:
+        raise ConfigUpdateError(f"proposed config is invalid: {exc}") from exc
+    return config
+
+
 def propose_config_update(bundle: ChannelBundle, envelope: common_pb2.Envelope) -> configtx_pb2.ConfigEnvelope:
     """The orderer's ``ProposeConfigUpdate``: next ConfigEnvelope (sequence + 1, last_update = envelope).
 
     The new config must also yield a usable bundle (``ValidateNew``-style), else ConfigUpdateError.
     """
-    proposed = authorize_update(bundle, config_update_from_envelope(envelope))
-    group = rebuild_group(f"/{CHANNEL}", proposed)
-    config = configtx_pb2.Config(sequence=bundle.sequence + 1, channel_group=group)
-    try:
-        bundle_from_config(bundle.channel_id, config)
-    except ConfigError as exc:
-        raise ConfigUpdateError(f"proposed config is invalid: {exc}") from exc
+    config = next_config(bundle, config_update_from_envelope(envelope))
     return configtx_pb2.ConfigEnvelope(config=config, last_update=envelope)
 
 

@@ -17,14 +17,13 @@ from typing import Any
 
 from fabric_protos.common import common_pb2
 
-from network.devnet.channelconfig import bundle_from_config
 from network.devnet.node import jsonlog
 from network.devnet.orderer import wal
 from network.devnet.orderer.blockcutter import Batch, BatchLimits, Pending, cut, ordered
 from network.devnet.orderer.blocks import last_config_index
 from network.devnet.orderer.blockstore import BlockStore
 from network.devnet.orderer.blockwriter import OrdererSigner, next_block, raft_index_of
-from network.devnet.orderer.configupdate import ConfigUpdateError, config_envelope, propose_config_update
+from network.devnet.orderer.configupdate import config_envelope, propose_config_update
 from network.devnet.orderer.wal import WriteAheadLog
 
 log = logging.getLogger("devnet.orderer.chain")
@@ -95,12 +94,8 @@ class OrdererChain:
         as a block of its own, after cutting whatever is pending (etcdraft ``Configure``). Raises
         :class:`ConfigUpdateError` when the update is refused; nothing is logged or written then."""
         async with self._lock:
-            config = propose_config_update(payload_data, self.bundle)
+            config = propose_config_update(payload_data, self.bundle)  # also refuses a config that would not load
             envelope = config_envelope(self.channel_id, config, update, self.signer).SerializeToString()
-            try:
-                bundle_from_config(self.channel_id, config)
-            except ValueError as exc:  # ConfigError: the resulting config would not load
-                raise ConfigUpdateError(f"new config is invalid: {exc}") from exc
             index = self.wal.append(envelope, wal.CONFIG)
             await self._write_config_block(index, envelope)
 

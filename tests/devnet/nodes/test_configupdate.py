@@ -1,4 +1,5 @@
-"""CONFIG_UPDATE rules (``common/configtx/validator.go``) against a real generated channel config."""
+"""The orderer's CONFIG_UPDATE path (``common/configtx/validator.go``, shared with the peer) against a real
+generated channel config. Element keys and messages are Fabric's (``[Value]  /Channel/...``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from fabric_protos.common import common_pb2, configtx_pb2
 from fabric_protos.orderer import configuration_pb2
 
 from network.devnet.channelconfig import bundle_from_config_block
-from network.devnet.orderer.configupdate import ConfigUpdateError, map_config, propose_config_update
+from network.devnet.channelconfig.update import GROUP, map_config
+from network.devnet.orderer.configupdate import ConfigUpdateError, propose_config_update
 from network.layout import NetworkLayout
 from tests.devnet.nodes.devnet_support import batch_size_update, make_network, user
 
@@ -34,9 +36,9 @@ def test_admin_signed_update_yields_next_sequence_with_only_that_value_changed(l
     config = propose_config_update(_update_data(update), bundle)
     assert config.sequence == bundle.sequence + 1
     before, after = map_config(bundle.config.channel_group), map_config(config.channel_group)
-    changed = {k for k in before if before[k].message != after[k].message and k[0] != "Group"}
-    assert changed == {("Value", ("Channel", "Orderer", "BatchSize"))}
-    value = after[("Value", ("Channel", "Orderer", "BatchSize"))]
+    changed = {k for k in before if before[k].message != after[k].message and before[k].kind != GROUP}
+    assert changed == {"[Value]  /Channel/Orderer/BatchSize"}
+    value = after["[Value]  /Channel/Orderer/BatchSize"]
     assert value.version == 1
     assert configuration_pb2.BatchSize.FromString(value.message.value).max_message_count == 7
 
@@ -44,7 +46,7 @@ def test_admin_signed_update_yields_next_sequence_with_only_that_value_changed(l
 def test_update_signed_by_a_member_fails_the_mod_policy(layout: NetworkLayout) -> None:
     genesis = _genesis(layout)
     update = batch_size_update(layout, CHANNEL, genesis, 7, [user(layout)])
-    with pytest.raises(ConfigUpdateError, match=r"policy for \[Value\] /Channel/Orderer/BatchSize not satisfied"):
+    with pytest.raises(ConfigUpdateError, match=r"policy for \[Value\]  /Channel/Orderer/BatchSize not satisfied"):
         propose_config_update(_update_data(update), bundle_from_config_block(genesis))
 
 
@@ -66,7 +68,9 @@ def test_stale_read_set_and_wrong_channel_and_empty_delta_are_refused(layout: Ne
     other = configtx_pb2.ConfigUpdate()
     other.CopyFrom(update)
     other.channel_id = "elsewhere"
-    with pytest.raises(ConfigUpdateError, match="not for correct channel"):
+    with pytest.raises(
+        ConfigUpdateError, match="ConfigUpdate for channel 'elsewhere' but envelope for channel 'testchannel'"
+    ):
         propose_config_update(_envelope(other, envelope), bundle)
 
     empty = configtx_pb2.ConfigUpdate(channel_id=CHANNEL, read_set=update.read_set, write_set=update.read_set)
