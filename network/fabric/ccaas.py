@@ -23,6 +23,8 @@ import tarfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from network.devnet.node import paths, processes
 from network.devnet.node.processes import NodeProcess
@@ -157,3 +159,27 @@ def stop_servers(layout: NetworkLayout, progress: Progress) -> None:
         name = pid_file.stem[len(SERVER_PREFIX) :]
         process = server_process(layout, name, tuple(record[1]) if record else ())
         progress(f"{process.host}: {'stopped' if processes.stop(process) else 'not running'}")
+
+
+def registry_path(layout: NetworkLayout) -> Path:
+    return layout.root / "fabric" / "chaincodes.json"
+
+
+def record_server(layout: NetworkLayout, name: str, package_id: str, port: int, module: str) -> None:
+    """Remember what serves ``name`` so ``up`` can bring it back after ``down`` or a crash."""
+    path = registry_path(layout)
+    servers: dict[str, Any] = json.loads(path.read_text()) if path.is_file() else {}
+    servers[name] = {"package_id": package_id, "port": port, "module": module}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(servers, indent=2, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def restart_recorded_servers(layout: NetworkLayout, progress: Progress) -> None:
+    """Start every recorded chaincode server that is not running (``start_server`` keeps live ones)."""
+    path = registry_path(layout)
+    servers: dict[str, Any] = json.loads(path.read_text()) if path.is_file() else {}
+    for name, entry in sorted(servers.items()):
+        pid = start_server(layout, name, entry["package_id"], int(entry["port"]), entry["module"])
+        progress(f"{SERVER_PREFIX}{name}: serving {entry['package_id']} (pid {pid})")

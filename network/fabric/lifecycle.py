@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from network.fabric.binaries import require_binaries
-from network.fabric.ccaas import build_package, start_server
+from network.fabric.ccaas import build_package, record_server, start_server
 from network.fabric.discovery import wait_endorsable
 from network.fabric.nodes import fabric_root
 from network.fabric.peer_cli import PeerCommandError, admin_env, run_peer
@@ -149,6 +149,7 @@ def deploy(
     package_file.write_bytes(package.data)
     if start:
         pid = start_server(layout, name, package.package_id, port, module)
+        record_server(layout, name, package.package_id, port, module)
         progress(f"chaincode server {name}: pid {pid}, listening on {address}")
     peers = channel_peers(layout, channel)
     committed = query_committed(peer_bin, layout, *peers[0], channel, name)

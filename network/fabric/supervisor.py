@@ -20,6 +20,7 @@ from typing import Any
 
 from network.devnet.node import paths, processes
 from network.devnet.node.supervisor import is_healthy
+from network.fabric import ccaas
 from network.fabric import nodes as fabric_nodes
 from network.fabric.binaries import find_binary, require_binaries
 from network.fabric.default_spec import fabric_default_spec
@@ -188,6 +189,7 @@ def up(
     start_nodes(peers, progress)
     wait_healthy(peers, timeout, progress)
     join_peers(layout, peers, binaries["peer"], progress)
+    ccaas.restart_recorded_servers(layout, progress)
     return nodes
 
 
@@ -213,15 +215,15 @@ def down(netdir: Path, progress: Progress = _quiet) -> None:
     if not layout.resolved_spec_path().is_file():
         progress(f"no network in {netdir}: nothing to stop")
         return
-    from network.fabric import ccaas
-
     ccaas.stop_servers(layout, progress)
     for node in reversed(_known_nodes(layout)):
         progress(f"{node.host}: {'stopped' if _stop(node) else 'not running'}")
 
 
 def reset(netdir: Path, progress: Progress = _quiet) -> None:
+    """``down`` and delete the ledgers; installed chaincodes live there, so their servers are forgotten too."""
     down(netdir, progress)
+    ccaas.registry_path(NetworkLayout(Path(netdir))).unlink(missing_ok=True)
     data = paths.data_root(Path(netdir))
     if data.exists():
         shutil.rmtree(data)

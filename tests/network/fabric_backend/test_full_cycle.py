@@ -1,7 +1,7 @@
 """The whole operator journey, once per back end, through the same ``consortium`` commands:
 
 up -> deploy the asset chaincode -> submit and evaluate through our gateway client -> add a fourth org
-(signed config update; its peer joins and endorses) -> down -> reset.
+(signed config update; its peer joins and endorses) -> down -> up (state kept) -> down -> reset.
 
 The ``fabric`` case runs official binaries (``FABRIC_BIN`` or PATH) and skips, naming what is missing, when
 they are absent; the ``devnet`` case runs in every CI run. Nothing of Fabric is mocked.
@@ -121,6 +121,9 @@ def test_up_deploy_transact_add_org_down(
 
     assert main(["down", "--netdir", netdir]) == 0
     assert sorted(p.name for p in (layout.root / "run").glob("*.pid")) == []
+    assert main(["up", "--netdir", netdir]) == 0  # ledgers kept; the chaincode server comes back with the nodes
+    assert json.loads(_contract(grown, "Org3MSP").evaluate_transaction("GetClass", "NOTE"))["id"] == "NOTE"
+    assert main(["down", "--netdir", netdir]) == 0
     assert main(["reset", "--netdir", netdir]) == 0
     assert not (layout.root / "data").exists()  # ledgers gone ...
     assert grown.admin_msp_dir("Org4MSP").is_dir() and grown.genesis_block(CHANNEL).is_file()  # ... crypto kept
