@@ -14,7 +14,7 @@ import shutil
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -200,14 +200,16 @@ def _known_nodes(layout: NetworkLayout) -> list[FabricNode]:
     return all_nodes(layout, {"orderer": orderer, "peer": peer})
 
 
-def _stop(node: FabricNode) -> bool:
-    """Stop by pid file; the recorded argv (not today's PATH) identifies the process."""
+def as_recorded(node: FabricNode) -> FabricNode:
+    """The node with the argv of its pid file: the binary that was started, not today's PATH lookup."""
     record = processes.read_pid_file(node.process.pid_file)
-    if record is not None:
-        from dataclasses import replace
+    if record is None:
+        return node
+    return FabricNode(replace(node.process, argv=tuple(record[1])), node.config_dir, node.org, node.name)
 
-        node = FabricNode(replace(node.process, argv=tuple(record[1])), node.config_dir, node.org, node.name)
-    return processes.stop(node.process)
+
+def _stop(node: FabricNode) -> bool:
+    return processes.stop(as_recorded(node).process)
 
 
 def down(netdir: Path, progress: Progress = _quiet) -> None:
@@ -272,11 +274,7 @@ def status(netdir: Path) -> list[FabricNodeStatus]:
     layout = NetworkLayout(Path(netdir))
     result = []
     for node in _known_nodes(layout):
-        record = processes.read_pid_file(node.process.pid_file)
-        if record is not None:
-            from dataclasses import replace
-
-            node = FabricNode(replace(node.process, argv=tuple(record[1])), node.config_dir, node.org, node.name)
+        node = as_recorded(node)
         pid = processes.running_pid(node.process)
         healthy = bool(pid) and is_healthy(node.process)
         channels: dict[str, Any] = {}
