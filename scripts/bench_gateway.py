@@ -27,7 +27,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scripts.bench_devnet import in_flight_levels  # noqa: E402
-from scripts.benchkit import client, cpu, report  # noqa: E402
+from scripts.benchkit import client, cpu, profiling, report  # noqa: E402
 from scripts.benchkit.devnet import BenchNet, running_devnet  # noqa: E402
 from scripts.benchkit.loadgen import Operation, RunResult, closed_loop  # noqa: E402
 from scripts.benchkit.restgw import RestGateway, running_rest_gateway  # noqa: E402
@@ -50,6 +50,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--batch-timeout-ms", type=int, default=50, help="orderer BatchTimeout")
     p.add_argument("--out-dir", type=Path, default=None, help="result folder (default bench-results/)")
     p.add_argument("--keep", action="store_true", help="keep the devnet directory (logs) afterwards")
+    p.add_argument("--profile", type=Path, default=None,
+                   help="py-spy every process during the last level's REST run; folded stacks go here")
     return p.parse_args(argv)
 
 
@@ -71,7 +73,8 @@ def rest_operation(http: httpx.AsyncClient, rest: RestGateway, prefix: str, exam
     return put
 
 
-async def run_levels(net: BenchNet, rest: RestGateway, args: argparse.Namespace) -> tuple[list[RunResult], dict]:
+async def run_levels(net: BenchNet, rest: RestGateway, args: argparse.Namespace,
+                     profile: dict[str, Any]) -> tuple[list[RunResult], dict[str, str]]:
     results: list[RunResult] = []
     examples: dict[str, str] = {}
     limits = httpx.Limits(max_connections=max(args.in_flight) + 10, max_keepalive_connections=max(args.in_flight) + 10)
@@ -91,8 +94,15 @@ async def run_levels(net: BenchNet, rest: RestGateway, args: argparse.Namespace)
             for path, operation in paths:
                 pids = {"client": os.getpid(), "rest-gateway": rest.pid, **net.peer_pids()}
                 report.progress(f"{path} N={n}: {args.warmup:.0f}s warm-up + {args.duration:.0f}s measured")
+                recorders = {}
+                if args.profile is not None and path == "rest" and n == args.in_flight[-1]:
+                    recorders = profiling.start(pids, args.profile, args.warmup + args.duration)
                 before = cpu.snapshot(pids)
                 result = await closed_loop(f"{path} N={n}", n, args.duration, args.warmup, operation)
+                if recorders:
+                    profile["errors"] = profiling.finish(recorders)
+                    profile["hotspots"] = profiling.summarise(args.profile, list(recorders))
+                    profile["level"] = result.label
                 result.cpu_ms_per_tx = cpu.per_transaction_ms(before, cpu.snapshot(pids),
                                                               result.all_outcomes.total())
                 report.progress(f"{path} N={n}: {result.committed} committed, {result.tps:.1f} tx/s, "
@@ -128,7 +138,8 @@ def pairs(results: list[RunResult]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def document(args: argparse.Namespace, results: list[RunResult], examples: dict[str, str]) -> dict[str, Any]:
+def document(args: argparse.Namespace, results: list[RunResult], examples: dict[str, str],
+             profile: dict[str, Any]) -> dict[str, Any]:
     return {
         "benchmark": NAME,
         "parameters": {"in_flight": args.in_flight, "duration_s": args.duration, "warmup_s": args.warmup,
@@ -143,6 +154,7 @@ def document(args: argparse.Namespace, results: list[RunResult], examples: dict[
         "ratios": pairs(results),
         "error_examples": examples,
         "raw": {r.label: r.raw() for r in results},
+        "profile": profile,
     }
 
 
@@ -169,9 +181,12 @@ def main(argv: list[str] | None = None) -> int:
             tempfile.TemporaryDirectory(prefix="bench-rest-") as workdir, \
             running_rest_gateway(Path(workdir), net.layout, net.channel, CHAINCODE) as rest:
         report.progress(f"REST gateway at {rest.base_url} (pid {rest.pid})")
-        results, examples = asyncio.run(run_levels(net, rest, args))
+        profile: dict[str, Any] = {}
+        results, examples = asyncio.run(run_levels(net, rest, args, profile))
     print_table(results)
-    path = report.write_result(NAME, document(args, results, examples), args.out_dir)
+    if profile.get("hotspots"):
+        print(profiling.render(profile["hotspots"]))
+    path = report.write_result(NAME, document(args, results, examples, profile), args.out_dir)
     print(f"result file: {path}")
     return 0
 
