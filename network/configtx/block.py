@@ -40,6 +40,7 @@ def _der_unsigned_integer(value: int) -> bytes:
 
 
 def block_header_bytes(header: common_pb2.BlockHeader) -> bytes:
+    """What the orderer signs in a block's SIGNATURES metadata, and what the header hash is taken over."""
     content = (
         _der_unsigned_integer(header.number)
         + _der(0x04, bytes(header.previous_hash))
@@ -54,6 +55,7 @@ def block_header_hash(header: common_pb2.BlockHeader) -> bytes:
 
 
 def block_data_hash(data: common_pb2.BlockData) -> bytes:
+    """What ``header.data_hash`` must be; the one implementation the bootstrap and devnet's nodes share."""
     return hashlib.sha256(b"".join(bytes(d) for d in data.data)).digest()
 
 

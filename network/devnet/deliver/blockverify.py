@@ -35,7 +35,7 @@ def check_previous_hash(block: common_pb2.Block, previous: common_pb2.BlockHeade
 
 
 def check_data_hash(block: common_pb2.Block) -> None:
-    if block.header.data_hash != block_data_hash(block.data.data):
+    if block.header.data_hash != block_data_hash(block.data):
         raise BlockVerificationError(f"block {block.header.number}: header.data_hash does not match data")
 
 

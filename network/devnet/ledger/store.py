@@ -21,7 +21,7 @@ from fabric_protos.ledger.rwset import rwset_pb2
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.peer import transaction_pb2
 
-from network.devnet.ledger.blockhash import block_data_hash, block_header_hash
+from network.configtx.block import block_data_hash, block_header_hash
 from network.devnet.ledger.blockparse import (
     COMMIT_HASH,
     TRANSACTIONS_FILTER,

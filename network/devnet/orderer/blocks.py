@@ -1,29 +1,19 @@
 """Block construction and hashing exactly as Fabric does it.
 
-- Header hash (D1's :mod:`network.devnet.ledger.blockhash`, re-exported): SHA-256 over the ASN.1 DER
-  ``SEQUENCE{INTEGER number, OCTET STRING previous_hash, OCTET STRING data_hash}``
-  (``protoutil/blockutils.go`` ``BlockHeaderBytes``, ``BlockHeaderHash``).
-- Data hash: SHA-256 of the plain concatenation of the envelope bytes (``ComputeBlockDataHash``).
+- Header and data hash: the bootstrap's :mod:`network.configtx.block` (``protoutil/blockutils.go``
+  ``BlockHeaderBytes``, ``BlockHeaderHash``, ``ComputeBlockDataHash``), re-exported here for the nodes.
 - Metadata always has five slots, empty where unused (``NewBlock``, ``InitBlockMetadata``).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
 from fabric_protos.common import common_pb2
 
-from network.devnet.ledger.blockhash import block_header_bytes, block_header_hash
+from network.configtx.block import METADATA_SLOTS, block_data_hash, block_header_bytes, block_header_hash
 
 __all__ = ["block_header_bytes", "block_header_hash", "block_data_hash", "new_block"]
-
-METADATA_SLOTS = 5
-
-
-def block_data_hash(data: Sequence[bytes]) -> bytes:
-    """Data hash of a list of envelopes (before they are in a ``BlockData``)."""
-    return hashlib.sha256(b"".join(data)).digest()
 
 
 def new_block(number: int, previous_hash: bytes, envelopes: Sequence[bytes]) -> common_pb2.Block:
@@ -31,8 +21,8 @@ def new_block(number: int, previous_hash: bytes, envelopes: Sequence[bytes]) -> 
     block = common_pb2.Block()
     block.header.number = number
     block.header.previous_hash = previous_hash
-    block.header.data_hash = block_data_hash(envelopes)
     block.data.data.extend(envelopes)
+    block.header.data_hash = block_data_hash(block.data)
     block.metadata.metadata.extend([b""] * METADATA_SLOTS)
     return block
 

@@ -11,7 +11,7 @@ from fabric_protos.common import common_pb2
 
 from devnet.fixtures.pki import Org
 from devnet.fixtures.txs import endorser_tx, make_block, set_filter, txid_of
-from network.devnet.ledger.blockhash import block_header_hash
+from network.configtx.block import block_header_hash
 from network.devnet.ledger.rwset import RWSetBuilder, key_hash
 from network.devnet.ledger.store import Ledger, LedgerError
 from network.devnet.ledger.version import Version

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from network.devnet.ledger.blockhash import block_header_hash
+from network.configtx.block import block_header_hash
 from network.devnet.ledger.store import Ledger
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -83,7 +83,7 @@ def test_blocks_chain_and_carry_a_valid_orderer_signature(net: NetworkLayout) ->
     )
     for previous, block in zip(blocks, blocks[1:], strict=False):
         assert block.header.previous_hash == block_header_hash(previous.header)
-        assert block.header.data_hash == block_data_hash(block.data.data)
+        assert block.header.data_hash == block_data_hash(block.data)
         meta = common_pb2.Metadata.FromString(block.metadata.metadata[common_pb2.SIGNATURES])
         [sig] = meta.signatures
         signed = meta.value + sig.signature_header + block_header_bytes(block.header)
