@@ -215,7 +215,8 @@ class MemStub:
         return iterator
 
     async def get_history_for_key(self, key: str) -> _Iterator:
-        return _Iterator(self.ledger.history.get(key, []))
+        # Newest first, as a Fabric peer returns it (core/ledger/kvledger/history/query_executer.go).
+        return _Iterator(list(reversed(self.ledger.history.get(key, []))))
 
     async def set_state_validation_parameter(self, key: str, ep: bytes) -> None:
         self.metadata_writes.setdefault(key, {})[VALIDATION_PARAMETER] = bytes(ep)

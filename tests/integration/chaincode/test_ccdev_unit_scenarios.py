@@ -34,10 +34,7 @@ SCENARIOS = [
     ("test_compliance_rules", "test_max_supply_burn_redeem"),
     ("test_compliance_rules", "test_allowances"),
     ("test_compliance_rules", "test_batch_is_all_or_nothing"),
-    pytest.param("test_workflows", "test_item_mint_transfer_moves_key_level_policy", marks=pytest.mark.xfail(
-        strict=True, reason="memstub returns key history oldest first; Fabric (and devnet) return it newest "
-                            "first (core/ledger/kvledger/history/query_executer.go), so the unit scenario's "
-                            "expected order is wrong for a real peer")),
+    ("test_workflows", "test_item_mint_transfer_moves_key_level_policy"),
     ("test_workflows", "test_fungible_base_balance_gets_owner_policy"),
     ("test_workflows", "test_pending_item_transfer"),
     ("test_workflows", "test_dvp_settles_both_legs_or_neither"),
