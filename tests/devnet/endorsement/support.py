@@ -71,7 +71,7 @@ class InProcessPeer:
         self.identity, self.signer = load_msp_identity(layout.peer_msp_dir(mspid, "peer0"), mspid)
         self.packages = PackageStore(data_dir / "packages")
         self.lifecycle = LifecycleSCC(mspid, self.packages, PrivateStore(data_dir / "private.json"))
-        self.runtime = ChaincodeRuntime(self.connection_for, execute_timeout=10)
+        self.runtime = ChaincodeRuntime(self.connection_for, execute_timeout=30)
         self.endorser = Endorser(mspid, self.identity, self.signer, {CHANNEL: self.channel}.get,
                                  lambda: [self.channel], self.lifecycle, self.runtime)
 
@@ -152,7 +152,7 @@ async def deployed_chaincode(layout: NetworkLayout, peers: Sequence[InProcessPee
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    package = build_ccaas_package(label, {"address": f"127.0.0.1:{port}", "dial_timeout": "2s"})
+    package = build_ccaas_package(label, {"address": f"127.0.0.1:{port}", "dial_timeout": "10s"})
     package_id = None
     for peer in peers:
         adm = admin(layout, peer.mspid)
@@ -208,7 +208,7 @@ async def start_node_chaincode(package_id: str, port: int) -> asyncio.subprocess
     env = {**os.environ, "CHAINCODE_ID": package_id, "CHAINCODE_SERVER_ADDRESS": f"127.0.0.1:{port}"}
     proc = await asyncio.create_subprocess_exec("node", str(NODE_CC / "chaincode.js"), env=env,
                                                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-    for _ in range(100):
+    for _ in range(300):
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.close()
