@@ -101,8 +101,8 @@ def gateway_factory(gw_world: GatewayWorld) -> Iterator[Callable[..., GatewayPro
     """Start extra gateway processes (own config); all stopped at the end of the test, even on failure."""
     started: list[GatewayProcess] = []
 
-    def start(config: Path, failpoint: str | None = None) -> GatewayProcess:
-        gw = start_gateway(config, failpoint)
+    def start(config: Path, failpoint: str | None = None, wait_for: str = "/readyz") -> GatewayProcess:
+        gw = start_gateway(config, failpoint, wait_for=wait_for)
         started.append(gw)
         return gw
 

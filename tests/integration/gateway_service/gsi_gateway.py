@@ -124,8 +124,11 @@ class GatewayProcess:
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
 
-def start_gateway(config: Path, failpoint: str | None = None, timeout: float = 60.0) -> GatewayProcess:
-    """Start ``python -m gateway serve`` and wait for /readyz (every served org's peer reachable)."""
+def start_gateway(
+    config: Path, failpoint: str | None = None, timeout: float = 60.0, wait_for: str = "/readyz"
+) -> GatewayProcess:
+    """Start ``python -m gateway serve`` and wait until ``wait_for`` answers 200 (/readyz: every served org's
+    peer reachable; /healthz: the process serves HTTP)."""
     env = cli_env()
     if failpoint:
         env["GATEWAY_FAILPOINT"] = failpoint
@@ -143,7 +146,7 @@ def start_gateway(config: Path, failpoint: str | None = None, timeout: float = 6
         if proc.poll() is not None:
             raise AssertionError(f"gateway exited with {proc.returncode}: {gw.log_tail()}")
         try:
-            if httpx.get(f"{gw.base}/readyz", timeout=5).status_code == 200:
+            if httpx.get(f"{gw.base}{wait_for}", timeout=5).status_code == 200:
                 return gw
         except httpx.TransportError:
             pass
