@@ -256,3 +256,15 @@ def test_wallet_key_file_is_0600_and_a_loose_one_is_refused(tmp_path: Path) -> N
 def test_port_plan_matches_the_default_spec() -> None:
     ports = planned_ports(7050)
     assert {7050, 7053, 9443, 7051, 8051, 9051, 9444, 9445, 9446, 9999}.issubset(ports)
+
+
+def test_a_failing_step_exits_non_zero_with_a_clear_message(tmp_path: Path) -> None:
+    """A directory holding something else than a network: the first step fails, nothing is started."""
+    netdir = tmp_path / "not-a-network"
+    netdir.mkdir()
+    (netdir / "notes.txt").write_text("mine")
+    done = run_demo("--netdir", str(netdir), "--base-port", "31000", timeout=120)
+    assert done.returncode == 1
+    assert "DEMO FAILED: GenerateError:" in done.stderr and "refusing to touch it" in done.stderr
+    assert sorted(p.name for p in netdir.iterdir()) == ["notes.txt"]
+    assert "--stop" in done.stdout  # still says how to stop whatever may run
