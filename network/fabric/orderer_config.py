@@ -91,7 +91,6 @@ def orderer_node_config(layout: NetworkLayout, name: str, data_dir: Path) -> dic
                 "Enabled": True,
                 "Certificate": str(tls.cert),
                 "PrivateKey": str(tls.key),
-                "RootCAs": [admin_ca],
                 "ClientAuthRequired": True,
                 "ClientRootCAs": [admin_ca],
             },
