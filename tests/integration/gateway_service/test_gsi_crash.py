@@ -12,6 +12,7 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -103,3 +104,47 @@ def test_kill_9_then_restart_applies_the_operation_exactly_once(
     assert balance(http, gw_world, "Org1", "alice", class_id) == 9
     receipt = httpx.get(f"{restarted.base}/v1/orgs/Org1/transactions/{body['txid']}", headers=headers)
     assert receipt.json()["status"] == "COMMITTED" and receipt.json()["attempts"] == 1
+
+
+def test_kill_9_with_several_operations_in_flight_loses_none_and_doubles_none(
+    http: httpx.Client,
+    gw_world: GatewayWorld,
+    gateway_factory: Callable[..., GatewayProcess],
+    store_url: str,
+) -> None:
+    """Six concurrent mints; the first to store its envelope kills the process. The others may be anywhere:
+    not yet claimed, claimed (NEW: recovery fails it, nothing was signed, the key may be retried), or
+    PREPARED (recovery re-sends it). After the restart every key is retried until it has a final answer:
+    each amount must be minted exactly once."""
+    class_id = new_class(http, gw_world, "INFLIGHT")
+    config = gw_world.config(gw_world.net.unique("inflight"), store_url=store_url, orgs=("Org1",))
+    since = height(gw_world.net.layout, gw_world.net.channel)
+    path = f"/v1/orgs/Org1/classes/{class_id}/mint"
+    alice = gw_world.account("Org1", "alice")
+    amounts = [str(n) for n in range(1, 7)]
+
+    def headers(amount: str) -> dict[str, str]:
+        return gw_world.headers("Org1", "issuer1", **{"Idempotency-Key": f"{class_id}-{amount}"})
+
+    def fire(amount: str) -> int | None:
+        try:
+            return httpx.post(victim.base + path, json={"to": alice, "amount": amount}, headers=headers(amount),
+                              timeout=60).status_code  # fmt: skip
+        except httpx.TransportError:
+            return None
+
+    victim = gateway_factory(config, "after-store")
+    with ThreadPoolExecutor(len(amounts)) as pool:
+        first_answers = list(pool.map(fire, amounts))
+    assert victim.proc.wait(timeout=30) == -signal.SIGKILL
+    assert first_answers == [None] * len(amounts)  # nobody got an answer: every request died with the process
+
+    restarted = gateway_factory(config)
+    for amount in amounts:
+        answer = retry_until_settled(restarted.base + path, {"to": alice, "amount": amount}, headers(amount))
+        assert answer.status_code == 200 and answer.json()["validation_code"] == "VALID", answer.text
+
+    txs = mint_txs(gw_world, class_id, since)
+    valid_amounts = sorted((t.args[2] for t in txs if t.valid), key=int)
+    assert valid_amounts == amounts  # each exactly once
+    assert balance(http, gw_world, "Org1", "alice", class_id) == sum(map(int, amounts))
