@@ -1,4 +1,4 @@
-"""Policies as configtxgen encodes them (``common/policydsl/policyparser.go``, ``common/policies/implicitmeta*.go``).
+"""Policies as configtxgen encodes them (parsing: :mod:`network.configtx.policydsl`, shared with devnet).
 
 Two kinds appear in a channel config:
 
@@ -11,116 +11,36 @@ Two kinds appear in a channel config:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from fabric_protos.common import policies_pb2
 from fabric_protos.msp import msp_principal_pb2
 
-ROLES = {
-    "member": msp_principal_pb2.MSPRole.MEMBER,
-    "admin": msp_principal_pb2.MSPRole.ADMIN,
-    "client": msp_principal_pb2.MSPRole.CLIENT,
-    "peer": msp_principal_pb2.MSPRole.PEER,
-    "orderer": msp_principal_pb2.MSPRole.ORDERER,
-}
-IMPLICIT_META_RULES = {
-    "ANY": policies_pb2.ImplicitMetaPolicy.ANY,
-    "ALL": policies_pb2.ImplicitMetaPolicy.ALL,
-    "MAJORITY": policies_pb2.ImplicitMetaPolicy.MAJORITY,
-}
+from network.configtx.policydsl import PolicyError, from_string, parse_implicit_meta, role_principal
+
+__all__ = [
+    "IMPLICIT_META_RE",
+    "PolicyError",
+    "implicit_meta",
+    "org_default_policies",
+    "policy_from_rule",
+    "principal_msp_ids",
+    "role_principal",
+    "signature",
+    "signature_envelope",
+]
+
 IMPLICIT_META_RE = re.compile(r"^(ANY|ALL|MAJORITY) [A-Za-z0-9_.-]+$")
-_TOKEN = re.compile(r"\s*(?:(?P<word>[A-Za-z]+)|(?P<num>[0-9]+)|(?P<quoted>'[^']*')|(?P<punct>[(),]))")
-
-
-class PolicyError(ValueError):
-    """A policy string that Fabric's parsers would reject."""
 
 
 def implicit_meta(text: str) -> policies_pb2.Policy:
     """``"MAJORITY Admins"`` -> Policy{IMPLICIT_META}; sub-policy names are case-sensitive as in Fabric."""
-    parts = text.split()
-    if len(parts) != 2 or parts[0] not in IMPLICIT_META_RULES:
-        raise PolicyError(f"{text!r}: expected '<ANY|ALL|MAJORITY> <SubPolicy>'")
-    meta = policies_pb2.ImplicitMetaPolicy(sub_policy=parts[1], rule=IMPLICIT_META_RULES[parts[0]])
+    meta = parse_implicit_meta(text)
     return policies_pb2.Policy(type=policies_pb2.Policy.IMPLICIT_META, value=meta.SerializeToString())
-
-
-def role_principal(msp_id: str, role: str) -> msp_principal_pb2.MSPPrincipal:
-    if role not in ROLES:
-        raise PolicyError(f"unknown role {role!r} in principal '{msp_id}.{role}' (one of {sorted(ROLES)})")
-    principal = msp_principal_pb2.MSPRole(msp_identifier=msp_id, role=ROLES[role])
-    return msp_principal_pb2.MSPPrincipal(
-        principal_classification=msp_principal_pb2.MSPPrincipal.ROLE, principal=principal.SerializeToString()
-    )
-
-
-@dataclass
-class _Parser:
-    tokens: list[str]
-    pos: int = 0
-
-    def peek(self) -> str | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def take(self, expected: str | None = None) -> str:
-        token = self.peek()
-        if token is None or (expected is not None and token != expected):
-            raise PolicyError(f"expected {expected or 'more input'!r} at token {self.pos}, found {token!r}")
-        self.pos += 1
-        return token
-
-
-def _tokenize(text: str) -> list[str]:
-    tokens, pos = [], 0
-    text = text.strip()
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if not match or match.end() == pos:
-            raise PolicyError(f"unexpected character {text[pos]!r} at offset {pos} in {text!r}")
-        tokens.append(match.group().strip())
-        pos = match.end()
-    return [t for t in tokens if t]
-
-
-def _rule(p: _Parser, identities: list[msp_principal_pb2.MSPPrincipal]) -> policies_pb2.SignaturePolicy:
-    token = p.take()
-    if token.startswith("'"):
-        msp_id, _, role = token[1:-1].rpartition(".")
-        if not msp_id:
-            raise PolicyError(f"principal {token} must look like 'MSPID.role'")
-        identities.append(role_principal(msp_id, role))
-        return policies_pb2.SignaturePolicy(signed_by=len(identities) - 1)
-    op = token.lower()
-    if op not in ("and", "or", "outof"):
-        raise PolicyError(f"unknown operator {token!r} (AND, OR, OutOf)")
-    p.take("(")
-    n = None
-    if op == "outof":
-        n_token = p.take()
-        if not n_token.isdigit():
-            raise PolicyError(f"OutOf needs a number first, found {n_token!r}")
-        n = int(n_token)
-        p.take(",")
-    rules = [_rule(p, identities)]
-    while p.peek() == ",":
-        p.take(",")
-        rules.append(_rule(p, identities))
-    p.take(")")
-    if n is None:
-        n = len(rules) if op == "and" else 1
-    if not 0 < n <= len(rules):
-        raise PolicyError(f"OutOf({n}, ...) with {len(rules)} sub-rules can never be satisfied")
-    return policies_pb2.SignaturePolicy(n_out_of=policies_pb2.SignaturePolicy.NOutOf(n=n, rules=rules))
 
 
 def signature_envelope(text: str) -> policies_pb2.SignaturePolicyEnvelope:
     """Parse Fabric's signature-policy DSL into a ``SignaturePolicyEnvelope`` (version 0)."""
-    parser = _Parser(_tokenize(text))
-    identities: list[msp_principal_pb2.MSPPrincipal] = []
-    rule = _rule(parser, identities)
-    if parser.peek() is not None:
-        raise PolicyError(f"trailing input after policy: {parser.tokens[parser.pos :]}")
-    return policies_pb2.SignaturePolicyEnvelope(version=0, rule=rule, identities=identities)
+    return from_string(text)
 
 
 def principal_msp_ids(text: str) -> list[str]:

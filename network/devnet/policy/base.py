@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from network.configtx.policydsl import PolicyError
 from network.devnet.policy.signeddata import SignedData
+
+__all__ = ["Policy", "PolicyError", "RejectPolicy"]
 
 
 class Policy(Protocol):
@@ -25,7 +28,3 @@ class RejectPolicy:
 
     def __repr__(self) -> str:
         return f"RejectPolicy({self.name!r})"
-
-
-class PolicyError(ValueError):
-    """A policy definition that cannot be compiled or parsed (names the offending part)."""

@@ -11,10 +11,13 @@ from collections.abc import Sequence
 
 from fabric_protos.common import policies_pb2
 
+from network.configtx.policydsl import parse_implicit_meta
 from network.devnet.policy.base import Policy, PolicyError
 from network.devnet.policy.signeddata import SignedData
 
 Rule = policies_pb2.ImplicitMetaPolicy.Rule
+
+__all__ = ["ImplicitMetaPolicy", "implicit_meta_threshold", "parse_implicit_meta"]
 
 
 def implicit_meta_threshold(rule: int, children: int) -> int:
@@ -25,18 +28,6 @@ def implicit_meta_threshold(rule: int, children: int) -> int:
     if rule == Rule.MAJORITY:
         return children // 2 + 1 if children else 0
     raise PolicyError(f"rule: unknown implicit meta rule {rule}")
-
-
-def parse_implicit_meta(text: str) -> policies_pb2.ImplicitMetaPolicy:
-    """``"MAJORITY Admins"`` -> ImplicitMetaPolicy (``ImplicitMetaFromString``)."""
-    parts = text.split(" ")
-    if len(parts) != 2:
-        raise PolicyError(f"implicit meta policy {text!r}: expected '<ANY|ALL|MAJORITY> <SubPolicy>'")
-    try:
-        rule = Rule.Value(parts[0].upper())
-    except ValueError:
-        raise PolicyError(f"implicit meta policy {text!r}: unknown rule {parts[0]!r}") from None
-    return policies_pb2.ImplicitMetaPolicy(rule=rule, sub_policy=parts[1])
 
 
 class ImplicitMetaPolicy:
