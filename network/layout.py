@@ -23,10 +23,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from gateway.client.identity import canonical_pem, read_msp_signing_material
 from network.spec import ConsortiumSpec, parse_spec
 from network.spec.models import MemberOrgSpec, OrdererOrgSpec
 
@@ -185,21 +184,9 @@ class NetworkLayout:
 
 
 def read_signing_material(msp_dir: Path) -> tuple[bytes, ec.EllipticCurvePrivateKey]:
-    """``signcerts/*.pem`` and ``keystore/*`` of a local MSP folder (exactly one of each)."""
-    certs = sorted((msp_dir / "signcerts").glob("*.pem"))
-    keystore = msp_dir / "keystore"
-    keys = sorted(p for p in keystore.iterdir() if p.is_file()) if keystore.is_dir() else []
-    if len(certs) != 1:
-        raise ValueError(f"{msp_dir / 'signcerts'}: expected exactly one certificate, found {len(certs)}")
-    if len(keys) != 1:
-        raise ValueError(f"{keystore}: expected exactly one private key, found {len(keys)}")
-    cert = x509.load_pem_x509_certificate(certs[0].read_bytes())
-    key = serialization.load_pem_private_key(keys[0].read_bytes(), password=None)
-    if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise ValueError(f"{keys[0]}: not an ECDSA private key")
-    if key.public_key().public_numbers() != cert.public_key().public_numbers():  # type: ignore[union-attr]
-        raise ValueError(f"{msp_dir}: the keystore key does not match the signcert")
-    return cert.public_bytes(serialization.Encoding.PEM), key
+    """``signcerts/*.pem`` (as PEM) and ``keystore/*`` of a local MSP folder (exactly one of each, matching)."""
+    cert, key = read_msp_signing_material(msp_dir)
+    return canonical_pem(cert), key
 
 
 def find_network_root(path: Path) -> Path:

@@ -64,11 +64,24 @@ def load_private_key(path: Path, password: bytes | None = None) -> ec.EllipticCu
     return key
 
 
+def read_msp_signing_material(msp_dir: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """``signcerts/*.pem`` and ``keystore/*`` of a local MSP folder: exactly one of each, and the key must be the
+    certificate's (a mismatched pair would sign requests every peer rejects)."""
+    certs = sorted((msp_dir / "signcerts").glob("*.pem"))
+    keystore = msp_dir / "keystore"
+    keys = sorted(p for p in keystore.iterdir() if p.is_file()) if keystore.is_dir() else []
+    if len(certs) != 1:
+        raise ValueError(f"{msp_dir / 'signcerts'}: expected exactly one certificate, found {len(certs)}")
+    if len(keys) != 1:
+        raise ValueError(f"{keystore}: expected exactly one private key, found {len(keys)}")
+    cert = x509.load_pem_x509_certificate(certs[0].read_bytes())
+    key = load_private_key(keys[0])
+    if key.public_key().public_numbers() != cert.public_key().public_numbers():  # type: ignore[union-attr]
+        raise ValueError(f"{msp_dir}: the keystore key does not match the signcert")
+    return cert, key
+
+
 def load_msp_identity(msp_dir: Path, msp_id: str) -> tuple[Identity, Signer]:
     """Read a Fabric MSP folder (``signcerts/*.pem`` + ``keystore/*``) into an identity and its signer."""
-    certs = sorted((msp_dir / "signcerts").glob("*.pem"))
-    keys = sorted(p for p in (msp_dir / "keystore").iterdir() if p.is_file())
-    if len(certs) != 1 or len(keys) != 1:
-        raise ValueError(f"{msp_dir}: expected exactly one signcert and one keystore key")
-    cert = x509.load_pem_x509_certificate(certs[0].read_bytes())
-    return Identity(msp_id, canonical_pem(cert)), private_key_signer(load_private_key(keys[0]))
+    cert, key = read_msp_signing_material(msp_dir)
+    return Identity(msp_id, canonical_pem(cert)), private_key_signer(key)
