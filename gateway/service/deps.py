@@ -106,3 +106,12 @@ IdentityHeader = Annotated[
     str | None,
     Header(alias="X-Fabric-Identity", description="Wallet identity to sign with (needed when the key has several)"),
 ]
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=r"^[A-Za-z0-9._:-]{1,128}$",
+        description="Retries with the same key (per credential) return the first result",
+    ),
+]

@@ -20,7 +20,7 @@ AMOUNT = r"^(0|[1-9][0-9]{0,77})$"
 HASH = r"^(sha256:)?[0-9a-f]{64}$"
 SCOPE = r"^(|\*|[A-Za-z0-9][A-Za-z0-9._:@-]{0,127})$"  # "" or "*" = every class, else a class id
 UNIX_TIME = r"^[0-9]{1,12}$"  # unix seconds, decimal string
-TEXT = r"^[^\x00-\x1f]{0,512}$"
+TEXT = r"^[^\x00-\x1f\x7f-\x9f]{0,512}$"  # no C0/C1 control characters
 
 
 @dataclass(frozen=True)

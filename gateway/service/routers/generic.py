@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from gateway.auth.principal import Principal
 from gateway.service import actions
-from gateway.service.deps import ORG_ROUTE_PROBLEMS, IdentityHeader, OrgPath, get_runtime, org_principal
+from gateway.service.deps import (
+    ORG_ROUTE_PROBLEMS,
+    IdempotencyKeyHeader,
+    IdentityHeader,
+    OrgPath,
+    get_runtime,
+    org_principal,
+)
 from gateway.service.models import EvaluateBody, EvaluateResult, OperationReceipt, SubmitBody
 from gateway.service.problems import Problem
 from gateway.service.runtime import Runtime
@@ -18,7 +25,6 @@ from gateway.service.submission import operation_view
 router = APIRouter(prefix="/v1/orgs/{org}", tags=["transactions"], responses=ORG_ROUTE_PROBLEMS)
 
 RT = Annotated[Runtime, Depends(get_runtime)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
 Mode = Annotated[Literal["sync", "async"], Query(description="sync: wait for commit; async: 202 and poll")]
 
 
@@ -46,7 +52,7 @@ def submit(
     rt: RT,
     principal: Annotated[Principal, Depends(org_principal("submit"))],
     identity: IdentityHeader = None,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKeyHeader = None,
     mode: Mode = "sync",
 ) -> JSONResponse:
     return actions.submit(

@@ -11,12 +11,19 @@ import json
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from gateway.auth.principal import Principal
 from gateway.service import actions
-from gateway.service.deps import ORG_ROUTE_PROBLEMS, IdentityHeader, OrgPath, get_runtime, org_principal
+from gateway.service.deps import (
+    ORG_ROUTE_PROBLEMS,
+    IdempotencyKeyHeader,
+    IdentityHeader,
+    OrgPath,
+    get_runtime,
+    org_principal,
+)
 from gateway.service.models import EvaluateResult, OperationReceipt
 from gateway.service.resource_table import ID, MSP, RESOURCE_OPS, Arg, ResourceOp
 from gateway.service.runtime import Runtime
@@ -116,7 +123,7 @@ def make_endpoint(op: ResourceOp) -> Callable[..., Any]:
             inspect.Parameter(
                 "idempotency_key",
                 _P,
-                annotation=Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)],
+                annotation=IdempotencyKeyHeader,
                 default=None,
             )
         )

@@ -184,3 +184,11 @@ def test_transient_failure_before_sending_can_be_retried_with_the_same_key(clien
     assert second.status_code == 200 and "Idempotent-Replayed" not in second.headers
     third = client.post("/v1/orgs/Org1/transfers", json=MINT, headers=headers)
     assert third.status_code == 200 and third.json() == second.json() and len(fake.submitted) == 1
+
+
+def test_malformed_idempotency_key_is_refused_naming_the_header(client: TestClient, world: World) -> None:
+    r = client.post(
+        "/v1/orgs/Org1/transfers", json=MINT, headers=auth(world.keys["org1-full"], **{"Idempotency-Key": "has space"})
+    )
+    assert r.status_code == 422 and r.json()["field"] == "Idempotency-Key"
+    assert world.total_signatures() == 0
