@@ -12,7 +12,10 @@ Decisions (Fabric v2.5/v3.x, no system channel):
 - the admin (participation) endpoint requires mutual TLS (the orderer panics if TLS is on without
   ``Admin.TLS.ClientAuthRequired``); clients must present a cert from the orderer org's TLS CA;
 - operations (``/healthz``, ``/metrics``) on plain HTTP on loopback; ledger, WAL and snapshots under the node's
-  data folder.
+  data folder;
+- only keys that both v2.5 and v3.x know: the orderer decodes orderer.yaml strictly and refuses to start on
+  an unknown key (v2.5: "'General' has invalid keys: Backoff"), so v3-only settings (``General.Backoff``,
+  ``General.Throttling``) are left to their defaults.
 """
 
 from __future__ import annotations
@@ -54,7 +57,6 @@ def general_section(layout: NetworkLayout, org: OrdererOrgSpec, node: OrdererNod
             "ClientRootCAs": [],
         },
         "Keepalive": {"ServerMinInterval": "60s", "ServerInterval": "7200s", "ServerTimeout": "20s"},
-        "Backoff": {"BaseDelay": "1s", "Multiplier": 1.6, "MaxDelay": "2m"},
         "MaxRecvMsgSize": 104857600,
         "MaxSendMsgSize": 104857600,
         "Cluster": {
