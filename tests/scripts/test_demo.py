@@ -1,5 +1,6 @@
-"""The main job end to end: ``scripts/demo.py`` on a temp netdir and a free base port with ``--down``;
-then fast checks of the pieces that need no network (step reporting, failure messages, arithmetic, KEK mode).
+"""The main job end to end: ``scripts/demo.py`` twice on a temp netdir and a free base port, the second
+time with ``--down``; then fast checks of the pieces that need no network (step reporting, failure
+messages, arithmetic, KEK mode).
 
 The story's outcomes are checked three ways: the exit code and printed steps, the JSON summary, and - with
 nothing of the demo in between - the ledger itself: the stopped network is started again from its files,
@@ -61,15 +62,18 @@ def nothing_running(netdir: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.CompletedProcess[str], Path,
-                                                                          dict[str, Any]]]:
+def demo_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[subprocess.CompletedProcess[str]],
+                                                                           Path, list[dict[str, Any]]]]:
+    """The demo twice on one netdir: first leaving everything running, then again with ``--down``."""
     netdir = tmp_path_factory.mktemp("demo") / "net"
-    summary = netdir.parent / "summary.json"
+    summaries = [netdir.parent / "first.json", netdir.parent / "second.json"]
     try:
-        done = run_demo("--netdir", str(netdir), "--base-port", str(netup.pick_base_port()), "--down",
-                        "--json-summary", str(summary))
-        data = json.loads(summary.read_text()) if summary.is_file() else {}
-        yield done, netdir, data
+        base = str(netup.pick_base_port())
+        first = run_demo("--netdir", str(netdir), "--base-port", base, "--json-summary", str(summaries[0]))
+        second = run_demo("--netdir", str(netdir), "--base-port", base, "--down", "--json-summary",
+                          str(summaries[1]))
+        data = [json.loads(s.read_text()) if s.is_file() else {} for s in summaries]
+        yield [first, second], netdir, data
     finally:
         run_demo("--netdir", str(netdir), "--stop", timeout=120)
 
@@ -93,12 +97,17 @@ def eventually(read: Any, want: Any, timeout: float = 60.0) -> Any:
 
 @pytest.mark.integration
 @pytest.mark.timeout(900)
-def test_demo_story_outcomes_on_the_ledger(demo_run: tuple[subprocess.CompletedProcess[str], Path,
-                                                            dict[str, Any]]) -> None:
-    done, netdir, summary = demo_run
-    assert done.returncode == 0, f"demo failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+def test_demo_story_outcomes_on_the_ledger(demo_runs: tuple[list[subprocess.CompletedProcess[str]], Path,
+                                                             list[dict[str, Any]]]) -> None:
+    (first, done), netdir, (first_summary, summary) = demo_runs
+    for run in (first, done):
+        assert run.returncode == 0, f"demo failed:\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}"
+        assert "DEMO OK" in run.stdout
+    # the second run found everything in place: same deployment, fresh asset ids
+    assert "(deployed now)" in first.stdout and "(already deployed, unchanged)" in done.stdout
+    assert "--stop" in first.stdout and "consortium down --netdir" in first.stdout
+    assert first_summary["ids"]["run"] != summary["ids"]["run"]
     out = done.stdout
-    assert "DEMO OK" in out
 
     # printed steps: who, HTTP status, txid and block for every submit
     statuses = re.findall(r"-> HTTP (\d{3})", out)
@@ -136,6 +145,8 @@ def test_demo_story_outcomes_on_the_ledger(demo_run: tuple[subprocess.CompletedP
                 assert eventually(lambda m=msp: balance(ids["eur"], m), EUR[msp]) == EUR[msp]
                 assert balance(ids["rcv_class"], msp) == RECEIVABLE_UNITS[msp]
                 assert balance(ids["shares"], msp) == SHARES[msp]
+            for msp in ("Org1MSP", "Org2MSP", "Org3MSP"):  # the first run's assets are untouched by the second
+                assert balance(first_summary["ids"]["eur"], msp) == EUR[msp]
             assert evaluate_json(cc, "GetReceivable", ids["receivable"])["status"] == "settled"
             assert evaluate_json(cc, "GetSwap", ids["swap"])["status"] == "settled"
             royalty = evaluate_json(cc, "GetDistribution", ids["royalty"])
