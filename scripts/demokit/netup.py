@@ -81,6 +81,10 @@ def ensure_network(netdir: Path, base_port: int | None, progress: Progress) -> N
                             f"use another --netdir or omit --base-port")
         progress(f"using the network already generated in {netdir} (base_port {have})")
     else:
+        busy = [p for p in planned_ports(base_port or 7050) if not port_free(p)]
+        if busy:
+            raise DemoError(f"--base-port: ports {busy} of the port plan are in use on 127.0.0.1; "
+                            f"pass --base-port 0 to pick a free range")
         progress(f"generating the default consortium into {netdir}")
         generate(parse_spec(default_spec_data(base_port), str(DEFAULT_SPEC_PATH)), netdir, progress=progress)
     return NetworkLayout(netdir)

@@ -279,3 +279,15 @@ def test_a_failing_step_exits_non_zero_with_a_clear_message(tmp_path: Path) -> N
     assert "DEMO FAILED: GenerateError:" in done.stderr and "refusing to touch it" in done.stderr
     assert sorted(p.name for p in netdir.iterdir()) == ["notes.txt"]
     assert "--stop" in done.stdout  # still says how to stop whatever may run
+
+
+def test_a_busy_port_plan_is_refused_before_anything_is_generated(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        base = busy.getsockname()[1]
+        with pytest.raises(DemoError, match=rf"--base-port: ports \[{base}.*--base-port 0"):
+            netup.ensure_network(tmp_path / "net", base, lambda _: None)
+    assert not (tmp_path / "net").exists()
