@@ -24,6 +24,7 @@ from gateway.client.identity import Identity, Signer, load_msp_identity
 from gateway.client.txid import compute_txid, new_nonce
 from network.crypto.bootstrap import generate
 from network.devnet.deliver.request import seek_envelope, seek_info, seek_specified
+from network.devnet.node import supervisor
 from network.devnet.node.grpcserver import GRPC_OPTIONS
 from network.layout import NetworkLayout
 from network.spec import parse_spec
@@ -69,6 +70,18 @@ def make_network(
     ]
     generate(parse_spec(data, "test"), root)
     return NetworkLayout(root)
+
+
+def running_network(
+    root: Path, orgs: int = 2, max_message_count: int = 10, timeout: str = "500ms"
+) -> Iterator[NetworkLayout]:
+    """A fixture body: generate a network (``make_network``), start all its nodes, stop them afterwards."""
+    layout = make_network(root, orgs=orgs, max_message_count=max_message_count, timeout=timeout)
+    supervisor.up(layout.root, timeout=90)
+    try:
+        yield layout
+    finally:
+        supervisor.down(layout.root)
 
 
 def user(layout: NetworkLayout, mspid: str = "Org1MSP", name: str = "User1") -> tuple[Identity, Signer]:

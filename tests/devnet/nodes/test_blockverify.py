@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from fabric_protos.common import common_pb2
 
+from devnet.nodes.devnet_support import make_network, tx_envelope, user
 from gateway.client.identity import load_msp_identity
 from network.devnet.channelconfig import bundle_from_config_block
 from network.devnet.deliver.blockverify import BlockVerificationError, verify_pulled_block
 from network.devnet.orderer.blockwriter import OrdererSigner, next_block
 from network.layout import NetworkLayout
-from tests.devnet.nodes.devnet_support import make_network, tx_envelope, user
 
 
 @pytest.fixture(scope="module")

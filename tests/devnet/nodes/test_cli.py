@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from devnet.nodes.devnet_support import make_network
 from network.cli import main
 from network.devnet.node import paths, processes, supervisor
-from tests.devnet.nodes.devnet_support import make_network
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +43,7 @@ def test_up_is_idempotent_status_reports_and_reset_keeps_crypto(
 def test_up_generates_a_missing_network(tmp_path: Path) -> None:
     spec = tmp_path / "spec.yaml"
     source = (Path(__file__).parents[3] / "network" / "consortium.yaml").read_text()
-    from tests.devnet.nodes.devnet_support import free_base_port
+    from devnet.nodes.devnet_support import free_base_port
 
     spec.write_text(source.replace("base_port: 7050", f"base_port: {free_base_port()}"))
     netdir = tmp_path / "fresh"

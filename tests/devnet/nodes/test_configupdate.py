@@ -7,11 +7,11 @@ import pytest
 from fabric_protos.common import common_pb2, configtx_pb2
 from fabric_protos.orderer import configuration_pb2
 
+from devnet.nodes.devnet_support import batch_size_update, make_network, user
 from network.devnet.channelconfig import bundle_from_config_block
 from network.devnet.channelconfig.update import GROUP, map_config
 from network.devnet.orderer.configupdate import ConfigUpdateError, propose_config_update
 from network.layout import NetworkLayout
-from tests.devnet.nodes.devnet_support import batch_size_update, make_network, user
 
 CHANNEL = "testchannel"
 

@@ -15,19 +15,19 @@ import pytest
 from fabric_protos.common import common_pb2
 from fabric_protos.orderer import ab_pb2_grpc
 
-from network.devnet.node import processes, supervisor
-from network.devnet.orderer.blocks import block_header_hash
-from network.layout import NetworkLayout
-from tests.devnet.nodes.devnet_support import (
+from devnet.nodes.devnet_support import (
     blocks_and_status,
     deliver_request,
-    make_network,
     orderer_channel,
     peer_deliver,
+    running_network,
     tx_envelope,
     txid_of,
     user,
 )
+from network.devnet.node import processes, supervisor
+from network.devnet.orderer.blocks import block_header_hash
+from network.layout import NetworkLayout
 
 pytestmark = pytest.mark.integration
 CHANNEL = "testchannel"
@@ -35,10 +35,7 @@ CHANNEL = "testchannel"
 
 @pytest.fixture()
 def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetworkLayout]:
-    layout = make_network(tmp_path_factory.mktemp("crashnet"), orgs=2, max_message_count=5, timeout="300ms")
-    supervisor.up(layout.root, timeout=90)
-    yield layout
-    supervisor.down(layout.root)
+    yield from running_network(tmp_path_factory.mktemp("crashnet"), orgs=2, max_message_count=5, timeout="300ms")
 
 
 class Load(threading.Thread):

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from devnet.nodes.devnet_support import free_base_port, make_network
 from network.crypto.bootstrap import generate
 from network.devnet.orderer.server import channel_genesis_blocks, find_orderer
 from network.layout import NetworkLayout
 from network.spec import parse_spec
-from tests.devnet.nodes.devnet_support import free_base_port, make_network
 
 
 def test_single_consenter_channel_is_served(tmp_path: Path) -> None:

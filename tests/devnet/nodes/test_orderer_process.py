@@ -11,11 +11,7 @@ from cryptography import x509
 from fabric_protos.common import common_pb2
 from fabric_protos.orderer import ab_pb2
 
-from gateway.client import ecdsa
-from network.devnet.node import processes, supervisor
-from network.devnet.orderer.blocks import block_data_hash, block_header_bytes, block_header_hash
-from network.layout import NetworkLayout
-from tests.devnet.nodes.devnet_support import (
+from devnet.nodes.devnet_support import (
     blocks_and_status,
     broadcast,
     deliver_request,
@@ -25,6 +21,10 @@ from tests.devnet.nodes.devnet_support import (
     txid_of,
     user,
 )
+from gateway.client import ecdsa
+from network.devnet.node import processes, supervisor
+from network.devnet.orderer.blocks import block_data_hash, block_header_bytes, block_header_hash
+from network.layout import NetworkLayout
 
 pytestmark = pytest.mark.integration
 CHANNEL = "testchannel"

@@ -12,21 +12,21 @@ import pytest
 from fabric_protos.common import common_pb2
 from fabric_protos.peer import transaction_pb2
 
-from network.devnet.node import processes, supervisor
-from network.devnet.orderer.blocks import block_header_hash, is_config_block, last_config_index
-from network.layout import NetworkLayout
-from tests.devnet.nodes.devnet_support import (
+from devnet.nodes.devnet_support import (
     batch_size_update,
     blocks_and_status,
     broadcast,
     deliver_request,
-    make_network,
     orderer_deliver,
     peer_deliver,
+    running_network,
     tx_envelope,
     txid_of,
     user,
 )
+from network.devnet.node import processes, supervisor
+from network.devnet.orderer.blocks import block_header_hash, is_config_block, last_config_index
+from network.layout import NetworkLayout
 
 pytestmark = pytest.mark.integration
 CHANNEL = "testchannel"
@@ -34,10 +34,7 @@ CHANNEL = "testchannel"
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetworkLayout]:
-    layout = make_network(tmp_path_factory.mktemp("peernet"), orgs=1, max_message_count=2, timeout="300ms")
-    supervisor.up(layout.root, timeout=90)
-    yield layout
-    supervisor.down(layout.root)
+    yield from running_network(tmp_path_factory.mktemp("peernet"), orgs=1, max_message_count=2, timeout="300ms")
 
 
 def test_peer_commits_orderer_blocks_with_filter_and_commit_hash(net: NetworkLayout) -> None:

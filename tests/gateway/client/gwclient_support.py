@@ -1,14 +1,14 @@
-"""Test support: throwaway P-256 identities and endorsed proposal responses built from first principles."""
+"""Test support: throwaway P-256 identities and endorsed proposal responses built from first principles.
+
+Certificates come from the suite's one test PKI (``devnet.fixtures.pki``).
+"""
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from devnet.fixtures.pki import CA
 from fabric_protos.peer import chaincode_pb2, proposal_pb2, proposal_response_pb2
 
 from gateway.client import ecdsa
@@ -16,20 +16,9 @@ from gateway.client.identity import Identity, Signer, canonical_pem, private_key
 
 
 def make_identity(msp_id: str, cn: str) -> tuple[Identity, Signer, ec.EllipticCurvePrivateKey]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    return Identity(msp_id, canonical_pem(cert)), private_key_signer(key), key
+    """A self-signed identity: the fake gateway checks signatures against the certificate, not a chain."""
+    own = CA.create(cn)
+    return Identity(msp_id, canonical_pem(own.cert)), private_key_signer(own.key), own.key
 
 
 def independent_proposal_hash(proposal_bytes: bytes) -> bytes:

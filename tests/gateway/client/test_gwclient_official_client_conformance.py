@@ -16,7 +16,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from cryptography.hazmat.primitives import serialization
+from devnet.fixtures.pki import key_pem as pem_of_key
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
 from fabric_protos.peer import chaincode_pb2, proposal_pb2
@@ -86,11 +86,7 @@ def test_requests_match_official_node_client(tmp_path: Path, client) -> None:
     try:
         (tmp_path / "ca.pem").write_bytes(ca_pem)
         (tmp_path / "cert.pem").write_bytes(identity.certificate_pem)
-        (tmp_path / "key.pem").write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
+        (tmp_path / "key.pem").write_bytes(pem_of_key(key))
         plan = {
             "peer": {"address": f"127.0.0.1:{port}", "hostAlias": HOST, "tlsRootCertPath": str(tmp_path / "ca.pem")},
             "identity": {
