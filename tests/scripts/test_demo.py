@@ -175,10 +175,12 @@ def test_help_documents_both_ways_to_stop() -> None:
 
 def test_base_port_conflicting_with_an_existing_network_is_refused(tmp_path: Path) -> None:
     netdir = tmp_path / "net"
-    netup.ensure_network(netdir, 31000, lambda _: None)
-    with pytest.raises(netup.DemoError, match=r"--base-port: .* base_port 31000, not 32000"):
-        netup.ensure_network(netdir, 32000, lambda _: None)
-    assert NetworkLayout(netdir).spec.base_port == 31000  # nothing rewritten
+    base = netup.pick_base_port()
+    other = base + 1000 if base < 49000 else base - 1000
+    netup.ensure_network(netdir, base, lambda _: None)
+    with pytest.raises(netup.DemoError, match=rf"--base-port: .* base_port {base}, not {other}"):
+        netup.ensure_network(netdir, other, lambda _: None)
+    assert NetworkLayout(netdir).spec.base_port == base  # nothing rewritten
 
 
 # -- pieces without a network ----------------------------------------------------------------------
@@ -274,7 +276,7 @@ def test_a_failing_step_exits_non_zero_with_a_clear_message(tmp_path: Path) -> N
     netdir = tmp_path / "not-a-network"
     netdir.mkdir()
     (netdir / "notes.txt").write_text("mine")
-    done = run_demo("--netdir", str(netdir), "--base-port", "31000", timeout=120)
+    done = run_demo("--netdir", str(netdir), "--base-port", str(netup.pick_base_port()), timeout=120)
     assert done.returncode == 1
     assert "DEMO FAILED: GenerateError:" in done.stderr and "refusing to touch it" in done.stderr
     assert sorted(p.name for p in netdir.iterdir()) == ["notes.txt"]
