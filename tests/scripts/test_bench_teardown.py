@@ -58,12 +58,12 @@ def test_interrupted_benchmark_tears_devnet_down(tmp_path: Path, signum: int) ->
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode != 0
-    assert "tearing down devnet" in err
-    deadline = time.monotonic() + 10
+    assert proc.returncode != 0, err[-3000:]
+    assert "tearing down devnet" in err, err[-3000:]
+    deadline = time.monotonic() + 30
     while any(alive(pid) for pid in pids.values()) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert [host for host, pid in pids.items() if alive(pid)] == []
+    assert [host for host, pid in pids.items() if alive(pid)] == [], err[-3000:]
     assert not list(tmp_path.glob("*.json"))  # an interrupted run writes no result file
-    assert f"devnet files (logs) kept in {Path(netdir).parent}" in err  # kept for diagnosis after a failure
+    assert f"devnet files (logs) kept in {Path(netdir).parent}" in err, err[-3000:]  # kept for diagnosis
     shutil.rmtree(Path(netdir).parent)
