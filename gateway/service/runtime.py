@@ -28,6 +28,8 @@ class Runtime:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     metrics: Metrics = field(default_factory=Metrics)
     executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, "gateway-async"))
+    # One thread per open event stream waits for Fabric's next event.
+    stream_executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(256, "gateway-events"))
 
     def org(self, name: str) -> OrgSettings:
         org = self.settings.orgs.get(name)
@@ -54,4 +56,5 @@ class Runtime:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=False)
+        self.stream_executor.shutdown(wait=False, cancel_futures=True)
         self.store.close()

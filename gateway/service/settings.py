@@ -39,6 +39,7 @@ class Settings:
     async_workers: int = 8
     recovery_grace: float = 0.0  # with several replicas on one store: more than commit_timeout
     recovery_interval: float = 30.0
+    sse_heartbeat: float = 15.0  # seconds between keep-alive comments on an idle event stream
     max_in_flight: int = 256  # worker threads for blocking handlers (a sync submit holds one until commit)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -97,6 +98,7 @@ def parse_settings(data: dict[str, Any]) -> Settings:
         recovery_grace=float(data.get("recovery_grace", 0.0)),
         recovery_interval=float(data.get("recovery_interval", 30.0)),
         max_in_flight=int(data.get("max_in_flight", 256)),
+        sse_heartbeat=float(data.get("sse_heartbeat", 15.0)),
     )
 
 

@@ -7,13 +7,13 @@ the one named - nothing is lost, nothing is delivered twice.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Annotated
 
-import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
 
@@ -109,15 +109,24 @@ def events(
     frames = sse_frames(source, resume, wanted, limit)
 
     async def stream() -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
+        pending: asyncio.Future[str | None] | None = None
         try:
             while True:
-                # Abandon the worker on cancellation (client gone) so the finally below can run at once:
-                # closing the source cancels the Fabric stream, which releases the worker thread.
-                frame = await anyio.to_thread.run_sync(next, frames, None, abandon_on_cancel=True)
+                if pending is None:
+                    pending = loop.run_in_executor(rt.stream_executor, next, frames, None)
+                done, _ = await asyncio.wait({pending}, timeout=rt.settings.sse_heartbeat)
+                if not done:
+                    # An SSE comment keeps proxies from closing an idle stream and reveals a gone client.
+                    yield ": keep-alive\n\n"
+                    continue
+                frame = pending.result()
+                pending = None
                 if frame is None:
                     return
                 yield frame
         finally:
+            # Client gone or stream done: cancel the Fabric stream, which releases the worker thread.
             close_source(source)
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})

@@ -70,3 +70,44 @@ def test_resume_point_in_a_later_block_skips_earlier_blocks() -> None:
     numbered = number_events(iter(_events()))
     kept = [eid for eid, _ in after_resume_point(numbered, (5, TX[1], 0))]
     assert kept == [f"7:{TX[2]}:0"]
+
+
+class _BlockingSource:
+    """A Fabric event stream with no events until released; records whether it was closed."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.release = threading.Event()
+        self.closed = threading.Event()
+
+    def __iter__(self) -> _BlockingSource:
+        return self
+
+    def __next__(self) -> ChaincodeEvent:
+        self.release.wait(30)
+        if self.closed.is_set() or not self.release.is_set():
+            raise StopIteration
+        self.release.clear()
+        return ChaincodeEvent(9, TX[0], "assets", "Late", b"{}")
+
+    def close(self) -> None:
+        self.closed.set()
+        self.release.set()
+
+
+def test_idle_stream_sends_keep_alive_then_the_event(client: TestClient, world: World) -> None:
+    import dataclasses
+
+    world.runtime.settings = dataclasses.replace(world.runtime.settings, sse_heartbeat=0.02)
+    source = _BlockingSource()
+    world.fakes["Org1"].chaincode_events = lambda *_: source  # type: ignore[method-assign, assignment]
+    seen: list[str] = []
+    with client.stream("GET", "/v1/orgs/Org1/events?limit=1", headers=auth(world.keys["org1-full"])) as r:
+        for line in r.iter_lines():
+            seen.append(line)
+            if line == ": keep-alive" and not source.release.is_set():
+                source.release.set()
+    assert ": keep-alive" in seen
+    assert f"id: 9:{TX[0]}:0" in seen
+    assert source.closed.is_set()  # the Fabric stream is cancelled when the SSE stream ends
