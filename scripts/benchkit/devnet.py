@@ -1,7 +1,7 @@
 """Bring a benchmark devnet up, deploy chaincodes, and always take it down again.
 
 Uses the devnet library exactly as ``consortium up`` / ``consortium deploy`` do. Tear-down runs on normal
-exit, on errors, on Ctrl-C and on SIGTERM (turned into ``SystemExit`` so ``finally`` blocks run).
+exit, on errors, on Ctrl-C and on SIGTERM (handled as Ctrl-C, so ``finally`` blocks run).
 """
 
 from __future__ import annotations
@@ -43,8 +43,10 @@ class BenchNet:
         return out
 
 
-def _raise_exit(signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)
+def _as_ctrl_c(_signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM is handled like Ctrl-C: ``asyncio.run`` then cancels the running benchmark cleanly (an
+    exception raised straight from a signal handler can land inside a gRPC callback and get lost)."""
+    signal.raise_signal(signal.SIGINT)
 
 
 def _child_pythonpath() -> None:
@@ -59,7 +61,7 @@ def _child_pythonpath() -> None:
 def running_devnet(orgs: int, batch_size: int, batch_timeout_ms: int, chaincodes: dict[str, str],
                    progress: Progress, keep: bool = False) -> Iterator[BenchNet]:
     """Generate a network in a temp dir on free ports, start it, deploy ``chaincodes`` (name -> module)."""
-    previous = signal.signal(signal.SIGTERM, _raise_exit)
+    previous = signal.signal(signal.SIGTERM, _as_ctrl_c)
     _child_pythonpath()
     root = Path(tempfile.mkdtemp(prefix="bench-devnet-"))
     net = BenchNet(generate_network(root / "net", orgs, batch_size, batch_timeout_ms))
