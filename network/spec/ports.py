@@ -84,3 +84,11 @@ def resolve_ports(spec: ConsortiumSpec) -> ConsortiumSpec:
             "chaincode_base_port": cc_base,
         }
     )
+
+
+def planned_ports(spec: ConsortiumSpec) -> list[int]:
+    """Every loopback port a resolved spec's network binds: each node's listeners and the chaincode range."""
+    ports = [p for _, n in spec.orderer_nodes() for p in (n.port, n.admin_port, n.operations_port) if p]
+    ports += [p for _, n in spec.peers() for p in (n.port, n.chaincode_port, n.operations_port) if p]
+    cc = spec.chaincode_base_port or 0
+    return ports + (list(range(cc, cc + CHAINCODE_PORT_COUNT)) if cc else [])

@@ -6,8 +6,6 @@ and clients speak the Fabric gRPC protocols to them.
 
 from __future__ import annotations
 
-import random
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,38 +25,22 @@ from network.devnet.deliver.request import seek_envelope, seek_info, seek_specif
 from network.devnet.node import supervisor
 from network.devnet.node.grpcserver import GRPC_OPTIONS
 from network.layout import NetworkLayout
-from network.spec import parse_spec
-
-SPAN = 2500  # the port plan uses base .. base + ~2400 for a few orgs
+from network.spec import DEFAULT_SPEC_PATH, freeports
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+def default_spec_data() -> dict[str, Any]:
+    return yaml.safe_load(DEFAULT_SPEC_PATH.read_text())
 
 
 def free_base_port() -> int:
-    """A base port whose planned ports (orderer, admin, operations, peers) are all currently free."""
-    for _ in range(50):
-        base = random.randrange(20000, 60000 - SPAN, 10)
-        offset = base - 7050
-        planned = [base, base + 3, 9443 + offset] + [
-            p for n in range(3) for p in (7051 + 1000 * n + offset, 7052 + 1000 * n + offset, 9444 + n + offset)
-        ]
-        if all(_free(p) for p in planned):
-            return base
-    raise RuntimeError("no free port range found")
+    """A base port at which the default consortium's whole port plan is currently free."""
+    return freeports.free_base_port(default_spec_data())
 
 
 def make_network(
     root: Path, orgs: int = 2, max_message_count: int = 10, timeout: str = "500ms", **batch: int
 ) -> NetworkLayout:
-    data = yaml.safe_load((Path(__file__).parents[3] / "network" / "consortium.yaml").read_text())
-    data["base_port"] = free_base_port()
+    data = default_spec_data()
     data["member_orgs"] = data["member_orgs"][:orgs]
     msps = [o["msp_id"] for o in data["member_orgs"]]
     data["channels"] = [
@@ -68,7 +50,7 @@ def make_network(
             "batch": {"max_message_count": max_message_count, "timeout": timeout, **batch},
         }
     ]
-    generate(parse_spec(data, "test"), root)
+    generate(freeports.spec_on_free_ports(data, "test"), root)
     return NetworkLayout(root)
 
 
