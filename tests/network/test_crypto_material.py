@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtensionOID, NameOID
 from cryptography.x509.verification import PolicyBuilder, Store
+from spec_identities import all_identities
 
 from network.crypto.attributes import ATTRIBUTES_OID, read_attributes
 from network.crypto.certs import Issuer, issue_leaf, new_ca, sign_low_s
@@ -29,18 +30,6 @@ def cert(path: Path) -> x509.Certificate:
 def signcert(msp: Path) -> x509.Certificate:
     (only,) = (msp / "signcerts").glob("*.pem")
     return cert(only)
-
-
-def all_identities(layout: NetworkLayout, spec: ConsortiumSpec) -> list[tuple[str, Path, str]]:
-    """(msp_id, msp dir, expected NodeOU) for every node and user in the spec."""
-    out = []
-    for org in spec.orderer_orgs:
-        out += [(org.msp_id, layout.orderer_dir(n.name) / "msp", "orderer") for n in org.nodes]
-    for org in spec.member_orgs:
-        out += [(org.msp_id, layout.peer_msp_dir(org.msp_id, p.name), "peer") for p in org.peers]
-    for org in [*spec.orderer_orgs, *spec.member_orgs]:
-        out += [(org.msp_id, layout.user_msp_dir(org.msp_id, u.name), u.role) for u in org.users]
-    return out
 
 
 def der_signature_s(signature: bytes) -> int:

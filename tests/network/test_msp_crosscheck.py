@@ -7,6 +7,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from fabric_protos.common import common_pb2, configtx_pb2
 from fabric_protos.msp import identities_pb2, msp_config_pb2, msp_principal_pb2
+from spec_identities import all_identities
 
 from network.layout import NetworkLayout
 from network.spec import ConsortiumSpec
@@ -45,15 +46,8 @@ def role_principal(msp_id: str, role: int) -> msp_principal_pb2.MSPPrincipal:
 def test_identities_validate_with_spec_roles(generated: NetworkLayout, default_spec: ConsortiumSpec) -> None:
     msps = channel_msps(generated)
     assert set(msps) == {"OrdererMSP", "Org1MSP", "Org2MSP", "Org3MSP"}
-    cases: list[tuple[str, object, str]] = []
-    for org in default_spec.orderer_orgs:
-        cases += [(org.msp_id, generated.orderer_dir(n.name) / "msp", "orderer") for n in org.nodes]
-    for org in default_spec.member_orgs:
-        cases += [(org.msp_id, generated.peer_msp_dir(org.msp_id, p.name), "peer") for p in org.peers]
-    for org in [*default_spec.orderer_orgs, *default_spec.member_orgs]:
-        cases += [(org.msp_id, generated.user_msp_dir(org.msp_id, u.name), u.role) for u in org.users]
-    for msp_id, msp_dir, role in cases:
-        _, cert_pem, _ = generated.load_identity(msp_dir)  # type: ignore[arg-type]
+    for msp_id, msp_dir, role in all_identities(generated, default_spec):
+        _, cert_pem, _ = generated.load_identity(msp_dir)
         serialized = identities_pb2.SerializedIdentity(mspid=msp_id, id_bytes=cert_pem).SerializeToString()
         msp = msps[msp_id]
         msp.is_well_formed(serialized)  # type: ignore[attr-defined]
