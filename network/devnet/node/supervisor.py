@@ -24,6 +24,7 @@ from typing import Any
 from network.devnet.node import paths, processes
 from network.devnet.node.processes import NodeProcess
 from network.layout import NetworkLayout
+from network.spec.models import MemberOrgSpec, OrdererNodeSpec, OrdererOrgSpec, PeerSpec, host
 
 Progress = Callable[[str], None]
 
@@ -34,41 +35,38 @@ def _quiet(_: str) -> None:
 
 def network_nodes(layout: NetworkLayout) -> list[NodeProcess]:
     """Every node of the network, orderers first (peers pull blocks from them)."""
-    netdir = layout.root
-    nodes = []
-    for org, node in layout.spec.orderer_nodes():
-        host = f"{node.name}.{org.domain}"
-        argv = processes.python_argv("network.devnet.orderer", "--netdir", str(netdir.resolve()), "--name", node.name)
-        nodes.append(
-            NodeProcess(
-                "orderer",
-                host,
-                org.msp_id,
-                argv,
-                node.port or 0,
-                node.operations_port or 0,
-                paths.pid_file(netdir, host),
-                paths.log_file(netdir, host),
-            )
-        )
-    for morg, peer in layout.spec.peers():
-        host = f"{peer.name}.{morg.domain}"
-        argv = processes.python_argv(
-            "network.devnet.peer", "--netdir", str(netdir.resolve()), "--org", morg.msp_id, "--peer", peer.name
-        )
-        nodes.append(
-            NodeProcess(
-                "peer",
-                host,
-                morg.msp_id,
-                argv,
-                peer.port or 0,
-                peer.operations_port or 0,
-                paths.pid_file(netdir, host),
-                paths.log_file(netdir, host),
-            )
-        )
-    return nodes
+    orderers = [
+        _node_process(layout, "orderer", org, node, ("network.devnet.orderer", "--name", node.name))
+        for org, node in layout.spec.orderer_nodes()
+    ]
+    peers = [
+        _node_process(layout, "peer", org, peer, ("network.devnet.peer", "--org", org.msp_id, "--peer", peer.name))
+        for org, peer in layout.spec.peers()
+    ]
+    return [*orderers, *peers]
+
+
+def _node_process(
+    layout: NetworkLayout,
+    kind: str,
+    org: OrdererOrgSpec | MemberOrgSpec,
+    node: OrdererNodeSpec | PeerSpec,
+    command: tuple[str, ...],
+) -> NodeProcess:
+    """How to run one node: ``python -m <module> --netdir <netdir> <args>``, with its pid and log files."""
+    module, *args = command
+    name = host(node, org)
+    argv = processes.python_argv(module, "--netdir", str(layout.root.resolve()), *args)
+    return NodeProcess(
+        kind,
+        name,
+        org.msp_id,
+        argv,
+        node.port or 0,
+        node.operations_port or 0,
+        paths.pid_file(layout.root, name),
+        paths.log_file(layout.root, name),
+    )
 
 
 def http_json(port: int, path: str, timeout: float = 2.0) -> tuple[int, Any]:
