@@ -4,10 +4,12 @@
    ``Response.message`` (``chaincode/assetregistry/errors.py``); the peer's gateway wraps it as
    ``"chaincode response 4xx/500, <message>"`` with gRPC UNKNOWN (``internal/pkg/gateway/apiutils.go``
    ``responseStatus``). The chaincode's own code picks the status (:data:`CHAINCODE_CODE_STATUS`).
+   Non-JSON refusals of the contract API itself (unknown function, wrong number of arguments) are the
+   caller's fault: 400 ``chaincode-bad-request`` (chaincode/README.md); other non-JSON failures 502.
 2. gRPC status of the Gateway RPC (:data:`GRPC_STATUS`): no peer reachable -> 503, deadline -> 504,
    not enough endorsements (ABORTED on Endorse) -> 502, orderer refusal (ABORTED on Submit) -> 502,
-   access denied by a channel ACL -> 403 (our org's identity is not allowed: a configuration fault the
-   operator must see, not the caller's input).
+   access denied by a channel ACL -> 502 (our org's identity is not allowed: a configuration fault the
+   operator must fix, not the caller's input).
 3. Commit-time validation codes (:data:`VALIDATION_CODE_STATUS`): MVCC/phantom conflicts are 409 (the
    state changed under the transaction; idempotent operations are retried before this is reported),
    an endorsement-policy failure is 502 (the network, not the request, is at fault), everything else 502.
@@ -67,6 +69,13 @@ VALIDATION_CODE_STATUS: dict[int, int] = {
 }
 
 _CHAINCODE_JSON = re.compile(r"\{.*\}", re.DOTALL)
+# Refusals by the contract API of fabric-chaincode-python, before our code runs: the request named no such
+# transaction or passed the wrong number/shape of arguments (``contract_chaincode.py``,
+# ``contract_function.py``). chaincode/README.md: the caller's fault, 400.
+_CONTRACT_API_REFUSALS = re.compile(
+    r"not found in contract|Contract not found with name|incorrect number of params|"
+    r"could not be (?:converted|parsed)|is not valid\. Expected",
+)
 
 
 def chaincode_error_of(text: str) -> dict[str, str] | None:
@@ -97,6 +106,10 @@ def problem_for_failure(failure: FabricFailure) -> Problem:
                 code=body["code"],
                 field=body["field"] or None,
             )
+    for text in (failure.message, *failure.details):
+        refusal = _CONTRACT_API_REFUSALS.search(text)
+        if refusal:
+            return Problem(400, "chaincode-bad-request", "Chaincode refused the request", _chaincode_text(text))
     status = GRPC_STATUS.get(failure.grpc_code, 502)
     slug, title = _FAILURE_TITLES[failure.kind]
     if failure.grpc_code == "UNAVAILABLE":
@@ -104,6 +117,12 @@ def problem_for_failure(failure: FabricFailure) -> Problem:
     elif failure.grpc_code == "DEADLINE_EXCEEDED":
         slug, title = "fabric-timeout", "Fabric did not answer in time"
     return Problem(status, slug, title, failure.message, grpc_code=failure.grpc_code)
+
+
+def _chaincode_text(text: str) -> str:
+    """The chaincode's own words without the peer's ``chaincode response 500, `` wrapper."""
+    match = re.search(r"chaincode response \d+, (.*)", text, re.DOTALL)
+    return (match.group(1) if match else text).strip()[:500]
 
 
 _FAILURE_TITLES: dict[FailureKind, tuple[str, str]] = {
