@@ -192,3 +192,22 @@ def test_malformed_idempotency_key_is_refused_naming_the_header(client: TestClie
     )
     assert r.status_code == 422 and r.json()["field"] == "Idempotency-Key"
     assert world.total_signatures() == 0
+
+
+def test_contract_api_refusals_are_400(client: TestClient, world: World) -> None:
+    key = world.keys["org1-full"]
+    for detail in (
+        "chaincode response 500, Function NoSuchFunction not found in contract AssetRegistry",
+        "chaincode response 500, incorrect number of params. Expected 1, received 0",
+    ):
+        world.fakes["Org1"].failures["GetClass"] = FabricFailure(
+            FailureKind.EVALUATE, "UNKNOWN", "failed to evaluate transaction, see attached details", (detail,)
+        )
+        r = client.get("/v1/orgs/Org1/classes/c1", headers=auth(key))
+        assert r.status_code == 400 and r.json()["type"].endswith("/chaincode-bad-request")
+        assert r.json()["detail"] == detail.removeprefix("chaincode response 500, ")
+    # Any other non-JSON chaincode failure stays a 502: not blamed on the caller.
+    world.fakes["Org1"].failures["GetClass"] = FabricFailure(
+        FailureKind.EVALUATE, "UNKNOWN", "failed", ("chaincode response 500, segfault",)
+    )
+    assert client.get("/v1/orgs/Org1/classes/c1", headers=auth(key)).status_code == 502
