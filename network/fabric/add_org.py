@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 from fabric_protos.common import common_pb2, configtx_pb2
 
 from network.configtx.channel import application_org_group
@@ -24,7 +23,7 @@ from network.configtx.update_sign import Signer, config_update_envelope, signed_
 from network.crypto.files import replace_file, staging_dir
 from network.crypto.tree import TreePlan, commit_units, stage_org
 from network.fabric.broadcast import broadcast
-from network.fabric.participation import ParticipationClient, ParticipationError
+from network.fabric.deliver import last_config_block
 from network.layout import NetworkLayout, read_signing_material
 from network.spec import ConsortiumSpec, SpecError, SpecIssue, parse_spec
 from network.spec.load import dump_resolved
@@ -68,17 +67,11 @@ def config_from_block(block: common_pb2.Block) -> configtx_pb2.Config:
     return configtx_pb2.ConfigEnvelope.FromString(payload.data).config
 
 
-def current_config(layout: NetworkLayout, channel: str) -> configtx_pb2.Config:
-    """The channel's config as of its last config block, read through the participation API of the first
-    orderer that answers."""
-    errors: list[str] = []
-    for _, node in layout.spec.orderer_nodes():
-        with ParticipationClient.for_orderer(layout, node.name) as client:
-            try:
-                return config_from_block(common_pb2.Block.FromString(client.block(channel, "config")))
-            except (httpx.TransportError, ParticipationError) as exc:
-                errors.append(f"{node.name}: {exc}")
-    raise ParticipationError(0, f"no orderer served the config block of {channel}: {'; '.join(errors)}")
+def current_config(layout: NetworkLayout, channel: str, timeout: float = 30.0) -> configtx_pb2.Config:
+    """The channel's config as of its last config block, delivered by the first orderer that answers
+    (Deliver, not the participation API: v2.5 orderers serve no ``/blocks/`` there)."""
+    msp_id = layout.spec.channel(channel).orgs[0]
+    return config_from_block(last_config_block(layout, channel, admin_signer(layout, msp_id), timeout))
 
 
 def wait_config_sequence(layout: NetworkLayout, channel: str, above: int, timeout: float) -> None:
@@ -102,7 +95,7 @@ def add_org(
         stage = NetworkLayout(tmp, updated)
         plan = TreePlan()
         stage_org(plan, target, stage, new_org)
-        original = current_config(layout, channel)
+        original = current_config(layout, channel, timeout)
         group = application_org_group(new_org, stage)
         update = compute_update(channel, original, with_application_org(original, new_org.name, group))
         signers = majority_signers(layout, channel)

@@ -20,6 +20,7 @@ import yaml
 
 from network.fabric import nodes as fabric_nodes
 from network.fabric.peer_config import BUILDER_DIR
+from network.fabric.release import DEFAULT_LINE, parse_line
 from network.layout import NetworkLayout
 
 PEER_IMAGE = "hyperledger/fabric-peer"
@@ -88,8 +89,9 @@ def validate_with_docker(path: Path) -> str | None:
 def write_compose(netdir: Path, out: Path | None = None, image_tag: str = "3.1", validate: bool = False) -> Path:
     """Write every node config and the compose file (default ``<netdir>/docker-compose.yaml``)."""
     layout = NetworkLayout(Path(netdir).resolve())
+    line = parse_line(image_tag) or DEFAULT_LINE
     for node in [*fabric_nodes.orderer_nodes(layout, Path("orderer")), *fabric_nodes.peer_nodes(layout, Path("peer"))]:
-        fabric_nodes.write_node_config(layout, node)
+        fabric_nodes.write_node_config(layout, node, line)
     path = Path(out) if out is not None else layout.root / COMPOSE_FILE
     path.write_text(yaml.safe_dump(compose_document(layout, image_tag), sort_keys=False))
     if validate and validate_with_docker(path) is None:

@@ -22,6 +22,7 @@ from network.devnet.node import paths
 from network.devnet.node.processes import NodeProcess
 from network.fabric.orderer_config import orderer_node_config
 from network.fabric.peer_config import BUILDER_DIR, peer_core_config
+from network.fabric.release import DEFAULT_LINE
 from network.layout import NetworkLayout
 
 FABRIC_DIR = "fabric"
@@ -86,17 +87,19 @@ def peer_nodes(layout: NetworkLayout, peer_bin: Path) -> list[FabricNode]:
     return nodes
 
 
-def node_config_document(layout: NetworkLayout, node: FabricNode) -> tuple[str, dict[str, Any]]:
-    """(file name, document) of the node's generated config."""
+def node_config_document(
+    layout: NetworkLayout, node: FabricNode, line: tuple[int, int] = DEFAULT_LINE
+) -> tuple[str, dict[str, Any]]:
+    """(file name, document) of the node's generated config for Fabric release ``line``."""
     data = paths.data_dir(layout.root.resolve(), node.host)
     if node.kind == "orderer":
         return "orderer.yaml", orderer_node_config(layout, node.name, data)
-    return "core.yaml", peer_core_config(layout, node.org, node.name, data, BUILDER_DIR)
+    return "core.yaml", peer_core_config(layout, node.org, node.name, data, BUILDER_DIR, line)
 
 
-def write_node_config(layout: NetworkLayout, node: FabricNode) -> Path:
+def write_node_config(layout: NetworkLayout, node: FabricNode, line: tuple[int, int] = DEFAULT_LINE) -> Path:
     """(Re)write the node's config file; atomic, so a node never reads half a file."""
-    name, document = node_config_document(layout, node)
+    name, document = node_config_document(layout, node, line)
     node.config_dir.mkdir(parents=True, exist_ok=True)
     target = node.config_dir / name
     tmp = target.with_suffix(".tmp")

@@ -21,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from network.fabric.release import DEFAULT_LINE, auth_filters
 from network.layout import NetworkLayout
 from network.spec.models import MemberOrgSpec, PeerSpec
 
@@ -41,7 +42,9 @@ def gossip_bootstrap(org: MemberOrgSpec, peer: PeerSpec) -> list[str]:
     return others or [address(peer.port)]
 
 
-def peer_section(layout: NetworkLayout, org: MemberOrgSpec, peer: PeerSpec, data_dir: Path) -> dict[str, Any]:
+def peer_section(
+    layout: NetworkLayout, org: MemberOrgSpec, peer: PeerSpec, data_dir: Path, line: tuple[int, int] = DEFAULT_LINE
+) -> dict[str, Any]:
     peer_dir = layout.peer_dir(org.msp_id, peer.name)
     tls = layout.node_tls(peer_dir)
     own = address(peer.port)
@@ -88,7 +91,7 @@ def peer_section(layout: NetworkLayout, org: MemberOrgSpec, peer: PeerSpec, data
         },
         "profile": {"enabled": False},
         "handlers": {
-            "authFilters": [{"name": "DefaultAuth"}, {"name": "ExpirationCheck"}, {"name": "TimeWindowCheck"}],
+            "authFilters": auth_filters(line),
             "decorators": [{"name": "DefaultDecorator"}],
             "endorsers": {"escc": {"name": "DefaultEndorsement"}},
             "validators": {"vscc": {"name": "DefaultValidation"}},
@@ -202,15 +205,20 @@ def ledger_section(data_dir: Path) -> dict[str, Any]:
 
 
 def peer_core_config(
-    layout: NetworkLayout, org_key: str, peer_name: str, data_dir: Path, builder_dir: Path = BUILDER_DIR
+    layout: NetworkLayout,
+    org_key: str,
+    peer_name: str,
+    data_dir: Path,
+    builder_dir: Path = BUILDER_DIR,
+    line: tuple[int, int] = DEFAULT_LINE,
 ) -> dict[str, Any]:
-    """The whole ``core.yaml`` document of one peer of the resolved spec held by ``layout``."""
+    """The whole ``core.yaml`` document of one peer for Fabric release ``line`` (see :mod:`release`)."""
     org = layout.spec.member_org(org_key)
     peer = next((p for p in org.peers if p.name == peer_name), None)
     if peer is None:
         raise KeyError(f"peer: no peer {peer_name!r} in org {org.msp_id}")
     return {
-        "peer": peer_section(layout, org, peer, data_dir),
+        "peer": peer_section(layout, org, peer, data_dir, line),
         "vm": {"endpoint": ""},
         "chaincode": chaincode_section(builder_dir),
         "ledger": ledger_section(data_dir),

@@ -23,6 +23,7 @@ from network.devnet.node.supervisor import is_healthy
 from network.fabric import ccaas
 from network.fabric import nodes as fabric_nodes
 from network.fabric.binaries import find_binary, require_binaries
+from network.fabric.compat import genesis_block_for
 from network.fabric.default_spec import fabric_default_spec
 from network.fabric.nodes import FabricNode
 from network.fabric.participation import ParticipationClient, ParticipationError
@@ -33,6 +34,7 @@ from network.fabric.peer_cli import (
     join_channel,
     joined_channels,
 )
+from network.fabric.release import is_v2, release_line
 from network.layout import NetworkLayout
 
 Progress = Callable[[str], None]
@@ -130,7 +132,9 @@ def wait_admin_ready(client: ParticipationClient, host: str, timeout: float) -> 
         time.sleep(0.3)
 
 
-def join_orderers(layout: NetworkLayout, orderers: list[FabricNode], timeout: float, progress: Progress) -> None:
+def join_orderers(
+    layout: NetworkLayout, orderers: list[FabricNode], timeout: float, progress: Progress, v2: bool = False
+) -> None:
     """Every orderer joins every channel whose orderer orgs include its org (participation API)."""
     for node in orderers:
         with ParticipationClient.for_orderer(layout, node.name) as client:
@@ -139,7 +143,7 @@ def join_orderers(layout: NetworkLayout, orderers: list[FabricNode], timeout: fl
             for channel in layout.spec.channels:
                 if node.org not in (channel.orderer_orgs or []) or channel.name in joined:
                     continue
-                info = client.join(layout.genesis_block(channel.name).read_bytes())
+                info = client.join(genesis_block_for(layout, channel.name, v2).read_bytes())
                 progress(f"{node.host}: joined {channel.name} as {info.get('consensusRelation')}")
 
 
@@ -157,14 +161,16 @@ def wait_channels_active(layout: NetworkLayout, orderers: list[FabricNode], time
                     time.sleep(0.3)
 
 
-def join_peers(layout: NetworkLayout, peers: list[FabricNode], peer_bin: Path, progress: Progress) -> None:
+def join_peers(
+    layout: NetworkLayout, peers: list[FabricNode], peer_bin: Path, progress: Progress, v2: bool = False
+) -> None:
     """Each peer joins the channels its org is a member of, with the channel's genesis block."""
     for node in peers:
         joined = set(joined_channels(peer_bin, layout, node.org, node.name))
         for channel in layout.spec.channels:
             if node.org not in channel.orgs or channel.name in joined:
                 continue
-            join_channel(peer_bin, layout, node.org, node.name, layout.genesis_block(channel.name))
+            join_channel(peer_bin, layout, node.org, node.name, genesis_block_for(layout, channel.name, v2))
             progress(f"{node.host}: joined {channel.name}")
 
 
@@ -177,18 +183,22 @@ def up(
     marker = marker_path(layout.root)
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text("fabric\n")
+    line = release_line(binaries["peer"])
+    v2 = is_v2(line)
+    if v2:
+        progress(f"Fabric v{line[0]}.{line[1]}: nodes join with the V2_0-capability variant of each genesis block")
     nodes = all_nodes(layout, binaries)
     for node in nodes:
-        fabric_nodes.write_node_config(layout, node)
+        fabric_nodes.write_node_config(layout, node, line)
     orderers = [n for n in nodes if n.kind == "orderer"]
     peers = [n for n in nodes if n.kind == "peer"]
     start_nodes(orderers, progress)
     wait_healthy(orderers, timeout, progress)
-    join_orderers(layout, orderers, timeout, progress)
+    join_orderers(layout, orderers, timeout, progress, v2)
     wait_channels_active(layout, orderers, timeout)
     start_nodes(peers, progress)
     wait_healthy(peers, timeout, progress)
-    join_peers(layout, peers, binaries["peer"], progress)
+    join_peers(layout, peers, binaries["peer"], progress, v2)
     ccaas.restart_recorded_servers(layout, progress)
     return nodes
 
