@@ -29,11 +29,6 @@ def test_chaincode_error_codes_become_their_http_status(http: httpx.Client, gw_w
     assert bad_field.status_code == 422 and bad_field.json()["field"], bad_field.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="errormap.problem_for_failure maps the contract API's non-JSON refusals (unknown function, wrong "
-    "number of arguments) to 502; chaincode/README.md says they are the caller's fault (400)",
-)
 @pytest.mark.parametrize("function,args", [("NoSuchFunction", []), ("GetClass", [])])
 def test_contract_api_refusals_are_client_errors(
     http: httpx.Client, gw_world: GatewayWorld, function: str, args: list[str]
@@ -41,7 +36,9 @@ def test_contract_api_refusals_are_client_errors(
     answer = http.post(
         "/v1/orgs/Org1/evaluate", json={"function": function, "args": args}, headers=gw_world.headers("Org1", "alice")
     )
+    # the contract API's own refusals (not JSON) are the caller's fault (chaincode/README.md; fixed in 1087b55)
     assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
 
 
 def test_unreachable_peer_is_503_and_not_ready(
