@@ -21,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from network.fabric.release import DEFAULT_LINE, auth_filters
+from network.fabric.release import DEFAULT_LINE, auth_filters, is_v2
 from network.layout import NetworkLayout
 from network.spec.models import MemberOrgSpec, PeerSpec
 
@@ -80,15 +80,7 @@ def peer_section(
         "localMspId": org.msp_id,
         "localMspType": "bccsp",
         "client": {"connTimeout": "3s"},
-        "deliveryclient": {
-            "blockGossipEnabled": False,
-            "reconnectTotalTimeThreshold": "3600s",
-            "connTimeout": "3s",
-            "reConnectBackoffThreshold": "3600s",
-            "blockCensorshipTimeoutKey": "30s",
-            "minimalReconnectInterval": "100ms",
-            "policy": "cluster",
-        },
+        "deliveryclient": deliveryclient_section(line),
         "profile": {"enabled": False},
         "handlers": {
             "authFilters": auth_filters(line),
@@ -107,6 +99,19 @@ def peer_section(
         "maxRecvMsgSize": 104857600,
         "maxSendMsgSize": 104857600,
     }
+
+
+def deliveryclient_section(line: tuple[int, int]) -> dict[str, Any]:
+    """v3 adds BFT-aware block delivery settings (``core/deliverservice/config.go``); v2.5 has none of them."""
+    section: dict[str, Any] = {
+        "blockGossipEnabled": False,
+        "reconnectTotalTimeThreshold": "3600s",
+        "connTimeout": "3s",
+        "reConnectBackoffThreshold": "3600s",
+    }
+    if not is_v2(line):
+        section.update(blockCensorshipTimeoutKey="30s", minimalReconnectInterval="100ms", policy="cluster")
+    return section
 
 
 def gossip_section(org: MemberOrgSpec, peer: PeerSpec) -> dict[str, Any]:
@@ -169,9 +174,10 @@ def gossip_section(org: MemberOrgSpec, peer: PeerSpec) -> dict[str, Any]:
     }
 
 
-def chaincode_section(builder_dir: Path) -> dict[str, Any]:
-    """Chaincode only through our CCaaS external builder (``core/container/externalbuilder``)."""
-    return {
+def chaincode_section(builder_dir: Path, line: tuple[int, int] = DEFAULT_LINE) -> dict[str, Any]:
+    """Chaincode only through our CCaaS external builder (``core/container/externalbuilder``); the shim
+    batching parameters (``runtimeParams``, ``core/chaincode/config.go``) exist from v3 on."""
+    section: dict[str, Any] = {
         "externalBuilders": [{"name": CCAAS_BUILDER_NAME, "path": str(builder_dir), "propagateEnvironment": []}],
         "installTimeout": "300s",
         "startuptimeout": "300s",
@@ -180,13 +186,15 @@ def chaincode_section(builder_dir: Path) -> dict[str, Any]:
         "keepalive": 0,
         "system": {"_lifecycle": "enable", "cscc": "enable", "lscc": "enable", "qscc": "enable"},
         "logging": {"level": "info", "shim": "warning"},
-        "runtimeParams": {
+    }
+    if not is_v2(line):
+        section["runtimeParams"] = {
             "useWriteBatch": True,
             "maxSizeWriteBatch": 1000,
             "useGetMultipleKeys": True,
             "maxSizeGetMultipleKeys": 1000,
-        },
-    }
+        }
+    return section
 
 
 def ledger_section(data_dir: Path) -> dict[str, Any]:
@@ -220,7 +228,7 @@ def peer_core_config(
     return {
         "peer": peer_section(layout, org, peer, data_dir, line),
         "vm": {"endpoint": ""},
-        "chaincode": chaincode_section(builder_dir),
+        "chaincode": chaincode_section(builder_dir, line),
         "ledger": ledger_section(data_dir),
         "operations": {
             "listenAddress": address(peer.operations_port),

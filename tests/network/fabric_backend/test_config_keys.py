@@ -13,6 +13,7 @@ import yaml
 
 from network.fabric import nodes
 from network.fabric.binaries import config_folder, find_binary
+from network.fabric.release import release_line
 from network.layout import NetworkLayout
 
 # Keys read by Fabric but commented out (or absent) in the release's sample files.
@@ -57,7 +58,8 @@ def _prefixes(doc: dict[str, Any]) -> set[str]:
 def test_every_key_we_write_is_one_fabric_knows(fabric_layout: NetworkLayout, kind: str) -> None:
     layout = NetworkLayout(fabric_layout.root)
     node = (nodes.peer_nodes if kind == "peer" else nodes.orderer_nodes)(layout, Path(kind))[0]
-    name, ours = nodes.node_config_document(layout, node)
+    line = release_line(find_binary("peer"))  # the installed release decides the template variant
+    name, ours = nodes.node_config_document(layout, node, line)
     known = _prefixes(_sample(name)) | {k.lower() for k in NOT_IN_SAMPLE[name]}
     # viper keys are case-insensitive; list-valued keys (externalBuilders, authFilters) end at the list
     unknown = [p for p in _paths(ours) if p.lower() not in known]
