@@ -55,10 +55,6 @@ def private_key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     )
 
 
-def cert_pem(certificate: x509.Certificate) -> bytes:
-    return certificate.public_bytes(serialization.Encoding.PEM)
-
-
 def compute_ski(public_key: ec.EllipticCurvePublicKey) -> bytes:
     """cryptogen's SKI: SHA-256 over the uncompressed EC point (not RFC 5280's SHA-1 method)."""
     raw = public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)

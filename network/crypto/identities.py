@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from network.crypto.certs import Issuer, cert_pem, issue_leaf, new_ca, private_key_pem
+from gateway.client.identity import canonical_pem
+from network.crypto.certs import Issuer, issue_leaf, new_ca, private_key_pem
 from network.crypto.files import FileSet
 from network.crypto.nodeous import config_yaml
 from network.layout import PRIVATE_KEY_FILE, ca_cert_name, tlsca_cert_name, user_folder_name
@@ -35,9 +36,9 @@ def new_org_cas(domain: str) -> OrgCAs:
 def org_files(cas: OrgCAs) -> FileSet:
     """``ca/``, ``tlsca/`` and the org's verifying ``msp/`` (relative to the org folder)."""
     files = FileSet()
-    files.add(f"ca/{ca_cert_name(cas.domain)}", cert_pem(cas.ca.certificate))
+    files.add(f"ca/{ca_cert_name(cas.domain)}", canonical_pem(cas.ca.certificate))
     files.add_key(f"ca/{PRIVATE_KEY_FILE}", private_key_pem(cas.ca.private_key))
-    files.add(f"tlsca/{tlsca_cert_name(cas.domain)}", cert_pem(cas.tlsca.certificate))
+    files.add(f"tlsca/{tlsca_cert_name(cas.domain)}", canonical_pem(cas.tlsca.certificate))
     files.add_key(f"tlsca/{PRIVATE_KEY_FILE}", private_key_pem(cas.tlsca.private_key))
     _add_verifying_msp(files, "msp", cas)
     return files
@@ -52,15 +53,15 @@ def org_msp_files(cas: OrgCAs) -> FileSet:
 
 def _add_verifying_msp(files: FileSet, prefix: str, cas: OrgCAs) -> None:
     files.add_dir(f"{prefix}/admincerts")  # empty with NodeOUs, as cryptogen leaves it
-    files.add(f"{prefix}/cacerts/{ca_cert_name(cas.domain)}", cert_pem(cas.ca.certificate))
-    files.add(f"{prefix}/tlscacerts/{tlsca_cert_name(cas.domain)}", cert_pem(cas.tlsca.certificate))
+    files.add(f"{prefix}/cacerts/{ca_cert_name(cas.domain)}", canonical_pem(cas.ca.certificate))
+    files.add(f"{prefix}/tlscacerts/{tlsca_cert_name(cas.domain)}", canonical_pem(cas.tlsca.certificate))
     files.add(f"{prefix}/config.yaml", config_yaml(f"cacerts/{ca_cert_name(cas.domain)}"))
 
 
 def _local_msp(files: FileSet, cas: OrgCAs, name: str, unit: str, attributes: dict[str, str] | None) -> None:
     certificate, key = issue_leaf(cas.ca, name, unit=unit, attributes=attributes)
     _add_verifying_msp(files, "msp", cas)
-    files.add(f"msp/signcerts/{name}-cert.pem", cert_pem(certificate))
+    files.add(f"msp/signcerts/{name}-cert.pem", canonical_pem(certificate))
     files.add_key(f"msp/keystore/{PRIVATE_KEY_FILE}", private_key_pem(key))
 
 
@@ -69,8 +70,8 @@ def node_files(cas: OrgCAs, host: str, unit: str) -> FileSet:
     files = FileSet()
     _local_msp(files, cas, host, unit, None)
     tls_cert, tls_key = issue_leaf(cas.tlsca, host, unit=None, tls=True, hosts=(host, *LOOPBACK_SANS))
-    files.add("tls/ca.crt", cert_pem(cas.tlsca.certificate))
-    files.add("tls/server.crt", cert_pem(tls_cert))
+    files.add("tls/ca.crt", canonical_pem(cas.tlsca.certificate))
+    files.add("tls/server.crt", canonical_pem(tls_cert))
     files.add_key("tls/server.key", private_key_pem(tls_key))
     return files
 
@@ -88,7 +89,7 @@ def user_files(cas: OrgCAs, user: UserSpec) -> FileSet:
     _local_msp(files, cas, name, user.role, user_attributes(user))
     # No SANs: a user name such as User1@org1.example.com is not a DNS name, and client certs need none.
     tls_cert, tls_key = issue_leaf(cas.tlsca, name, unit=None, tls=True)
-    files.add("tls/ca.crt", cert_pem(cas.tlsca.certificate))
-    files.add("tls/client.crt", cert_pem(tls_cert))
+    files.add("tls/ca.crt", canonical_pem(cas.tlsca.certificate))
+    files.add("tls/client.crt", canonical_pem(tls_cert))
     files.add_key("tls/client.key", private_key_pem(tls_key))
     return files

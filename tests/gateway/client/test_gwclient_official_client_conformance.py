@@ -16,7 +16,6 @@ from pathlib import Path
 
 import grpc
 import pytest
-from devnet.fixtures.pki import key_pem as pem_of_key
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
 from fabric_protos.peer import chaincode_pb2, proposal_pb2
@@ -27,6 +26,7 @@ from test_gwclient_tls import HOST, tls_material
 from gateway.client import ecdsa
 from gateway.client.events import chaincode_events_request
 from gateway.client.proposal import build_signed_proposal
+from network.crypto.certs import private_key_pem
 
 NODE_DIR = Path(__file__).resolve().parents[2] / "interop" / "node"
 
@@ -86,7 +86,7 @@ def test_requests_match_official_node_client(tmp_path: Path, client) -> None:
     try:
         (tmp_path / "ca.pem").write_bytes(ca_pem)
         (tmp_path / "cert.pem").write_bytes(identity.certificate_pem)
-        (tmp_path / "key.pem").write_bytes(pem_of_key(key))
+        (tmp_path / "key.pem").write_bytes(private_key_pem(key))
         plan = {
             "peer": {"address": f"127.0.0.1:{port}", "hostAlias": HOST, "tlsRootCertPath": str(tmp_path / "ca.pem")},
             "identity": {

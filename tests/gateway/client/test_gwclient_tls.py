@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from cryptography.hazmat.primitives import serialization
-from devnet.fixtures.pki import CA, key_pem
+from devnet.fixtures.pki import CA
 from gwclient_server import FakeGateway, serve
 
 from gateway.client import EvaluateError, connect
+from gateway.client.identity import canonical_pem
 from gateway.client.tls import secure_channel
+from network.crypto.certs import private_key_pem
 
 HOST = "peer0.org1.example.com"
 
@@ -18,7 +19,7 @@ def tls_material() -> tuple[bytes, bytes, bytes]:
     """(CA cert PEM, server cert PEM, server key PEM) with the server cert valid only for HOST."""
     ca = CA.create("tlsca.org1.example.com")
     cert, key = ca.issue(HOST, None, dns_names=(HOST,))
-    return ca.pem, cert.public_bytes(serialization.Encoding.PEM), key_pem(key)
+    return ca.pem, canonical_pem(cert), private_key_pem(key)
 
 
 def test_server_name_override_allows_loopback_and_is_required(client, peers) -> None:
