@@ -60,38 +60,41 @@ def _as(message_type: type[Message]) -> BytesHook:
     return hook
 
 
-def _payload_data(data: bytes, parent: Message) -> Json:
-    assert isinstance(parent, common_pb2.Payload)
-    chdr = common_pb2.ChannelHeader.FromString(parent.header.channel_header)
-    by_type: dict[int, type[Message]] = {
+def _typed_by(kind_of: Callable[[Any], int], types: dict[int, type[Message]]) -> BytesHook:
+    """Bytes whose message type a sibling field names (a header type, a policy type, a principal class);
+    kinds this table does not know stay base64."""
+
+    def hook(data: bytes, parent: Message) -> Json:
+        message_type = types.get(kind_of(parent))
+        return decode_bytes(data, message_type) if message_type else _b64(data)
+
+    return hook
+
+
+_payload_data = _typed_by(
+    lambda payload: common_pb2.ChannelHeader.FromString(payload.header.channel_header).type,
+    {
         common_pb2.CONFIG: configtx_pb2.ConfigEnvelope,
         common_pb2.CONFIG_UPDATE: configtx_pb2.ConfigUpdateEnvelope,
         common_pb2.ENDORSER_TRANSACTION: transaction_pb2.Transaction,
-    }
-    message_type = by_type.get(chdr.type)
-    return decode_bytes(data, message_type) if message_type else _b64(data)
-
-
-def _policy_value(data: bytes, parent: Message) -> Json:
-    assert isinstance(parent, policies_pb2.Policy)
-    by_type: dict[int, type[Message]] = {
+    },
+)
+_policy_value = _typed_by(
+    lambda policy: policy.type,
+    {
         policies_pb2.Policy.SIGNATURE: policies_pb2.SignaturePolicyEnvelope,
         policies_pb2.Policy.IMPLICIT_META: policies_pb2.ImplicitMetaPolicy,
-    }
-    message_type = by_type.get(parent.type)
-    return decode_bytes(data, message_type) if message_type else _b64(data)
-
-
-def _principal(data: bytes, parent: Message) -> Json:
-    assert isinstance(parent, msp_principal_pb2.MSPPrincipal)
-    by_class: dict[int, type[Message]] = {
+    },
+)
+_principal = _typed_by(
+    lambda principal: principal.principal_classification,
+    {
         msp_principal_pb2.MSPPrincipal.ROLE: msp_principal_pb2.MSPRole,
         msp_principal_pb2.MSPPrincipal.ORGANIZATION_UNIT: msp_principal_pb2.OrganizationUnit,
         msp_principal_pb2.MSPPrincipal.IDENTITY: identities_pb2.SerializedIdentity,
         msp_principal_pb2.MSPPrincipal.COMBINED: msp_principal_pb2.CombinedPrincipal,
-    }
-    message_type = by_class.get(parent.principal_classification)
-    return decode_bytes(data, message_type) if message_type else _b64(data)
+    },
+)
 
 
 def _msp_config(data: bytes, parent: Message) -> Json:
