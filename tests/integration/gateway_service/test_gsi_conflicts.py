@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from conftest import GatewayWorld
 from gsi_ledger import height, ledger_transactions
+from gsi_world import GatewayWorld
 from test_gsi_resources import balance, new_class
 
 pytestmark = pytest.mark.integration

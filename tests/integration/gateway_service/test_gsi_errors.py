@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from conftest import GatewayWorld
 from gsi_gateway import GatewayProcess, OrgPeer, free_port, write_config
+from gsi_world import GatewayWorld
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ import time
 
 import httpx
 import pytest
-from conftest import GatewayWorld
+from gsi_world import GatewayWorld
 from test_gsi_resources import balance
 
 pytestmark = pytest.mark.integration

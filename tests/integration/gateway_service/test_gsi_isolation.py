@@ -11,9 +11,9 @@ import itertools
 
 import httpx
 import pytest
-from conftest import ORGS, GatewayWorld, label
 from gsi_ledger import height, ledger_transactions
 from gsi_openapi import EndpointCall, business_endpoints
+from gsi_world import ORGS, GatewayWorld, label
 from test_gsi_resources import new_class
 
 pytestmark = pytest.mark.integration

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from conftest import GatewayWorld
 from gsi_gateway import GatewayProcess, poll_operation
 from gsi_ledger import height
 from gsi_postgres import postgres
+from gsi_world import GatewayWorld
 from test_gsi_resources import balance, new_class
 from test_gsi_submit import mints_on_ledger
 

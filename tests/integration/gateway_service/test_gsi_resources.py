@@ -11,8 +11,8 @@ import time
 
 import httpx
 import pytest
-from conftest import GatewayWorld
 from gsi_ledger import ledger_transactions
+from gsi_world import GatewayWorld
 
 pytestmark = pytest.mark.integration
 

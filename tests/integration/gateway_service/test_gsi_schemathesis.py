@@ -24,8 +24,8 @@ from collections.abc import Callable
 
 import pytest
 import schemathesis
-from conftest import GatewayWorld, label
 from gsi_gateway import GatewayProcess
+from gsi_world import GatewayWorld, label
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import Case
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import GatewayWorld
 from gsi_gateway import poll_operation
 from gsi_ledger import height, ledger_transactions
+from gsi_world import GatewayWorld
 from test_gsi_resources import balance, new_class
 
 pytestmark = pytest.mark.integration
