@@ -26,7 +26,10 @@ def gw_world(asset_net: AssetNetwork, tmp_path_factory: pytest.TempPathFactory) 
     for org, (msp, _) in ORGS.items():
         address, _ca, host = asset_net.peer_endpoint(msp)
         peers[org] = OrgPeer(org, msp, address, asset_net.layout.tlsca_cert(msp), host)
-    world = GatewayWorld(asset_net, root, root / "wallet.json", root / "api-keys.json", peers)
+    # a copy of the asset chaincode of our own: other areas' tests on the shared network cannot freeze our
+    # accounts or pause our classes, and the ledger checks below see only this namespace's transactions
+    chaincode = asset_net.fresh_chaincode("gw")
+    world = GatewayWorld(asset_net, root, root / "wallet.json", root / "api-keys.json", peers, chaincode=chaincode)
     for org, (msp, users) in ORGS.items():
         for user in users:
             import_identity(world.wallet, label(org, user), org, msp, asset_net.msp_dir(msp, user))

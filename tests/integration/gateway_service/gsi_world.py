@@ -30,6 +30,7 @@ class GatewayWorld:
     keys: Path
     peers: dict[str, OrgPeer]
     api_keys: dict[str, str] = field(default_factory=dict)  # org -> key listing all of that org's identities
+    chaincode: str = ""  # our own copy of the asset chaincode (own world state), see gw_world
     misissued_key: str = ""  # bound to Org2 but listing Org1's issuer: the wallet check must still refuse
 
     def config(
@@ -40,7 +41,7 @@ class GatewayWorld:
             self.root / f"{name}.yaml",
             [self.peers[o] for o in orgs],
             self.net.channel,
-            self.net.chaincode,
+            self.chaincode,
             url,
             self.wallet,
             self.keys,

@@ -48,7 +48,7 @@ def test_unreachable_peer_is_503_and_not_ready(
     dead = OrgPeer("Org1", peer.msp_id, f"127.0.0.1:{free_port()}", peer.tls_ca, peer.server_name)
     root = tmp_path_factory.mktemp("deadpeer")
     config = write_config(
-        root / "dead.yaml", [dead], gw_world.net.channel, gw_world.net.chaincode,
+        root / "dead.yaml", [dead], gw_world.net.channel, gw_world.chaincode,
         f"sqlite:///{root / 'dead.db'}", gw_world.wallet, gw_world.keys,
     )  # fmt: skip
     gw = gateway_factory(config, wait_for="/healthz")  # never ready: its peer does not exist

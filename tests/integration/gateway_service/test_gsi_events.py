@@ -36,7 +36,7 @@ def test_events_stream_and_resume_after_last_event_id(http: httpx.Client, gw_wor
     first = ours(read_events(http, path, reader, params, lambda seen: len(ours(seen, class_id)) >= 3), class_id)
     assert [e.data["txid"] for e in first] == txids
     assert [e.data["payload"]["data"]["amount"] for e in first] == ["1", "2", "3"]
-    assert all(e.data["name"] == "Minted" and e.data["chaincode"] == gw_world.net.chaincode for e in first)
+    assert all(e.data["name"] == "Minted" and e.data["chaincode"] == gw_world.chaincode for e in first)
     for event in first:
         block, txid, index = event.id.split(":")
         assert (int(block), txid, index) == (event.data["block_number"], event.data["txid"], "0")
