@@ -101,6 +101,7 @@ def test_kill_9_then_restart_applies_the_operation_exactly_once(
     assert {t.txid for t in txs} == {body["txid"]}
     assert sum(t.valid for t in txs) == 1
     assert {t.validation_code for t in txs if not t.valid} <= {"DUPLICATE_TXID"}
+    print(f"{failpoint}: copies of the transaction on the ledger: {[t.validation_code for t in txs]}")
     assert balance(http, gw_world, "Org1", "alice", class_id) == 9
     receipt = httpx.get(f"{restarted.base}/v1/orgs/Org1/transactions/{body['txid']}", headers=headers)
     assert receipt.json()["status"] == "COMMITTED" and receipt.json()["attempts"] == 1
