@@ -39,7 +39,7 @@ from gateway.client.commit import signed_commit_status_request
 from gateway.client.identity import Identity, Signer, load_msp_identity
 from network.devnet.lifecycle.client import lifecycle_proposal
 from network.devnet.lifecycle.package import build_ccaas_package, package_id
-from network.devnet.node import paths, processes
+from network.devnet.node import paths, processes, supervisor
 from network.devnet.node.grpcserver import client_channel
 from network.devnet.node.processes import NodeProcess
 from network.layout import NetworkLayout
@@ -256,7 +256,9 @@ class Deployer:
 
 
 def chaincode_process(layout: NetworkLayout, name: str, module: str) -> NodeProcess:
-    host = f"chaincode-{name}"
+    """The chaincode server's process record; ``consortium down`` finds it again via
+    :func:`supervisor.chaincode_servers` (same pid-file naming)."""
+    host = supervisor.chaincode_host(name)
     return NodeProcess("chaincode", host, "", processes.python_argv(module), 0, 0,
                        paths.pid_file(layout.root, host), paths.log_file(layout.root, host))
 
@@ -278,7 +280,7 @@ def start_server(layout: NetworkLayout, name: str, module: str, pkg_id: str, add
                  progress: Progress) -> bool:
     """(Re)start the chaincode server unless it already runs this package; True when started."""
     proc = chaincode_process(layout, name, module)
-    env_file = proc.pid_file.with_suffix(".env.json")
+    env_file = supervisor.chaincode_env_file(proc.pid_file)
     wanted = {"CHAINCODE_ID": pkg_id, "CHAINCODE_SERVER_ADDRESS": address}
     running = processes.running_pid(proc)
     if running is not None and env_file.is_file() and json.loads(env_file.read_text()) == wanted:

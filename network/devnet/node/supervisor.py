@@ -3,8 +3,10 @@
 - ``up`` generates the network first if the directory holds none, starts every node that is not already
   running (orderers first, then peers), and waits until each answers ``GET /healthz`` with 200. Running it
   twice is harmless; a stale pid file is replaced.
-- ``down`` stops every node (SIGTERM, then SIGKILL) and removes the pid files.
-- ``status`` reports pid, health and per-channel ledger heights (and committed chaincodes on peers).
+- ``down`` stops the chaincode servers ``consortium deploy`` started, then every node (SIGTERM, then SIGKILL),
+  and removes the pid files.
+- ``status`` reports pid, health and per-channel ledger heights (and committed chaincodes on peers), and the
+  chaincode servers with their pid and whether they accept connections.
 - ``reset`` is ``down`` plus deleting ``<netdir>/data`` (ledgers, block files, WALs); crypto material,
   channel artifacts and logs stay.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -67,6 +70,65 @@ def _node_process(
         paths.pid_file(layout.root, name),
         paths.log_file(layout.root, name),
     )
+
+
+CHAINCODE_HOST_PREFIX = "chaincode-"
+
+
+def chaincode_host(name: str) -> str:
+    """The host name under which a chaincode server's pid, env and log files live (``run/chaincode-<name>.pid``)."""
+    return f"{CHAINCODE_HOST_PREFIX}{name}"
+
+
+def chaincode_env_file(pid_file: Path) -> Path:
+    """Where ``consortium deploy`` records the package ID and address a chaincode server was started with."""
+    return pid_file.with_suffix(".env.json")
+
+
+def chaincode_servers(netdir: Path) -> list[NodeProcess]:
+    """The chaincode servers ``consortium deploy`` started, found by their pid files.
+
+    The chaincode's module is not part of the network spec, so the argv comes from the pid file itself; an
+    unreadable pid file gives an empty argv, which :func:`processes.running_pid` treats as not running.
+    """
+    servers = []
+    for pid_file in sorted(paths.run_dir(netdir).glob(f"{CHAINCODE_HOST_PREFIX}*.pid")):
+        record = processes.read_pid_file(pid_file)
+        argv = tuple(record[1]) if record is not None else ()
+        host_name = pid_file.stem
+        port = _chaincode_port(chaincode_env_file(pid_file))
+        servers.append(
+            NodeProcess("chaincode", host_name, "", argv, port, 0, pid_file, paths.log_file(netdir, host_name))
+        )
+    return servers
+
+
+def _chaincode_port(env_file: Path) -> int:
+    try:
+        address = json.loads(env_file.read_text())["CHAINCODE_SERVER_ADDRESS"]
+        return int(str(address).rsplit(":", 1)[1])
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return 0
+
+
+def accepts_connections(port: int) -> bool:
+    if not port:
+        return False
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def stop_chaincode_servers(netdir: Path, progress: Progress = _quiet) -> None:
+    """Stop every chaincode server and drop its env file, so a later deploy starts it afresh."""
+    for server in chaincode_servers(netdir):
+        if processes.stop(server):
+            progress(f"{server.host}: stopped")
+        else:
+            progress(f"{server.host}: not running")
+        chaincode_env_file(server.pid_file).unlink(missing_ok=True)
 
 
 def http_json(port: int, path: str, timeout: float = 2.0) -> tuple[int, Any]:
@@ -150,6 +212,7 @@ def down(netdir: Path, progress: Progress = _quiet) -> None:
     if not layout.resolved_spec_path().is_file():
         progress(f"no network in {netdir}: nothing to stop")
         return
+    stop_chaincode_servers(Path(netdir), progress)
     for node in reversed(network_nodes(layout)):
         if processes.stop(node):
             progress(f"{node.host}: stopped")
@@ -183,4 +246,7 @@ def status(netdir: Path) -> list[NodeStatus]:
         code, body = http_json(node.operations_port, "/devnet/status") if pid else (0, None)
         channels = body.get("channels", {}) if code == 200 and isinstance(body, dict) else {}
         result.append(NodeStatus(node.host, node.kind, node.mspid, pid, bool(pid) and is_healthy(node), channels))
+    for server in chaincode_servers(Path(netdir)):
+        pid = processes.running_pid(server)
+        result.append(NodeStatus(server.host, server.kind, "", pid, bool(pid) and accepts_connections(server.port)))
     return result

@@ -4,8 +4,6 @@ the peer's Gateway gRPC service with TLS, committed by the orderer and validated
 from __future__ import annotations
 
 import asyncio
-import random
-import socket
 from pathlib import Path
 
 import grpc
@@ -22,33 +20,17 @@ from network.devnet import deploy
 from network.devnet.node import processes, supervisor
 from network.devnet.node.grpcserver import client_channel
 from network.layout import NetworkLayout
-from network.spec import parse_spec
+from network.spec.freeports import spec_on_free_ports
 
 ROOT = Path(__file__).parents[3]
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def network(root: Path) -> NetworkLayout:
     data = yaml.safe_load((ROOT / "network" / "consortium.yaml").read_text())
-    for _ in range(50):
-        base = random.randrange(20000, 55000, 10)
-        off = base - 7050
-        planned = (base, base + 3, 9443 + off, 7051 + off, 8051 + off, 9444 + off, 9445 + off, 9999 + off, 10000 + off)
-        if all(_free(p) for p in planned):
-            break
-    data["base_port"] = base
     data["member_orgs"] = data["member_orgs"][:2]
     data["channels"] = [{"name": "dch", "orgs": ["Org1MSP", "Org2MSP"],
                          "batch": {"max_message_count": 10, "timeout": "200ms"}}]
-    generate(parse_spec(data, "test"), root)
+    generate(spec_on_free_ports(data, "test"), root)
     return NetworkLayout(root)
 
 
@@ -98,6 +80,15 @@ def test_deploy_is_idempotent_and_chaincode_transacts(tmp_path: Path) -> None:
         assert upgraded.sequence == 2 and upgraded.package_id != first.package_id
         code, value = asyncio.run(invoke(layout))
         assert code == transaction_pb2.VALID
+
+        listed = {s.host: s for s in supervisor.status(layout.root)}
+        server = listed[proc.host]
+        assert (server.kind, server.healthy) == ("chaincode", True)
+        assert server.pid == processes.running_pid(proc)
+        supervisor.down(layout.root)
+        assert processes.running_pid(proc) is None
+        assert not proc.pid_file.exists()
+        assert proc.host not in {s.host for s in supervisor.status(layout.root)}
     finally:
         processes.stop(proc)
         supervisor.down(layout.root)
