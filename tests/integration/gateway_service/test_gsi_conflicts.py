@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from gsi_assets import balance, new_class
 from gsi_ledger import height, ledger_transactions
 from gsi_world import GatewayWorld
-from test_gsi_resources import balance, new_class
 
 pytestmark = pytest.mark.integration
 

@@ -16,11 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from gsi_assets import balance, new_class
 from gsi_gateway import GatewayProcess
 from gsi_ledger import LedgerTx, height, ledger_transactions
 from gsi_postgres import postgres
 from gsi_world import GatewayWorld
-from test_gsi_resources import balance, new_class
 
 pytestmark = pytest.mark.integration
 

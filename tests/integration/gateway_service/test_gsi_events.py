@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from gsi_assets import new_class
 from gsi_ledger import height
 from gsi_sse import SseEvent, read_events
 from gsi_world import GatewayWorld
-from test_gsi_resources import new_class
 
 pytestmark = pytest.mark.integration
 

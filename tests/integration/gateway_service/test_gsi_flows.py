@@ -7,8 +7,8 @@ import time
 
 import httpx
 import pytest
+from gsi_assets import balance
 from gsi_world import GatewayWorld
-from test_gsi_resources import balance
 
 pytestmark = pytest.mark.integration
 

@@ -11,10 +11,10 @@ import itertools
 
 import httpx
 import pytest
+from gsi_assets import new_class
 from gsi_ledger import height, ledger_transactions
 from gsi_openapi import EndpointCall, business_endpoints
 from gsi_world import ORGS, GatewayWorld, label
-from test_gsi_resources import new_class
 
 pytestmark = pytest.mark.integration
 

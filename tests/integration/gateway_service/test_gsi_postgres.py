@@ -7,12 +7,11 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from gsi_assets import balance, mints_on_ledger, new_class
 from gsi_gateway import GatewayProcess, poll_operation
 from gsi_ledger import height
 from gsi_postgres import postgres
 from gsi_world import GatewayWorld
-from test_gsi_resources import balance, new_class
-from test_gsi_submit import mints_on_ledger
 
 pytestmark = pytest.mark.integration
 

@@ -11,27 +11,11 @@ import time
 
 import httpx
 import pytest
+from gsi_assets import balance, new_class
 from gsi_ledger import ledger_transactions
 from gsi_world import GatewayWorld
 
 pytestmark = pytest.mark.integration
-
-
-def new_class(http: httpx.Client, world: GatewayWorld, prefix: str = "EQ") -> str:
-    class_id = world.net.unique(prefix)
-    spec = {"id": class_id, "kind": "fungible", "category": "security", "decimals": 0}
-    answer = http.post("/v1/orgs/Org1/classes", json={"spec": spec}, headers=world.headers("Org1", "issuer1"))
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["validation_code"] == "VALID"
-    return class_id
-
-
-def balance(http: httpx.Client, world: GatewayWorld, org: str, user: str, class_id: str) -> int:
-    msp, name = world.account(org, user).split("/", 1)
-    answer = http.get(f"/v1/orgs/{org}/accounts/{msp}/{name}/balances/{class_id}", headers=world.headers(org, user))
-    assert answer.status_code == 200, answer.text
-    result = answer.json()["result"]
-    return int(result["balance"] if isinstance(result, dict) else result)
 
 
 def test_health_readiness_and_metrics(http: httpx.Client) -> None:
@@ -67,10 +51,8 @@ def test_classes_assets_accounts_transfers_and_receipts(http: httpx.Client, gw_w
         headers=gw_world.headers("Org1", "alice"),
     )
     assert moved.status_code == 200, moved.text
-    assert (balance(http, gw_world, "Org1", "alice", class_id), balance(http, gw_world, "Org2", "bob", class_id)) == (
-        70,
-        30,
-    )
+    assert balance(http, gw_world, "Org1", "alice", class_id) == 70
+    assert balance(http, gw_world, "Org2", "bob", class_id) == 30
     # receipts: by operation id and by txid, both only in the caller's org
     receipt = http.get(f"/v1/orgs/Org1/transactions/{moved.json()['txid']}", headers=issuer).json()
     assert receipt["status"] == "COMMITTED" and receipt["validation_code"] == "VALID"

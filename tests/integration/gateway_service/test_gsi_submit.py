@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from gsi_assets import balance, mints_on_ledger, new_class
 from gsi_gateway import poll_operation
-from gsi_ledger import height, ledger_transactions
+from gsi_ledger import height
 from gsi_world import GatewayWorld
-from test_gsi_resources import balance, new_class
 
 pytestmark = pytest.mark.integration
-
-
-def mints_on_ledger(world: GatewayWorld, class_id: str, since: int) -> list[str]:
-    """Txids of VALID Mint transactions of ``class_id`` committed from block ``since``."""
-    txs = ledger_transactions(world.net.layout, world.net.channel, since)
-    return [t.txid for t in txs if t.function == "Mint" and t.args[:1] == (class_id,) and t.valid]
 
 
 def test_sync_mode_answers_200_with_the_commit(http: httpx.Client, gw_world: GatewayWorld) -> None:
