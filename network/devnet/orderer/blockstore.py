@@ -59,7 +59,9 @@ class BlockStore:
             raise ValueError(f"block.header.number is {block.header.number}, expected {self.height}")
         if block.header.previous_hash != block_header_hash(self._last.header):
             raise ValueError(f"block {block.header.number}: previous_hash does not chain")
-        self._file.append(block.SerializeToString())
+        # The fsync runs off the event loop so Broadcast keeps admitting envelopes meanwhile; appends are
+        # serialised by the chain lock, and readers only see the record once its offset is published.
+        await asyncio.to_thread(self._file.append, block.SerializeToString())
         self._last = block
         async with self._changed:
             self._changed.notify_all()

@@ -1,10 +1,11 @@
 """One channel on the orderer: accept envelopes, cut batches, write signed blocks durably.
 
 The flow is Fabric's solo/etcdraft leader path without the replication: an accepted envelope goes to the
-write-ahead log (fsync) and then to the block cutter (:mod:`blockcutter`); each cut batch becomes the next
-block (:mod:`blockwriter`), appended to the block store (fsync) before anybody can Deliver it. The
-BatchTimeout timer starts when the first envelope of a batch arrives and is cancelled when the batch is
-cut (``orderer/consensus/etcdraft/chain.go``: ``ticking`` / ``timer``).
+write-ahead log (one fsync per group of envelopes that arrived together) and then to the block cutter
+(:mod:`blockcutter`); each cut batch becomes the next block (:mod:`blockwriter`), appended to the block
+store (fsync) before anybody can Deliver it. The BatchTimeout timer starts when the first envelope of a
+batch arrives and is cancelled when the batch is cut (``orderer/consensus/etcdraft/chain.go``: ``ticking``
+/ ``timer``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,17 @@ def batch_limits(bundle: Any) -> BatchLimits:
     )
 
 
+def settle(group: list[tuple[bytes, asyncio.Future[None]]], error: Exception | None) -> None:
+    """Resolve the waiters of a logged group (skipping callers that were cancelled meanwhile)."""
+    for _, waiter in group:
+        if waiter.done():
+            continue
+        if error is None:
+            waiter.set_result(None)
+        else:
+            waiter.set_exception(error)
+
+
 class OrdererChain:
     """Blocks, WAL, cutter state and timer of one channel. All mutations happen under ``_lock``."""
 
@@ -56,6 +68,8 @@ class OrdererChain:
         self.pending = Pending()
         self._lock = asyncio.Lock()
         self._timer: asyncio.Task[None] | None = None
+        self._incoming: list[tuple[bytes, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     # --- the BlockSource protocol used by Deliver ---------------------------------------------------
     @property
@@ -84,10 +98,33 @@ class OrdererChain:
                     await self._enqueue(index, envelope)
 
     async def order(self, envelope: bytes) -> None:
-        """Durably accept one already-admitted envelope. Returns after the WAL fsync."""
-        async with self._lock:
-            index = self.wal.append(envelope)
-            await self._enqueue(index, envelope)
+        """Durably accept one already-admitted envelope. Returns after the WAL fsync that covers it.
+
+        Group commit: envelopes arriving while a WAL fsync is in flight are queued and logged together
+        with one fsync, then acknowledged together. etcdraft does the same by batching proposals into one
+        raft ``Ready`` whose entries are saved to the WAL with a single sync (``etcdraft/storage.go``
+        ``Store``). An envelope is acknowledged only after the fsync covering it, so SUCCESS still
+        survives ``kill -9``. If the caller goes away the envelope may still be ordered, as in Fabric.
+        """
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._incoming.append((envelope, waiter))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_incoming())
+        await waiter
+
+    async def _flush_incoming(self) -> None:
+        while self._incoming:
+            group, self._incoming = self._incoming, []
+            try:
+                async with self._lock:
+                    envelopes = [envelope for envelope, _ in group]
+                    indexes = await asyncio.to_thread(self.wal.append_group, envelopes)
+                    for index, envelope in zip(indexes, envelopes, strict=True):
+                        await self._enqueue(index, envelope)
+            except Exception as exc:  # every waiter of the group learns the failure
+                settle(group, exc)
+            else:
+                settle(group, None)
 
     async def configure(self, update: common_pb2.Envelope, payload_data: bytes) -> None:
         """Validate a CONFIG_UPDATE against the current config and order the resulting CONFIG transaction
@@ -146,6 +183,8 @@ class OrdererChain:
             await self._write_batches(batches)
 
     async def close(self) -> None:
+        if self._flusher is not None:
+            await asyncio.wait([self._flusher])  # let an in-flight group finish its fsync; never raises
         if self._timer is not None:
             self._timer.cancel()
             with contextlib.suppress(asyncio.CancelledError):

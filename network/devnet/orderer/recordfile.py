@@ -54,15 +54,39 @@ class RecordFile:
 
     def append(self, body: bytes) -> int:
         """Durably append one record; returns its index. Nothing is visible before the fsync succeeds."""
-        record = _HEADER.pack(len(body), zlib.crc32(body)) + body
-        written = os.pwrite(self._fd, record, self._end)
-        if written != len(record):
+        return self.append_many([body])
+
+    def append_many(self, bodies: list[bytes]) -> int:
+        """Durably append records with ONE write and ONE fsync (group commit); returns the first index.
+
+        All or nothing: on a failed write or fsync the file is cut back to its previous end and no offset
+        is published, so a failed group leaves the file as it was.
+        """
+        if not bodies:
+            raise ValueError("bodies: at least one record is required")
+        offsets: list[int] = []
+        chunks: list[bytes] = []
+        position = self._end
+        for body in bodies:
+            offsets.append(position)
+            chunks.append(_HEADER.pack(len(body), zlib.crc32(body)))
+            chunks.append(body)
+            position += _HEADER.size + len(body)
+        data = b"".join(chunks)
+        try:
+            written = os.pwrite(self._fd, data, self._end)
+            if written != len(data):
+                raise OSError(f"{self.path}: short write ({written} of {len(data)} bytes)")
+            os.fsync(self._fd)
+        except OSError:
+            # Cut the unacknowledged bytes off so a later, shorter group cannot leave stale but intact
+            # records behind it that a recovery scan would resurrect.
             os.ftruncate(self._fd, self._end)
-            raise OSError(f"{self.path}: short write ({written} of {len(record)} bytes)")
-        os.fsync(self._fd)
-        self.offsets.append(self._end)
-        self._end += len(record)
-        return len(self.offsets) - 1
+            raise
+        first = len(self.offsets)
+        self.offsets.extend(offsets)
+        self._end = position
+        return first
 
     def read(self, index: int) -> bytes:
         if not 0 <= index < len(self.offsets):

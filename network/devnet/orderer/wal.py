@@ -53,10 +53,16 @@ class WriteAheadLog:
         self._file = RecordFile(path)
 
     def append(self, envelope: bytes, kind: int = NORMAL) -> int:
-        index = self.next_index
-        self._file.append(encode_entry(index, envelope, kind))
-        self.next_index += 1
-        return index
+        return self.append_group([envelope], kind)[0]
+
+    def append_group(self, envelopes: list[bytes], kind: int = NORMAL) -> list[int]:
+        """Log envelopes under consecutive indexes with a single fsync. The indexes are consumed only if
+        the write succeeds, so a failed group leaves no gap and no entry behind."""
+        first = self.next_index
+        indexes = list(range(first, first + len(envelopes)))
+        self._file.append_many([encode_entry(i, e, kind) for i, e in zip(indexes, envelopes, strict=True)])
+        self.next_index = first + len(envelopes)
+        return indexes
 
     def truncate(self) -> None:
         """Drop every entry; only call when all of them are in durable blocks."""
