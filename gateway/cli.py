@@ -69,7 +69,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     runtime = build_runtime(args.config)
     from gateway.service.app import create_app
 
-    uvicorn.run(create_app(runtime), host=args.host, port=args.port, log_config=None, access_log=False)
+    if args.pid_file is None:
+        uvicorn.run(create_app(runtime), host=args.host, port=args.port, log_config=None, access_log=False)
+        return 0
+    from gateway.service.daemon import remove_own_pid_file, write_pid_file
+
+    write_pid_file(args.pid_file)
+    try:
+        uvicorn.run(create_app(runtime), host=args.host, port=args.port, log_config=None, access_log=False)
+    finally:
+        remove_own_pid_file(args.pid_file)
     return 0
 
 
@@ -81,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, required=True, help="YAML service configuration")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--pid-file", type=Path, default=None,
+                       help="write this process's pid here once configured; removed on exit "
+                            "(gateway.service.daemon finds and stops it)")
     serve.set_defaults(func=cmd_serve)
 
     key = sub.add_parser("add-api-key", help="create an API key bound to one org")

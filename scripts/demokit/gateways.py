@@ -4,7 +4,7 @@ Per org, under ``<netdir>/gateways/<org>/``: an encrypted wallet imported from t
 folders with ``python -m gateway import-identity``, an API key made with ``python -m gateway add-api-key``,
 a YAML config (``gateway/service/README.md``), a SQLite operation store, a log and a pid file. The wallet
 KEK is one random key file, ``<netdir>/gateways/wallet.kek``, mode 0600, made by ``gateway.wallet.kek``.
-Pid files use the devnet format, so ``network.devnet.node.processes`` can tell running from stale.
+The process is started, found and stopped with ``gateway.service.daemon`` (``serve --pid-file``).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from pathlib import Path
 import httpx
 import yaml
 
+from gateway.service import daemon as gwd
+from gateway.service.daemon import DaemonError, GatewayDaemon
 from gateway.wallet.kek import ENV_KEY_FILE, key_file_source, new_key_file
 from gateway.wallet.wallet import Wallet
-from network.devnet.node import processes
-from network.devnet.node.processes import NodeProcess
 from network.layout import NetworkLayout
 from scripts.demokit.netup import CHAINCODE, DemoError
 
@@ -123,50 +123,29 @@ def write_config(layout: NetworkLayout, msp_id: str, org: str, folder: Path) -> 
     return path
 
 
-def gateway_process(folder: Path, config: Path, port: int) -> NodeProcess:
-    argv = (sys.executable, "-m", "gateway", "serve", "--config", str(config), "--host", "127.0.0.1",
-            "--port", str(port))
-    return NodeProcess("gateway", folder.name, "", argv, port, port, folder / "gateway.pid", folder / "gateway.log")
+def gateway_daemon(folder: Path, config: Path, port: int) -> GatewayDaemon:
+    return GatewayDaemon(config, port, folder / "gateway.pid", folder / "gateway.log")
 
 
-def recorded_process(folder: Path) -> NodeProcess | None:
-    """The gateway recorded in ``folder``'s pid file (whatever port it was started on)."""
-    record = processes.read_pid_file(folder / "gateway.pid")
-    if record is None:
-        return None
-    argv = tuple(record[1])
-    return NodeProcess("gateway", folder.name, "", argv, 0, 0, folder / "gateway.pid", folder / "gateway.log")
-
-
-def start_process(proc: NodeProcess, env: dict[str, str]) -> None:
-    """Detached, like a devnet node, so it outlives the demo; pid file in the devnet format."""
-    with proc.log_file.open("ab") as log:
-        child = subprocess.Popen(list(proc.argv), stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
-                                 start_new_session=True, close_fds=True)
-    tmp = proc.pid_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"pid": child.pid, "argv": list(proc.argv)}))
-    os.replace(tmp, proc.pid_file)
-
-
-def wait_ready(proc: NodeProcess, base_url: str) -> None:
+def wait_ready(daemon: GatewayDaemon) -> None:
     """Until ``/readyz`` answers 200 (the org's peer is reachable), or DemoError with the log tail."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        if not processes.recorded_pid_alive(proc):
-            processes.reap(proc)
-            tail = proc.log_file.read_text(errors="replace")[-1500:] if proc.log_file.exists() else ""
-            raise DemoError(f"gateway {proc.host} exited during start-up; log {proc.log_file}:\n{tail}")
+        if gwd.running_pid(daemon.pid_file) is None:
+            raise DemoError(f"gateway {daemon.pid_file.parent.name} exited during start-up; "
+                            f"log {daemon.log_file}:\n{gwd.log_tail(daemon)}")
         try:
-            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+            if httpx.get(f"{daemon.base_url}/readyz", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise DemoError(f"gateway {proc.host} not ready after {START_TIMEOUT:.0f}s (log {proc.log_file})")
+    raise DemoError(f"gateway {daemon.pid_file.parent.name} not ready after {START_TIMEOUT:.0f}s "
+                    f"(log {daemon.log_file})")
 
 
 def launch_gateway(layout: NetworkLayout, msp_id: str, kek: Path,
-                   progress: Progress) -> tuple[OrgGateway, NodeProcess]:
+                   progress: Progress) -> tuple[OrgGateway, GatewayDaemon]:
     """Wallet, API key and config for one org, then its process started (not yet waited for)."""
     org = layout.spec.member_org(msp_id).name
     folder = gateways_dir(layout.root) / org.lower()
@@ -181,25 +160,27 @@ def launch_gateway(layout: NetworkLayout, msp_id: str, kek: Path,
     api_key = json.loads(gateway_cli(key_args, env).splitlines()[0])["api_key"]
     config = write_config(layout, msp_id, org, folder)
     port = free_port()
-    proc = gateway_process(folder, config, port)
-    start_process(proc, env)
+    daemon = gateway_daemon(folder, config, port)
+    try:
+        gwd.start(daemon, env)
+    except DaemonError as exc:
+        raise DemoError(f"gateway {org}: {exc}") from exc
     progress(f"gateway {org}: starting on 127.0.0.1:{port} (identities {', '.join(labels)})")
-    return OrgGateway(org, msp_id, f"http://127.0.0.1:{port}", api_key, tuple(labels)), proc
+    return OrgGateway(org, msp_id, daemon.base_url, api_key, tuple(labels)), daemon
 
 
 def start_gateways(layout: NetworkLayout, progress: Progress) -> dict[str, OrgGateway]:
     """One gateway per member org; all start together, then each must answer ``/readyz``."""
     kek = ensure_kek(layout.root)
     launched = [launch_gateway(layout, org.msp_id, kek, progress) for org in layout.spec.member_orgs]
-    for gateway, proc in launched:
-        wait_ready(proc, gateway.base_url)
-        progress(f"gateway {gateway.org}: ready at {gateway.base_url} (log {proc.log_file})")
+    for gateway, daemon in launched:
+        wait_ready(daemon)
+        progress(f"gateway {gateway.org}: ready at {gateway.base_url} (log {daemon.log_file})")
     return {gateway.msp_id: gateway for gateway, _ in launched}
 
 
 def stop_gateway(folder: Path, progress: Progress) -> None:
-    proc = recorded_process(folder)
-    if proc is not None and processes.stop(proc):
+    if gwd.stop(folder / "gateway.pid"):
         progress(f"gateway {folder.name}: stopped")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -9,6 +10,8 @@ import time
 from pathlib import Path
 
 import httpx
+import yaml
+from svc_support import PASSWORD, write_msp
 
 
 def free_port() -> int:
@@ -39,3 +42,34 @@ def start_gateway(config: Path, env: dict[str, str]) -> tuple[subprocess.Popen[b
             time.sleep(0.05)
     proc.kill()
     raise AssertionError("gateway did not start")
+
+
+def wallet_env() -> dict[str, str]:
+    """The current environment with the wallet KEK given as the test password."""
+    env = {**os.environ, "GATEWAY_WALLET_PASSWORD": PASSWORD}
+    env.pop("GATEWAY_WALLET_KEY_FILE", None)
+    return env
+
+
+def dead_peer_config(folder: Path, env: dict[str, str]) -> Path:
+    """A gateway config for Org1 whose wallet holds ``alice`` (imported with the real CLI) and whose peer
+    address has nothing listening: the service starts and is live, but never ready."""
+    write_msp(folder / "msp", "alice")
+    wallet = folder / "wallet.json"
+    subprocess.run(
+        [sys.executable, "-m", "gateway", "import-identity", "--wallet", str(wallet), "--label", "alice",
+         "--org", "Org1", "--msp-id", "Org1MSP", "--msp-dir", str(folder / "msp")],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    peer = {"address": f"127.0.0.1:{free_port()}"}
+    config = {
+        "orgs": {"Org1": {"msp_id": "Org1MSP", "channel": "mychannel", "chaincode": "assets", "peer": peer}},
+        "store_url": f"sqlite:///{folder / 'store.db'}",
+        "wallet": str(wallet),
+        "api_keys": str(folder / "keys.json"),
+    }
+    path = folder / "gw.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path

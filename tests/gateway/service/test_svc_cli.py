@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
+from svc_process import dead_peer_config, free_port, wallet_env
 from svc_support import PASSWORD, write_msp
 
 from gateway.auth.apikeys import load_key_file
@@ -87,52 +85,13 @@ def test_errors_are_reported_not_raised(
     assert code == 2 and "GATEWAY_WALLET_KEY_FILE" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.integration
 def test_serve_starts_a_gateway_process(tmp_path: Path) -> None:
-    env = {**os.environ, "GATEWAY_WALLET_PASSWORD": PASSWORD}
-    env.pop("GATEWAY_WALLET_KEY_FILE", None)
-    write_msp(tmp_path / "msp", "alice")
-    wallet = tmp_path / "wallet.json"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gateway",
-            "import-identity",
-            "--wallet",
-            str(wallet),
-            "--label",
-            "alice",
-            "--org",
-            "Org1",
-            "--msp-id",
-            "Org1MSP",
-            "--msp-dir",
-            str(tmp_path / "msp"),
-        ],
-        check=True,
-        env=env,
-        capture_output=True,
-    )
-    dead_peer = f"127.0.0.1:{_free_port()}"
-    config = {
-        "orgs": {
-            "Org1": {"msp_id": "Org1MSP", "channel": "mychannel", "chaincode": "assets", "peer": {"address": dead_peer}}
-        },
-        "store_url": f"sqlite:///{tmp_path / 'store.db'}",
-        "wallet": str(wallet),
-        "api_keys": str(tmp_path / "keys.json"),
-    }
-    (tmp_path / "gw.yaml").write_text(yaml.safe_dump(config))
-    port = _free_port()
+    env = wallet_env()
+    config = dead_peer_config(tmp_path, env)
+    port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "serve", "--config", str(tmp_path / "gw.yaml"), "--port", str(port)],
+        [sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
