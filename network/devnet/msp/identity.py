@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from cryptography import x509
@@ -18,6 +19,10 @@ from network.devnet.msp.errors import IdentityError
 
 if TYPE_CHECKING:
     from network.devnet.msp.x509msp import X509MSP
+
+
+VERIFY_CACHE_SIZE = 4096
+"""Signature outcomes remembered per identity (digest-sized keys: well under 1 MB per identity)."""
 
 
 @dataclass(frozen=True)
@@ -39,8 +44,10 @@ class MSPIdentity:
     chain: list[x509.Certificate]
     msp: X509MSP
     _validation: list[IdentityError | None] = field(default_factory=list)
+    _verified: dict[tuple[bytes, bytes], bool] = field(default_factory=dict)
+    _public_key: list[object] = field(default_factory=list)
 
-    @property
+    @cached_property
     def identifier(self) -> IdentityIdentifier:
         return IdentityIdentifier(self.mspid, hashlib.sha256(self.sanitized_der).hexdigest())
 
@@ -64,8 +71,28 @@ class MSPIdentity:
         return True
 
     def verify(self, message: bytes, signature: bytes) -> bool:
-        """ECDSA: SHA-256, DER, low-S only (``bccsp/sw/ecdsa.go`` ``verifyECDSA``); Ed25519 for MSP V3."""
-        key = self.certificate.public_key()
+        """ECDSA: SHA-256, DER, low-S only (``bccsp/sw/ecdsa.go`` ``verifyECDSA``); Ed25519 for MSP V3.
+
+        Outcomes are memoised per (signature, SHA-256 of message). Verification is a pure function of the
+        key, the message digest and the signature (ECDSA only ever sees the digest), so a repeated check
+        gives the same answer without the curve arithmetic. Repeats are common and intended by Fabric's
+        policy code: an ImplicitMeta policy hands the whole signature set to each sub-policy, and each
+        verifies every signature again (``common/policies/policy.go`` ``SignatureSetToValidIdentities``).
+        """
+        cache_key = (signature, hashlib.sha256(message).digest())
+        cached = self._verified.get(cache_key)
+        if cached is not None:
+            return cached
+        outcome = self._verify_uncached(message, signature)
+        if len(self._verified) >= VERIFY_CACHE_SIZE:
+            self._verified.clear()  # crude bound; plain dict operations stay safe across threads
+        self._verified[cache_key] = outcome
+        return outcome
+
+    def _verify_uncached(self, message: bytes, signature: bytes) -> bool:
+        if not self._public_key:
+            self._public_key.append(self.certificate.public_key())
+        key = self._public_key[0]
         if isinstance(key, ec.EllipticCurvePublicKey):
             return ecdsa.verify(key, message, signature)
         if isinstance(key, ed25519.Ed25519PublicKey):

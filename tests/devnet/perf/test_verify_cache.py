@@ -1,0 +1,52 @@
+"""Memoised signature checks: a repeated check skips the curve arithmetic but never changes an outcome."""
+
+from __future__ import annotations
+
+import pytest
+
+from devnet.fixtures.pki import Org, msp_config
+from gateway.client import ecdsa
+from network.devnet.msp import X509MSP
+from network.devnet.msp.identity import MSPIdentity
+
+
+@pytest.fixture(scope="module")
+def org() -> Org:
+    return Org.create("PerfOrgMSP")
+
+
+def fresh_identity(org: Org) -> MSPIdentity:
+    return X509MSP.from_config(msp_config(org)).deserialize_identity(org.client.serialized)
+
+
+def test_repeated_check_runs_the_crypto_once(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[bytes] = []
+    real = ecdsa.verify
+
+    def counting(key: object, message: bytes, signature: bytes) -> bool:
+        calls.append(message)
+        return real(key, message, signature)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ecdsa, "verify", counting)
+    ident = fresh_identity(org)
+    signature = org.client.sign(b"payload")
+    assert all(ident.verify(b"payload", signature) for _ in range(5))
+    assert calls == [b"payload"]
+
+
+def test_cached_success_does_not_leak_to_another_message_or_signature(org: Org) -> None:
+    ident = fresh_identity(org)
+    good = org.client.sign(b"payload")
+    assert ident.verify(b"payload", good)
+    assert not ident.verify(b"payload!", good)
+    assert not ident.verify(b"payload", org.client.sign(b"something else"))
+    assert not ident.verify(b"payload", good[:-1])
+    assert ident.verify(b"payload", good)
+
+
+def test_cached_failure_stays_a_failure(org: Org) -> None:
+    ident = fresh_identity(org)
+    bad = org.client.sign(b"a")
+    assert not ident.verify(b"b", bad)
+    assert not ident.verify(b"b", bad)
+    assert ident.verify(b"a", bad)
