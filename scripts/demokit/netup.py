@@ -7,8 +7,6 @@ devnet that ``consortium status / down`` understand.
 
 from __future__ import annotations
 
-import random
-import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,10 +15,12 @@ import yaml
 
 from network.crypto.bootstrap import add_user, generate
 from network.devnet import deploy
-from network.devnet.node import processes, supervisor
+from network.devnet.node import supervisor
 from network.layout import NetworkLayout
 from network.spec import parse_spec
+from network.spec.freeports import free_base_port, port_free
 from network.spec.load import DEFAULT_SPEC_PATH
+from network.spec.ports import planned_ports
 
 Progress = Callable[[str], None]
 CHAINCODE = "assetregistry"
@@ -34,33 +34,12 @@ class DemoError(RuntimeError):
     """A demo step failed; the message says which step and why."""
 
 
-def port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def planned_ports(base_port: int, orgs: int = 3) -> list[int]:
-    """The ports the default spec's port plan (``network/spec/ports.py``) gives a network at ``base_port``:
-    orderer grpc/admin/operations, each peer's grpc/chaincode/operations, and the first chaincode ports."""
-    offset = base_port - 7050
-    ports = [base_port, base_port + 3, 9443 + offset]
-    for n in range(orgs):
-        ports += [7051 + 1000 * n + offset, 7052 + 1000 * n + offset, 9444 + n + offset]
-    ports += [9999 + offset + i for i in range(3)]
-    return ports
-
-
-def pick_base_port(attempts: int = 50) -> int:
-    """A base port in 20000..50000 (steps of 1000) whose planned ports are all free right now."""
-    for _ in range(attempts):
-        base = random.randrange(20000, 50000, 1000)
-        if all(port_free(p) for p in planned_ports(base)):
-            return base
-    raise DemoError("no free port range found in 20000-50000")
+def pick_base_port() -> int:
+    """A base port at which the default spec's whole port plan is free right now."""
+    try:
+        return free_base_port(default_spec_data(None))
+    except RuntimeError as exc:
+        raise DemoError(str(exc)) from exc
 
 
 def default_spec_data(base_port: int | None) -> dict[str, Any]:
@@ -81,7 +60,8 @@ def ensure_network(netdir: Path, base_port: int | None, progress: Progress) -> N
                             f"use another --netdir or omit --base-port")
         progress(f"using the network already generated in {netdir} (base_port {have})")
     else:
-        busy = [p for p in planned_ports(base_port or 7050) if not port_free(p)]
+        plan = planned_ports(parse_spec(default_spec_data(base_port), str(DEFAULT_SPEC_PATH)))
+        busy = [p for p in plan if not port_free(p)]
         if busy:
             raise DemoError(f"--base-port: ports {busy} of the port plan are in use on 127.0.0.1; "
                             f"pass --base-port 0 to pick a free range")
@@ -107,16 +87,6 @@ def up_and_deploy(layout: NetworkLayout, progress: Progress, timeout: float = 12
     return deploy.deploy(layout, CHAINCODE, module=CHAINCODE_MODULE, progress=progress)
 
 
-def stop_chaincode(layout: NetworkLayout, progress: Progress) -> None:
-    proc = deploy.chaincode_process(layout, CHAINCODE, CHAINCODE_MODULE)
-    if processes.stop(proc):
-        progress(f"{proc.host}: stopped")
-
-
 def stop_network(netdir: Path, progress: Progress) -> None:
-    layout = NetworkLayout(netdir)
-    if not layout.resolved_spec_path().is_file():
-        progress(f"no network in {netdir}: nothing to stop")
-        return
-    stop_chaincode(layout, progress)
+    """``consortium down``: the chaincode servers deploy started, then the nodes."""
     supervisor.down(netdir, progress)

@@ -26,8 +26,6 @@ from __future__ import annotations
 import itertools
 import os
 import random
-import socket
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,18 +35,13 @@ import yaml
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-_ROOT = Path(__file__).resolve().parents[2]
-if sys.path[:1] != [str(_ROOT)]:  # tests/ is on sys.path (this is a package); the real packages must win
-    if str(_ROOT) in sys.path:
-        sys.path.remove(str(_ROOT))
-    sys.path.insert(0, str(_ROOT))
-
-from gateway.client import connect, load_msp_identity  # noqa: E402
-from gateway.client.contract import Contract  # noqa: E402
-from gateway.client.gateway import Gateway  # noqa: E402
-from gateway.client.identity import Identity, Signer  # noqa: E402
-from gateway.client.tls import secure_channel  # noqa: E402
-from network.layout import NetworkLayout  # noqa: E402
+from gateway.client import connect, load_msp_identity
+from gateway.client.contract import Contract
+from gateway.client.gateway import Gateway
+from gateway.client.identity import Identity, Signer
+from gateway.client.tls import secure_channel
+from network.layout import NetworkLayout
+from network.spec.load import DEFAULT_SPEC_PATH
 
 CHANNEL = "assetchannel"
 CHAINCODE = "assetregistry"
@@ -63,40 +56,9 @@ USERS: dict[str, dict[str, dict[str, str]]] = {
 BATCH = {"max_message_count": 10, "timeout": "250ms"}
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def planned_ports(base: int, orgs: int = 3, chaincodes: int = 20) -> list[int]:
-    """Every port the spec's port plan derives from ``base`` (network/spec/ports.py) for one orderer node,
-    ``orgs`` one-peer orgs and the first ``chaincodes`` chaincode servers."""
-    off = base - 7050
-    ports = [7050 + off, 7053 + off, 9443 + off]
-    for n in range(orgs):
-        grpc_port = 7051 + 1000 * n + off
-        ports += [grpc_port, grpc_port + 1, 9444 + n + off]
-    ports += [9999 + off + k for k in range(chaincodes)]
-    return ports
-
-
-def free_base_port() -> int:
-    """A base in 20000..50000 (step 1000, as agreed between the engineers) whose planned ports are all free."""
-    bases = list(range(20000, 50001, 1000))
-    random.shuffle(bases)
-    for base in bases:
-        if all(_free(p) for p in planned_ports(base)):
-            return base
-    raise RuntimeError("no free base_port in 20000..50000")
-
-
-def asset_spec_data(base_port: int) -> dict[str, object]:
-    data = yaml.safe_load((_ROOT / "network" / "consortium.yaml").read_text())
-    data["base_port"] = base_port
+def asset_spec_data() -> dict[str, object]:
+    """``network/consortium.yaml`` with the users of ``USERS`` and a short batch timeout."""
+    data = yaml.safe_load(DEFAULT_SPEC_PATH.read_text())
     for org in data["member_orgs"]:
         for name, attrs in USERS.get(org["msp_id"], {}).items():
             org.setdefault("users", []).append({"name": name, "attributes": attrs})
@@ -117,7 +79,6 @@ class AssetNetwork:
         self.layout = layout
         self.channel = channel
         self.chaincode = chaincode
-        self.deployed: list[str] = []
         self._grpc: dict[str, grpc.Channel] = {}
         self._ids = itertools.count(1)
         self._tag = f"{random.randrange(16**4):04x}"
@@ -165,7 +126,6 @@ class AssetNetwork:
         from network.devnet import deploy
 
         name = f"{prefix}{self._tag}{next(self._ids)}".lower()
-        self.deployed.append(name)
         deploy.deploy(self.layout, name, channel=self.channel, module="chaincode")
         return name
 
@@ -175,8 +135,6 @@ class AssetNetwork:
         from network.devnet.node import processes
 
         processes.stop(deploy.chaincode_process(self.layout, name, "chaincode"))
-        if name in self.deployed:
-            self.deployed.remove(name)
 
     def close(self) -> None:
         for channel in self._grpc.values():
@@ -189,13 +147,12 @@ def start_asset_network(root: Path) -> AssetNetwork:
     from network.crypto.bootstrap import generate
     from network.devnet import deploy
     from network.devnet.node import supervisor
-    from network.spec import parse_spec
+    from network.spec.freeports import spec_on_free_ports
 
-    generate(parse_spec(asset_spec_data(free_base_port()), "integration spec"), root)
+    generate(spec_on_free_ports(asset_spec_data(), "integration spec"), root)
     net = AssetNetwork(NetworkLayout(root))
     try:
         supervisor.up(root, timeout=120)
-        net.deployed.append(CHAINCODE)
         deploy.deploy(net.layout, CHAINCODE, channel=CHANNEL, module="chaincode")
     except BaseException:
         stop_asset_network(net)
@@ -204,12 +161,10 @@ def start_asset_network(root: Path) -> AssetNetwork:
 
 
 def stop_asset_network(net: AssetNetwork) -> None:
-    from network.devnet import deploy
-    from network.devnet.node import processes, supervisor
+    """``consortium down``: every chaincode server deploy started (``fresh_chaincode`` copies too), then the nodes."""
+    from network.devnet.node import supervisor
 
     net.close()
-    for name in net.deployed:
-        processes.stop(deploy.chaincode_process(net.layout, name, "chaincode"))
     supervisor.down(net.layout.root)
 
 

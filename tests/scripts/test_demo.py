@@ -24,21 +24,22 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.client import connect, load_msp_identity
+from gateway.client.contract import Contract
+from gateway.client.network import Network
+from gateway.client.tls import secure_channel
+from network.devnet import deploy
+from network.devnet.node import processes, supervisor
+from network.layout import NetworkLayout
+from network.spec import parse_spec
+from network.spec.freeports import port_free
+from network.spec.ports import planned_ports
+from scripts.demokit import gateways, netup, story
+from scripts.demokit.gateways import OrgGateway
+from scripts.demokit.netup import DemoError
+from scripts.demokit.rest import Actor, Rest
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from gateway.client import connect, load_msp_identity  # noqa: E402
-from gateway.client.contract import Contract  # noqa: E402
-from gateway.client.network import Network  # noqa: E402
-from gateway.client.tls import secure_channel  # noqa: E402
-from network.devnet import deploy  # noqa: E402
-from network.devnet.node import processes, supervisor  # noqa: E402
-from network.layout import NetworkLayout  # noqa: E402
-from scripts.demokit import gateways, netup, story  # noqa: E402
-from scripts.demokit.gateways import OrgGateway  # noqa: E402
-from scripts.demokit.netup import DemoError, planned_ports  # noqa: E402
-from scripts.demokit.rest import Actor, Rest  # noqa: E402
-
 DEMO = ROOT / "scripts" / "demo.py"
 # The story's outcome, worked out by hand (scripts/demokit/story.py docstring), in smallest units:
 EUR = {"Org1MSP": 942_000, "Org2MSP": 5_038_000, "Org3MSP": 9_020_000}
@@ -267,8 +268,14 @@ def test_wallet_key_file_is_0600_and_a_loose_one_is_refused(tmp_path: Path) -> N
 
 
 def test_port_plan_matches_the_default_spec() -> None:
-    ports = planned_ports(7050)
+    ports = planned_ports(parse_spec(netup.default_spec_data(7050), "default"))
     assert {7050, 7053, 9443, 7051, 8051, 9051, 9444, 9445, 9446, 9999}.issubset(ports)
+
+
+def test_picked_base_port_has_its_whole_plan_free() -> None:
+    base = netup.pick_base_port()
+    plan = planned_ports(parse_spec(netup.default_spec_data(base), "default"))
+    assert plan[0] == base and all(port_free(p) for p in plan)
 
 
 def test_a_failing_step_exits_non_zero_with_a_clear_message(tmp_path: Path) -> None:
