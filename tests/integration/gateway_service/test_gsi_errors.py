@@ -7,6 +7,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 from gsi_gateway import GatewayProcess, OrgPeer, free_port, write_config
+from gsi_ledger import height, ledger_transactions
 from gsi_world import GatewayWorld
 
 pytestmark = pytest.mark.integration
@@ -62,3 +63,41 @@ def test_unreachable_peer_is_503_and_not_ready(
         assert submitted.status_code == 503, submitted.text
         # nothing was signed for the orderer, so the same key may be retried later (not a stored final answer)
         assert submitted.headers.get("Idempotent-Replayed") is None
+
+
+MALFORMED_ENDORSING_ORGS_BUG = (
+    "actions.submit passes endorsing_orgs unchecked; gateway.client (proposal.normalize_orgs -> "
+    "fields.require_name) raises InvalidArgumentError inside ClientPort.endorse, which nothing maps: 500. "
+    "Expected 422 naming endorsing_orgs (models.SubmitBody should constrain each entry to an MSP ID)"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=MALFORMED_ENDORSING_ORGS_BUG)
+@pytest.mark.parametrize("orgs", [[""], ["Org2MSP", "\x98"]], ids=["empty", "control-char"])
+def test_malformed_endorsing_orgs_are_refused_as_input(
+    http: httpx.Client, gw_world: GatewayWorld, orgs: list[str]
+) -> None:
+    """schemathesis finding (test_gsi_schemathesis): a malformed ``endorsing_orgs`` entry gave a 500."""
+    answer = http.post(
+        "/v1/orgs/Org1/submit",
+        json={"function": "WhoAmI", "args": [], "endorsing_orgs": orgs},
+        headers=gw_world.headers("Org1", "alice"),
+    )
+    assert answer.status_code == 422 and "endorsing_orgs" in answer.json().get("field", ""), answer.text
+
+
+def test_unknown_endorsing_org_is_the_documented_503_and_sends_nothing(
+    http: httpx.Client, gw_world: GatewayWorld
+) -> None:
+    """Fabric's gateway answers UNAVAILABLE ("no peers available ... in organization X") for an org it has no
+    peer of; the service maps UNAVAILABLE to 503 as documented. Nothing may reach the orderer."""
+    since = height(gw_world.net.layout, gw_world.net.channel)
+    answer = http.post(
+        "/v1/orgs/Org1/submit",
+        json={"function": "WhoAmI", "args": [], "endorsing_orgs": ["NoSuchMSP"]},
+        headers=gw_world.headers("Org1", "alice"),
+    )
+    assert answer.status_code == 503 and answer.json()["type"].endswith("peer-unavailable"), answer.text
+    assert "NoSuchMSP" in answer.json()["detail"]
+    assert [t for t in ledger_transactions(gw_world.net.layout, gw_world.net.channel, since)
+            if t.function == "WhoAmI"] == []  # fmt: skip
