@@ -73,367 +73,234 @@ PAGE = (
 AMT = b("amount", AMOUNT, description="Integer amount in smallest units, decimal string")
 ACC = "/accounts/{account_msp}/{account_name}"
 
+
+def query(tag: str, path: str, function: str, args: tuple[Arg, ...], summary: str) -> ResourceOp:
+    """A read: GET, evaluated on one peer, never ordered."""
+    return ResourceOp(tag, "GET", path, function, args, False, summary=summary)
+
+
+def setting(method: str, tag: str, path: str, function: str, args: tuple[Arg, ...], summary: str) -> ResourceOp:
+    """A submitted transaction that may be re-proposed after an MVCC conflict (see the module docstring)."""
+    return ResourceOp(tag, method, path, function, args, True, True, summary)
+
+
+def movement(tag: str, path: str, function: str, args: tuple[Arg, ...], summary: str) -> ResourceOp:
+    """A submitted value movement (POST): an MVCC conflict goes back to the caller as 409, never re-proposed."""
+    return ResourceOp(tag, "POST", path, function, args, True, False, summary)
+
+
 RESOURCE_OPS: tuple[ResourceOp, ...] = (
     # classes
-    ResourceOp("classes", "POST", "/classes", "RegisterClass", (j("spec"),), True, True, "Register an asset class"),
-    ResourceOp("classes", "GET", "/classes", "ListClasses", PAGE, False, summary="List asset classes"),
-    ResourceOp("classes", "GET", "/classes/{class_id}", "GetClass", (p("class_id"),), False, summary="Get a class"),
-    ResourceOp(
-        "classes",
+    setting("POST", "classes", "/classes", "RegisterClass", (j("spec"),), "Register an asset class"),
+    query("classes", "/classes", "ListClasses", PAGE, "List asset classes"),
+    query("classes", "/classes/{class_id}", "GetClass", (p("class_id"),), "Get a class"),
+    setting(
         "PUT",
+        "classes",
         "/classes/{class_id}/rules",
         "UpdateClassRules",
         (p("class_id"), j("rules")),
-        True,
-        True,
         "Replace a class's rules",
     ),
-    ResourceOp(
-        "classes", "POST", "/classes/{class_id}/pause", "PauseClass", (p("class_id"),), True, True, "Pause a class"
-    ),
-    ResourceOp(
-        "classes",
-        "POST",
-        "/classes/{class_id}/unpause",
-        "UnpauseClass",
-        (p("class_id"),),
-        True,
-        True,
-        "Unpause a class",
-    ),
-    ResourceOp(
-        "classes",
-        "GET",
-        "/classes/{class_id}/holders",
-        "GetHolders",
-        (p("class_id"), *PAGE),
-        False,
-        summary="Holders of a class",
-    ),
+    setting("POST", "classes", "/classes/{class_id}/pause", "PauseClass", (p("class_id"),), "Pause a class"),
+    setting("POST", "classes", "/classes/{class_id}/unpause", "UnpauseClass", (p("class_id"),), "Unpause a class"),
+    query("classes", "/classes/{class_id}/holders", "GetHolders", (p("class_id"), *PAGE), "Holders of a class"),
     # assets: issuance, items, underlyings
-    ResourceOp(
+    movement(
         "assets",
-        "POST",
         "/classes/{class_id}/mint",
         "Mint",
         (p("class_id"), a("to"), AMT, b("underlying_id", SCOPE, "")),
-        True,
-        summary="Mint fungible units",
+        "Mint fungible units",
     ),
-    ResourceOp(
+    movement(
         "assets",
-        "POST",
         "/classes/{class_id}/items",
         "MintItem",
         (p("class_id"), a("to"), j("spec"), b("underlying_id", SCOPE, "")),
-        True,
-        summary="Mint a unique item",
+        "Mint a unique item",
     ),
-    ResourceOp(
+    query("assets", "/classes/{class_id}/items/{item_id}", "GetItem", (p("class_id"), p("item_id")), "Get an item"),
+    query(
         "assets",
-        "GET",
-        "/classes/{class_id}/items/{item_id}",
-        "GetItem",
-        (p("class_id"), p("item_id")),
-        False,
-        summary="Get an item",
-    ),
-    ResourceOp(
-        "assets",
-        "GET",
         "/classes/{class_id}/items/{item_id}/history",
         "GetAssetHistory",
         (p("class_id"), p("item_id")),
-        False,
-        summary="History of an item",
+        "History of an item",
     ),
-    ResourceOp(
+    movement(
         "assets",
-        "POST",
         "/classes/{class_id}/items/{item_id}/transfer",
         "TransferItem",
         (p("class_id"), p("item_id"), a("receiver")),
-        True,
-        summary="Transfer an item",
+        "Transfer an item",
     ),
-    ResourceOp(
+    movement(
         "assets",
-        "POST",
         "/classes/{class_id}/items/{item_id}/burn",
         "BurnItem",
         (p("class_id"), p("item_id"), b("reference", TEXT, "")),
-        True,
-        summary="Burn an item",
+        "Burn an item",
     ),
-    ResourceOp(
+    movement(
         "assets",
-        "POST",
         "/classes/{class_id}/burn",
         "Burn",
         (p("class_id"), a("account"), AMT, b("reference", TEXT, "")),
-        True,
-        summary="Burn units",
+        "Burn units",
     ),
-    ResourceOp(
+    movement(
         "assets",
-        "POST",
         "/classes/{class_id}/redeem",
         "Redeem",
         (p("class_id"), a("account"), AMT, b("reference", TEXT, "")),
-        True,
-        summary="Redeem units",
+        "Redeem units",
     ),
-    ResourceOp(
-        "assets", "POST", "/underlyings", "RegisterUnderlying", (j("spec"),), True, True, "Register an underlying asset"
-    ),
-    ResourceOp(
-        "assets",
-        "GET",
-        "/underlyings/{underlying_id}",
-        "GetUnderlying",
-        (p("underlying_id"),),
-        False,
-        summary="Get an underlying",
-    ),
-    ResourceOp(
-        "assets",
+    setting("POST", "assets", "/underlyings", "RegisterUnderlying", (j("spec"),), "Register an underlying asset"),
+    query("assets", "/underlyings/{underlying_id}", "GetUnderlying", (p("underlying_id"),), "Get an underlying"),
+    setting(
         "POST",
+        "assets",
         "/underlyings/{underlying_id}/attestations",
         "AttestUnderlying",
         (p("underlying_id"), b("document_hash", HASH), b("opinion", TEXT)),
-        True,
-        True,
         "Attest an underlying",
     ),
     # accounts
-    ResourceOp(
+    query(
         "accounts",
-        "GET",
         ACC + "/balances/{class_id}",
         "GetBalance",
         (p("class_id"), acct()),
-        False,
-        summary="Balance of an account in a class",
+        "Balance of an account in a class",
     ),
-    ResourceOp(
-        "accounts",
-        "GET",
-        ACC + "/holdings",
-        "GetHoldings",
-        (acct(), *PAGE),
-        False,
-        summary="Holdings of an account",
+    query("accounts", ACC + "/holdings", "GetHoldings", (acct(), *PAGE), "Holdings of an account"),
+    query("accounts", ACC + "/items", "GetItemsByOwner", (acct(), *PAGE), "Items owned by an account"),
+    query("accounts", ACC + "/history", "GetAccountHistory", (acct(), *PAGE), "History of an account"),
+    setting(
+        "POST", "accounts", ACC + "/compact", "Compact", (b("class_id"), acct()), "Fold an account's balance deltas"
     ),
-    ResourceOp(
-        "accounts",
-        "GET",
-        ACC + "/items",
-        "GetItemsByOwner",
-        (acct(), *PAGE),
-        False,
-        summary="Items owned by an account",
-    ),
-    ResourceOp(
-        "accounts",
-        "GET",
-        ACC + "/history",
-        "GetAccountHistory",
-        (acct(), *PAGE),
-        False,
-        summary="History of an account",
-    ),
-    ResourceOp(
-        "accounts",
+    setting(
         "POST",
-        ACC + "/compact",
-        "Compact",
-        (b("class_id"), acct()),
-        True,
-        True,
-        "Fold an account's balance deltas",
-    ),
-    ResourceOp(
         "accounts",
-        "POST",
         ACC + "/freeze",
         "FreezeAccount",
         (acct(), b("scope", SCOPE, "*"), b("reason", TEXT)),
-        True,
-        True,
         "Freeze an account",
     ),
-    ResourceOp(
-        "accounts",
+    setting(
         "POST",
+        "accounts",
         ACC + "/unfreeze",
         "UnfreezeAccount",
         (acct(), b("scope", SCOPE, "*"), b("reason", TEXT)),
-        True,
-        True,
         "Unfreeze an account",
     ),
-    ResourceOp(
+    query(
         "accounts",
-        "GET",
         "/classes/{class_id}/allowances",
         "GetAllowance",
         (p("class_id"), Arg("owner", "query", ACCOUNT), Arg("spender", "query", ACCOUNT)),
-        False,
-        summary="Allowance of a spender",
+        "Allowance of a spender",
     ),
-    ResourceOp(
+    movement(
         "accounts",
-        "POST",
         "/classes/{class_id}/approvals",
         "Approve",
         (p("class_id"), a("owner"), a("spender"), AMT),
-        True,
-        summary="Approve a spender",
+        "Approve a spender",
     ),
     # transfers
-    ResourceOp(
-        "transfers",
-        "POST",
-        "/transfers",
-        "Transfer",
-        (b("class_id"), a("sender"), a("receiver"), AMT),
-        True,
-        summary="Transfer units",
+    movement("transfers", "/transfers", "Transfer", (b("class_id"), a("sender"), a("receiver"), AMT), "Transfer units"),
+    movement(
+        "transfers", "/transfers/batch", "BatchTransfer", (j("transfers", "list"),), "Several transfers, all or nothing"
     ),
-    ResourceOp(
+    movement(
         "transfers",
-        "POST",
-        "/transfers/batch",
-        "BatchTransfer",
-        (j("transfers", "list"),),
-        True,
-        summary="Several transfers, all or nothing",
-    ),
-    ResourceOp(
-        "transfers",
-        "POST",
         "/transfers/delegated",
         "TransferFrom",
         (b("class_id"), a("owner"), a("spender"), a("receiver"), AMT),
-        True,
-        summary="Transfer by an approved spender",
+        "Transfer by an approved spender",
     ),
-    ResourceOp(
+    movement(
         "transfers",
-        "POST",
         "/transfers/forced",
         "ForcedTransfer",
         (b("class_id"), b("sender", r"^$|" + ACCOUNT), a("receiver"), b("amount_or_item", ID), b("reason", TEXT)),
-        True,
-        summary="Regulator-forced transfer",
+        "Regulator-forced transfer",
     ),
-    ResourceOp(
+    query(
         "transfers",
-        "GET",
         ACC + "/pending-transfers",
         "GetPendingTransfers",
         (acct(), *PAGE),
-        False,
-        summary="Transfers awaiting an account's acceptance",
+        "Transfers awaiting an account's acceptance",
     ),
-    ResourceOp(
-        "transfers",
+    setting(
         "POST",
+        "transfers",
         "/transfers/{transfer_id}/accept",
         "AcceptTransfer",
         (p("transfer_id"),),
-        True,
-        True,
         "Accept a pending transfer",
     ),
-    ResourceOp(
-        "transfers",
+    setting(
         "POST",
+        "transfers",
         "/transfers/{transfer_id}/reject",
         "RejectTransfer",
         (p("transfer_id"),),
-        True,
-        True,
         "Reject a pending transfer",
     ),
-    ResourceOp(
-        "transfers",
+    setting(
         "POST",
+        "transfers",
         "/transfers/{transfer_id}/expire",
         "ExpireTransfer",
         (p("transfer_id"),),
-        True,
-        True,
         "Expire a pending transfer",
     ),
     # swaps (delivery versus payment)
-    ResourceOp("swaps", "POST", "/swaps", "ProposeSwap", (j("spec"),), True, True, "Propose a swap"),
-    ResourceOp("swaps", "GET", "/swaps/{swap_id}", "GetSwap", (p("swap_id"),), False, summary="Get a swap"),
-    ResourceOp("swaps", "POST", "/swaps/{swap_id}/settle", "SettleSwap", (p("swap_id"),), True, True, "Settle a swap"),
-    ResourceOp("swaps", "POST", "/swaps/{swap_id}/cancel", "CancelSwap", (p("swap_id"),), True, True, "Cancel a swap"),
+    setting("POST", "swaps", "/swaps", "ProposeSwap", (j("spec"),), "Propose a swap"),
+    query("swaps", "/swaps/{swap_id}", "GetSwap", (p("swap_id"),), "Get a swap"),
+    setting("POST", "swaps", "/swaps/{swap_id}/settle", "SettleSwap", (p("swap_id"),), "Settle a swap"),
+    setting("POST", "swaps", "/swaps/{swap_id}/cancel", "CancelSwap", (p("swap_id"),), "Cancel a swap"),
     # distributions
-    ResourceOp(
+    setting("POST", "distributions", "/distributions", "CreateDistribution", (j("spec"),), "Create a distribution"),
+    query(
         "distributions",
-        "POST",
-        "/distributions",
-        "CreateDistribution",
-        (j("spec"),),
-        True,
-        True,
-        "Create a distribution",
-    ),
-    ResourceOp(
-        "distributions",
-        "GET",
         "/distributions/{distribution_id}",
         "GetDistribution",
         (p("distribution_id"),),
-        False,
-        summary="Get a distribution",
+        "Get a distribution",
     ),
-    ResourceOp(
+    movement(
         "distributions",
-        "POST",
         "/distributions/{distribution_id}/process",
         "ProcessDistribution",
         (p("distribution_id"), b("page_size", r"^[1-9][0-9]{0,2}$", "100", "1..500")),
-        True,
-        summary="Pay out the next page of a distribution",
+        "Pay out the next page of a distribution",
     ),
     # receivables
-    ResourceOp(
-        "receivables", "POST", "/receivables", "CreateReceivable", (j("spec"),), True, True, "Create a receivable"
-    ),
-    ResourceOp(
+    setting("POST", "receivables", "/receivables", "CreateReceivable", (j("spec"),), "Create a receivable"),
+    query("receivables", "/receivables/{receivable_id}", "GetReceivable", (p("receivable_id"),), "Get a receivable"),
+    movement(
         "receivables",
-        "GET",
-        "/receivables/{receivable_id}",
-        "GetReceivable",
-        (p("receivable_id"),),
-        False,
-        summary="Get a receivable",
-    ),
-    ResourceOp(
-        "receivables",
-        "POST",
         "/receivables/{receivable_id}/settle",
         "SettleReceivable",
         (p("receivable_id"), a("payer")),
-        True,
-        summary="Settle a receivable",
+        "Settle a receivable",
     ),
     # KYC
-    ResourceOp(
-        "kyc",
+    setting(
         "PUT",
+        "kyc",
         "/kyc/{account_msp}/{account_name}",
         "GrantKyc",
         (acct(), b("expires_at", UNIX_TIME, description="Unix seconds")),
-        True,
-        True,
         "Grant or renew KYC",
     ),
-    ResourceOp("kyc", "DELETE", "/kyc/{account_msp}/{account_name}", "RevokeKyc", (acct(),), True, True, "Revoke KYC"),
-    ResourceOp("kyc", "GET", "/kyc/{account_msp}/{account_name}", "GetKyc", (acct(),), False, summary="KYC status"),
-    ResourceOp("identity", "GET", "/whoami", "WhoAmI", (), False, summary="The chaincode's view of the caller"),
+    setting("DELETE", "kyc", "/kyc/{account_msp}/{account_name}", "RevokeKyc", (acct(),), "Revoke KYC"),
+    query("kyc", "/kyc/{account_msp}/{account_name}", "GetKyc", (acct(),), "KYC status"),
+    query("identity", "/whoami", "WhoAmI", (), "The chaincode's view of the caller"),
 )

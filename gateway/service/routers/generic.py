@@ -21,6 +21,7 @@ from gateway.service.models import EvaluateBody, EvaluateResult, OperationReceip
 from gateway.service.problems import Problem
 from gateway.service.runtime import Runtime
 from gateway.service.submission import operation_view
+from gateway.store.model import Operation
 
 router = APIRouter(prefix="/v1/orgs/{org}", tags=["transactions"], responses=ORG_ROUTE_PROBLEMS)
 
@@ -78,10 +79,7 @@ def operation_status(
     rt: RT,
     principal: Annotated[Principal, Depends(org_principal("read"))],
 ) -> dict[str, object]:
-    op = rt.store.get(org, operation_id)
-    if op is None:
-        raise Problem(404, "operation-not-found", "Operation not found", f"no operation {operation_id} in org {org}")
-    return operation_view(op)
+    return _view_or_404(rt.store.get(org, operation_id), "operation", operation_id, org)
 
 
 @router.get("/transactions/{txid}", response_model=OperationReceipt, summary="Receipt of a transaction by txid")
@@ -91,7 +89,11 @@ def transaction_receipt(
     rt: RT,
     principal: Annotated[Principal, Depends(org_principal("read"))],
 ) -> dict[str, object]:
-    op = rt.store.get_by_txid(org, txid)
+    return _view_or_404(rt.store.get_by_txid(org, txid), "transaction", txid, org)
+
+
+def _view_or_404(op: Operation | None, kind: str, key: str, org: str) -> dict[str, object]:
+    """The receipt of a stored operation; 404 ``<kind>-not-found`` when this org's store has none."""
     if op is None:
-        raise Problem(404, "transaction-not-found", "Transaction not found", f"no transaction {txid} in org {org}")
+        raise Problem(404, f"{kind}-not-found", f"{kind.capitalize()} not found", f"no {kind} {key} in org {org}")
     return operation_view(op)

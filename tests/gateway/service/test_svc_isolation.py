@@ -114,7 +114,10 @@ def test_receipts_of_another_org_are_invisible(client: TestClient, world: World)
     assert r.status_code == 200
     op_id, txid = r.json()["operation_id"], r.json()["txid"]
     key1 = world.keys["org1-full"]
-    assert client.get(f"/v1/orgs/Org1/operations/{op_id}", headers=auth(key1)).status_code == 404
-    assert client.get(f"/v1/orgs/Org1/transactions/{txid}", headers=auth(key1)).status_code == 404
+    missing_op = client.get(f"/v1/orgs/Org1/operations/{op_id}", headers=auth(key1))
+    assert missing_op.status_code == 404 and missing_op.json()["type"].endswith("/operation-not-found")
+    missing_tx = client.get(f"/v1/orgs/Org1/transactions/{txid}", headers=auth(key1))
+    assert missing_tx.status_code == 404 and missing_tx.json()["type"].endswith("/transaction-not-found")
+    assert missing_tx.json()["title"] == "Transaction not found"
     assert client.get(f"/v1/orgs/Org2/operations/{op_id}", headers=auth(key1)).status_code == 403
     assert client.get(f"/v1/orgs/Org2/operations/{op_id}", headers=auth(world.keys["org2-full"])).status_code == 200
