@@ -297,12 +297,10 @@ class Ledger:
                 "INSERT INTO blocks (num, hash, data) VALUES (?,?,?)",
                 (num, block_header_hash(block.header), block.SerializeToString()),
             )
-            for tx in txs:
-                if tx.txid:
-                    c.execute(
-                        "INSERT OR IGNORE INTO txids (txid, block_num, tx_num, code) VALUES (?,?,?,?)",
-                        (tx.txid, num, tx.tx_num, txfilter[tx.tx_num]),
-                    )
+            c.executemany(
+                "INSERT OR IGNORE INTO txids (txid, block_num, tx_num, code) VALUES (?,?,?,?)",
+                [(tx.txid, num, tx.tx_num, txfilter[tx.tx_num]) for tx in txs if tx.txid],
+            )
             self._write_state(batch)
             self._write_history(txs, txfilter, num)
             self._write_private(txs, txfilter, num, private_data)
@@ -315,15 +313,17 @@ class Ledger:
 
     def _write_state(self, batch: UpdateBatch) -> None:
         c = self._conn
+        deletes: list[tuple[str, bytes]] = []
+        upserts: list[tuple[str, bytes, bytes, int, int, bytes]] = []
         for ns, updates in batch.public.items():
             for key, u in updates.items():
                 if u.value is None:
-                    c.execute("DELETE FROM state WHERE ns=? AND key=?", (ns, key.encode()))
+                    deletes.append((ns, key.encode()))
                 else:
-                    c.execute(
-                        "INSERT OR REPLACE INTO state VALUES (?,?,?,?,?,?)",
-                        (ns, key.encode(), u.value, *_version_cols(u.version), _encode_metadata(u.metadata)),
-                    )
+                    upserts.append((ns, key.encode(), u.value, *_version_cols(u.version), _encode_metadata(u.metadata)))
+        # A key appears once per batch, so deletes and upserts never touch the same row: order is irrelevant.
+        c.executemany("DELETE FROM state WHERE ns=? AND key=?", deletes)
+        c.executemany("INSERT OR REPLACE INTO state VALUES (?,?,?,?,?,?)", upserts)
         for ns, colls in batch.hashed.items():
             for coll, updates in colls.items():
                 for khash, u in updates.items():
@@ -337,13 +337,13 @@ class Ledger:
 
     def _write_history(self, txs: list[TxSummary], txfilter: bytes, num: int) -> None:
         """History records every public write of a VALID transaction (``history/db.go`` ``Commit``)."""
+        rows: list[tuple[str, bytes, int, int, str, bytes, int, int, int]] = []
         for tx in txs:
             if txfilter[tx.tx_num] != VALID or tx.rwset is None:
                 continue
             for ns_set in tx.rwset.ns_rwset:
                 for w in kv_rwset_pb2.KVRWSet.FromString(ns_set.rwset).writes:
-                    self._conn.execute(
-                        "INSERT OR REPLACE INTO history VALUES (?,?,?,?,?,?,?,?,?)",
+                    rows.append(
                         (
                             ns_set.namespace,
                             w.key.encode(),
@@ -354,8 +354,10 @@ class Ledger:
                             int(w.is_delete),
                             tx.timestamp_seconds,
                             tx.timestamp_nanos,
-                        ),
+                        )
                     )
+        # Same primary key twice within a tx (a key written twice) keeps the last one, as before.
+        self._conn.executemany("INSERT OR REPLACE INTO history VALUES (?,?,?,?,?,?,?,?,?)", rows)
 
     def _write_private(
         self, txs: list[TxSummary], txfilter: bytes, num: int, private_data: Mapping[int, rwset_pb2.TxPvtReadWriteSet]

@@ -34,6 +34,7 @@ from network.devnet.validation.endorsement import (
 )
 from network.devnet.validation.envelope import CheckedEnvelope, Invalid, validate_transaction
 from network.devnet.validation.mvcc import mvcc_code
+from network.devnet.validation.stateview import BlockStateView
 
 HT = common_pb2.HeaderType
 log = logging.getLogger("devnet.validation")
@@ -227,9 +228,10 @@ def apply_mvcc(results: list[TxResult], block_num: int, ledger: LedgerView) -> U
 
 def validate_block_results(block: common_pb2.Block, bundle: ChannelBundle, ledger: LedgerView) -> list[TxResult]:
     metadata_updated: set[MetadataKey] = set()
-    results = [validate_one(data, bundle, ledger, metadata_updated) for data in block.data.data]
+    view = BlockStateView(ledger)  # committed state is frozen while this block is validated
+    results = [validate_one(data, bundle, view, metadata_updated) for data in block.data.data]
     mark_duplicate_txids(results)
-    apply_mvcc(results, block.header.number, ledger)
+    apply_mvcc(results, block.header.number, view)
     for tx_num, r in enumerate(results):
         if r.code != codes.VALID:
             log.warning(
