@@ -98,13 +98,10 @@ class ChaincodeRuntime:
             self._streams[package_id] = stream
             return stream
 
-    async def execute(
-        self,
-        package_id: str,
-        ctx: TransactionContext,
-        cc_input: chaincode_pb2.ChaincodeInput,
-        msg_type: int = Msg.TRANSACTION,
-    ) -> Execution:
+    async def _exchange(
+        self, package_id: str, ctx: TransactionContext, cc_input: chaincode_pb2.ChaincodeInput, msg_type: int
+    ) -> Msg:
+        """Send one TRANSACTION/INIT message for ``ctx`` and serve the chaincode's requests until it answers."""
         stream = await self.stream(package_id)
         msg = Msg(
             type=msg_type,
@@ -113,8 +110,17 @@ class ChaincodeRuntime:
             channel_id=ctx.channel_id,
             proposal=ctx.signed_proposal,
         )
+        return await stream.execute(msg, RequestServer(ctx), self.execute_timeout)
+
+    async def execute(
+        self,
+        package_id: str,
+        ctx: TransactionContext,
+        cc_input: chaincode_pb2.ChaincodeInput,
+        msg_type: int = Msg.TRANSACTION,
+    ) -> Execution:
         try:
-            final = await stream.execute(msg, RequestServer(ctx), self.execute_timeout)
+            final = await self._exchange(package_id, ctx, cc_input, msg_type)
         except ChaincodeStreamError as exc:
             raise ExecutionError(f"error sending: {exc}") from exc
         return interpret_result(final, ctx.namespace, ctx.txid)
@@ -127,16 +133,8 @@ class ChaincodeRuntime:
         msg_type: int = Msg.TRANSACTION,
     ) -> Msg:
         """Like :meth:`execute` but returns the final message as-is (for INVOKE_CHAINCODE replies)."""
-        stream = await self.stream(package_id)
-        msg = Msg(
-            type=msg_type,
-            payload=cc_input.SerializeToString(),
-            txid=ctx.txid,
-            channel_id=ctx.channel_id,
-            proposal=ctx.signed_proposal,
-        )
         try:
-            return await stream.execute(msg, RequestServer(ctx), self.execute_timeout)
+            return await self._exchange(package_id, ctx, cc_input, msg_type)
         except ChaincodeStreamError as exc:
             raise ExecutionError(f"execute failed: {exc}") from exc
 

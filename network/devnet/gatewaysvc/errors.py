@@ -10,7 +10,9 @@ response -> FAILED_PRECONDITION; status 500 with an empty payload -> ABORTED; an
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import grpc
 from fabric_protos.gateway import gateway_pb2
@@ -20,6 +22,7 @@ from gateway.client.status import STATUS_TRAILER, encode_status
 from network.devnet.node import jsonlog
 
 _logger = logging.getLogger("devnet.gateway")
+T = TypeVar("T")
 
 
 @dataclass
@@ -36,6 +39,16 @@ class GatewayError(Exception):
                       details=[f"{d.msp_id}@{d.address}: {d.message}" for d in self.details])
         trailer = ((STATUS_TRAILER, encode_status(self.code, self.message, self.details)),)
         await context.abort(self.code, self.message, trailing_metadata=trailer)
+
+
+async def unary(call: Awaitable[T], context: grpc.aio.ServicerContext) -> T:
+    """Run one unary Gateway request; a GatewayError ends the RPC with its code, message and ErrorDetails
+    (the status trailer Fabric's gateway sends, ``toRpcError`` in ``apiutils.go``)."""
+    try:
+        return await call
+    except GatewayError as exc:
+        await exc.abort(context)
+        raise AssertionError("unreachable: context.abort raises") from exc
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from google.protobuf.message import DecodeError
 from gateway.client.transaction import prepare_envelope
 from network.devnet.gatewaysvc import plan
 from network.devnet.gatewaysvc.endorsers import EndorserTarget
-from network.devnet.gatewaysvc.errors import GatewayError, classify
+from network.devnet.gatewaysvc.errors import GatewayError, classify, unary
 from network.devnet.gatewaysvc.events import block_events, start_block
 from network.devnet.node.grpcserver import client_channel
 from network.devnet.policy import SignedData
@@ -91,11 +91,7 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
     # -- Evaluate ------------------------------------------------------------------------------------
     async def Evaluate(self, request: gateway_pb2.EvaluateRequest,  # noqa: N802 - gRPC method name
                        context: grpc.aio.ServicerContext) -> gateway_pb2.EvaluateResponse:
-        try:
-            return await self.evaluate(request)
-        except GatewayError as exc:
-            await exc.abort(context)
-            raise AssertionError("unreachable") from exc
+        return await unary(self.evaluate(request), context)
 
     async def evaluate(self, request: gateway_pb2.EvaluateRequest) -> gateway_pb2.EvaluateResponse:
         if not request.HasField("proposed_transaction"):
@@ -122,11 +118,7 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
     # -- Endorse -------------------------------------------------------------------------------------
     async def Endorse(self, request: gateway_pb2.EndorseRequest,  # noqa: N802
                       context: grpc.aio.ServicerContext) -> gateway_pb2.EndorseResponse:
-        try:
-            return await self.endorse(request)
-        except GatewayError as exc:
-            await exc.abort(context)
-            raise AssertionError("unreachable") from exc
+        return await unary(self.endorse(request), context)
 
     async def _first_success(self, targets: list[EndorserTarget], signed: proposal_pb2.SignedProposal,
                              details: list[gateway_pb2.ErrorDetail],
@@ -198,11 +190,7 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
     # -- Submit --------------------------------------------------------------------------------------
     async def Submit(self, request: gateway_pb2.SubmitRequest,  # noqa: N802
                      context: grpc.aio.ServicerContext) -> gateway_pb2.SubmitResponse:
-        try:
-            return await self.submit(request)
-        except GatewayError as exc:
-            await exc.abort(context)
-            raise AssertionError("unreachable") from exc
+        return await unary(self.submit(request), context)
 
     async def submit(self, request: gateway_pb2.SubmitRequest) -> gateway_pb2.SubmitResponse:
         if not request.HasField("prepared_transaction") or not request.prepared_transaction.payload:
@@ -246,11 +234,7 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
     # -- CommitStatus --------------------------------------------------------------------------------
     async def CommitStatus(self, request: gateway_pb2.SignedCommitStatusRequest,  # noqa: N802
                            context: grpc.aio.ServicerContext) -> gateway_pb2.CommitStatusResponse:
-        try:
-            return await self.commit_status(request)
-        except GatewayError as exc:
-            await exc.abort(context)
-            raise AssertionError("unreachable") from exc
+        return await unary(self.commit_status(request), context)
 
     def _authorize(self, channel: Any, resource: str, data: bytes, identity: bytes, signature: bytes) -> None:
         policy = channel.bundle.acl_policy(resource)
