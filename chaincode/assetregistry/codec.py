@@ -84,30 +84,28 @@ def parse_hash(field: str, text: Any) -> str:
 
 def parse_json_object(field: str, text: Any) -> dict[str, Any]:
     """Parse a JSON-object argument, refusing floats anywhere inside it."""
-    if isinstance(text, dict):
-        return text
-    if not isinstance(text, str):
-        raise invalid(field, f"{field} must be a JSON object")
-    try:
-        value = json.loads(text, parse_float=_refuse_float, parse_constant=_refuse_float)
-    except ValueError as exc:
-        raise invalid(field, f"{field} is not valid JSON without floats: {exc}") from None
-    if not isinstance(value, dict):
-        raise invalid(field, f"{field} must be a JSON object")
+    value: dict[str, Any] = _parse_json(field, text, dict, "a JSON object")
     return value
 
 
 def parse_json_list(field: str, text: Any) -> list[Any]:
-    if isinstance(text, list):
+    """Parse a JSON-array argument, refusing floats anywhere inside it."""
+    value: list[Any] = _parse_json(field, text, list, "a JSON array")
+    return value
+
+
+def _parse_json(field: str, text: Any, kind: type, noun: str) -> Any:
+    """Amounts are decimal strings: a float would round differently on another peer and split endorsements."""
+    if isinstance(text, kind):
         return text
     if not isinstance(text, str):
-        raise invalid(field, f"{field} must be a JSON array")
+        raise invalid(field, f"{field} must be {noun}")
     try:
         value = json.loads(text, parse_float=_refuse_float, parse_constant=_refuse_float)
     except ValueError as exc:
         raise invalid(field, f"{field} is not valid JSON without floats: {exc}") from None
-    if not isinstance(value, list):
-        raise invalid(field, f"{field} must be a JSON array")
+    if not isinstance(value, kind):
+        raise invalid(field, f"{field} must be {noun}")
     return value
 
 

@@ -16,7 +16,12 @@ from chaincode.assetregistry.classes import FUNGIBLE, load_class, require_class_
 from chaincode.assetregistry.codec import format_amount, get_field, parse_amount, parse_id, parse_int, parse_json_object
 from chaincode.assetregistry.compliance import check_movement, check_receiver, check_sender
 from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid, not_found, unauthorized
-from chaincode.assetregistry.identity import controls_account, escrow_account, parse_account, require_controls_account
+from chaincode.assetregistry.identity import (
+    controls_account,
+    escrow_account,
+    parse_parties,
+    require_controls_account,
+)
 from chaincode.assetregistry.txstate import Tx
 
 
@@ -43,11 +48,7 @@ async def move_leg(tx: Tx, leg: dict[str, Any], sender: str, receiver: str, fiel
 async def propose_swap(tx: Tx, spec: str) -> dict[str, Any]:
     body = parse_json_object("spec", spec)
     swap_id = parse_id("spec.id", get_field(body, "id", "spec."))
-    maker = parse_account("spec.maker", get_field(body, "maker", "spec."))
-    taker = parse_account("spec.taker", get_field(body, "taker", "spec."))
-    require_controls_account(tx.caller, maker, "spec.maker")
-    if maker == taker:
-        raise invalid("spec.taker", "taker must differ from maker")
+    maker, taker = parse_parties(tx.caller, body, "maker", "taker")
     give = await parse_leg(tx, get_field(body, "give", "spec."), "spec.give")
     take = await parse_leg(tx, get_field(body, "take", "spec."), "spec.take")
     expires = parse_int("spec.expiresAt", get_field(body, "expiresAt", "spec."))

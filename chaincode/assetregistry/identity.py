@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from chaincode.assetregistry.codec import parse_id, parse_msp_id
+from chaincode.assetregistry.codec import get_field, parse_id, parse_msp_id
 from chaincode.assetregistry.errors import invalid, unauthorized
 
 ATTRIBUTE_OID = x509.ObjectIdentifier("1.2.3.4.5.6.7.8.1")
@@ -122,6 +123,17 @@ def require_controls_account(caller: Caller, account: str, field_name: str) -> N
         raise unauthorized(
             f"identity {caller.common_name!r} of {caller.msp_id} may not operate account {account}", field_name
         )
+
+
+def parse_parties(caller: Caller, body: dict[str, Any], own: str, other: str) -> tuple[str, str]:
+    """``spec.<own>`` (an account the caller controls) and ``spec.<other>`` (a different account): a party
+    can only commit its own account, and a deal with itself would move nothing but fake volume."""
+    own_account = parse_account(f"spec.{own}", get_field(body, own, "spec."))
+    other_account = parse_account(f"spec.{other}", get_field(body, other, "spec."))
+    require_controls_account(caller, own_account, f"spec.{own}")
+    if own_account == other_account:
+        raise invalid(f"spec.{other}", f"{other} must differ from {own}")
+    return own_account, other_account
 
 
 def require_role(caller: Caller, role: str) -> None:

@@ -27,7 +27,7 @@ from chaincode.assetregistry.codec import (
 )
 from chaincode.assetregistry.distributions import open_distribution, pay_page
 from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid, not_found
-from chaincode.assetregistry.identity import account_org, parse_account, require_controls_account
+from chaincode.assetregistry.identity import account_org, parse_account, parse_parties, require_controls_account
 from chaincode.assetregistry.txstate import Tx
 
 AUTO_SETTLE_HOLDERS = 50
@@ -40,11 +40,7 @@ def unit_class_id(receivable_id: str) -> str:
 async def create_receivable(tx: Tx, spec: str) -> dict[str, Any]:
     body = parse_json_object("spec", spec)
     receivable_id = parse_id("spec.id", get_field(body, "id", "spec."))
-    creditor = parse_account("spec.creditor", get_field(body, "creditor", "spec."))
-    debtor = parse_account("spec.debtor", get_field(body, "debtor", "spec."))
-    require_controls_account(tx.caller, creditor, "spec.creditor")
-    if creditor == debtor:
-        raise invalid("spec.debtor", "debtor must differ from creditor")
+    creditor, debtor = parse_parties(tx.caller, body, "creditor", "debtor")
     payment_cls = await load_class(tx, get_field(body, "paymentClassId", "spec."), "spec.paymentClassId")
     require_kind(payment_cls, FUNGIBLE, "spec.paymentClassId")
     amount = parse_amount("spec.amount", get_field(body, "amount", "spec."))
