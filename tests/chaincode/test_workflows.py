@@ -90,6 +90,23 @@ def swap_spec(people, swap_id: str, expires: int, pay: str = "500") -> str:  # t
                        "expiresAt": expires})
 
 
+def test_a_deal_needs_two_different_parties_and_the_caller_owns_the_first(h, people) -> None:
+    alice = people.alice.account()
+    h.submit(people.issuer1, "RegisterClass", fungible("USD", "payment"))
+    self_swap = json.dumps({"id": "s0", "maker": alice, "taker": alice, "give": {"classId": "USD", "amount": "1"},
+                            "take": {"classId": "USD", "amount": "1"}, "expiresAt": h.now + 100})
+    self_receivable = json.dumps({"id": "r0", "creditor": alice, "debtor": alice, "paymentClassId": "USD",
+                                  "amount": "1", "dueDate": h.now + 100})
+    for function, spec, own, other in (("ProposeSwap", self_swap, "spec.maker", "spec.taker"),
+                                       ("CreateReceivable", self_receivable, "spec.creditor", "spec.debtor")):
+        with pytest.raises(RegistryError) as err:
+            h.submit(people.bob, function, spec)  # not bob's account
+        assert (err.value.code, err.value.field) == (ErrorCode.UNAUTHORIZED, own)
+        with pytest.raises(RegistryError) as err:
+            h.submit(people.alice, function, spec)
+        assert (err.value.code, err.value.field) == (ErrorCode.INVALID_ARGUMENT, other)
+
+
 def test_dvp_settles_both_legs_or_neither(h, people) -> None:
     alice, bob = people.alice.account(), people.bob.account()
     h.submit(people.issuer1, "RegisterClass", nonfungible("PAT"))
