@@ -10,6 +10,7 @@ failure -> SERVICE_UNAVAILABLE; otherwise SUCCESS once the envelope is durable. 
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
 from collections.abc import AsyncIterator
@@ -28,6 +29,8 @@ from network.devnet.orderer.msgfilter import admit_normal_message
 
 log = logging.getLogger("devnet.orderer.broadcast")
 READERS_POLICY = "/Channel/Readers"
+MAX_PIPELINED = 1000
+"""Envelopes of one Broadcast stream being processed at once; reading the stream pauses beyond this."""
 
 
 def _response(status: int, info: str = "") -> ab_pb2.BroadcastResponse:
@@ -112,8 +115,38 @@ class AtomicBroadcast(ab_pb2_grpc.AtomicBroadcastServicer):
     async def Broadcast(  # noqa: N802 - gRPC method name
         self, request_iterator: AsyncIterator[common_pb2.Envelope], context: grpc.aio.ServicerContext
     ) -> AsyncIterator[ab_pb2.BroadcastResponse]:
-        async for envelope in request_iterator:
-            yield await self.process(envelope)
+        """One response per envelope, in the order received, with envelopes processed pipelined.
+
+        Fabric's handler answers each envelope on the stream in order (``broadcast.go`` ``Handle``), and
+        an etcdraft leader answers once the envelope is queued for consensus, so a long-lived stream (the
+        gateway keeps one per orderer) is not limited to one envelope per disk sync. Here SUCCESS means
+        "fsynced", so envelopes of one stream are admitted and ordered concurrently -- each starts in
+        arrival order, which fixes its position in the WAL -- and their responses are written in order.
+        """
+        in_flight = asyncio.Semaphore(MAX_PIPELINED)
+        queue: asyncio.Queue[asyncio.Task[ab_pb2.BroadcastResponse] | None] = asyncio.Queue()
+
+        async def read_requests() -> None:
+            try:
+                async for envelope in request_iterator:
+                    await in_flight.acquire()
+                    queue.put_nowait(asyncio.create_task(self.process(envelope)))
+            finally:
+                queue.put_nowait(None)
+
+        reader = asyncio.create_task(read_requests())
+        try:
+            while (task := await queue.get()) is not None:
+                response = await task
+                in_flight.release()
+                yield response
+            await reader  # surfaces a failed read (e.g. the client cancelled) as before
+        finally:
+            reader.cancel()
+            while not queue.empty():
+                leftover = queue.get_nowait()
+                if leftover is not None:
+                    leftover.cancel()  # the caller is gone; an envelope already logged is still ordered
 
     async def Deliver(  # noqa: N802 - gRPC method name
         self, request_iterator: AsyncIterator[common_pb2.Envelope], context: grpc.aio.ServicerContext
