@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import yaml
-from svc_support import PASSWORD, write_msp
+from svc_support import PASSWORD, import_identity_args, write_msp
 
 
 def free_port() -> int:
@@ -57,8 +57,7 @@ def dead_peer_config(folder: Path, env: dict[str, str]) -> Path:
     write_msp(folder / "msp", "alice")
     wallet = folder / "wallet.json"
     subprocess.run(
-        [sys.executable, "-m", "gateway", "import-identity", "--wallet", str(wallet), "--label", "alice",
-         "--org", "Org1", "--msp-id", "Org1MSP", "--msp-dir", str(folder / "msp")],
+        [sys.executable, "-m", "gateway", *import_identity_args(wallet, "alice", folder / "msp")],
         check=True,
         env=env,
         capture_output=True,

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from devnet.fixtures.pki import CA
 from svc_fakes import FakeFabric
 
 from gateway.auth.apikeys import ApiKeyRegistry, new_api_key
@@ -19,6 +17,7 @@ from gateway.service.settings import OrgSettings, Settings
 from gateway.store.sqlite_store import SqliteStore
 from gateway.wallet.kek import password_source
 from gateway.wallet.wallet import Wallet
+from network.crypto.certs import private_key_pem
 
 PASSWORD = "correct horse battery staple"
 TEST_SCRYPT_N = 2**10  # fast in tests; production default is 2**15
@@ -26,20 +25,14 @@ ORGS = ("Org1", "Org2")
 
 
 def make_cert(common_name: str) -> tuple[ec.EllipticCurvePrivateKey, bytes]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
+    """A client certificate from the shared test PKI (the service never checks the chain; the peer would)."""
+    cert, key = _test_ca().issue(common_name, "client")
     return key, canonical_pem(cert)
+
+
+@functools.cache
+def _test_ca() -> CA:
+    return CA.create("gateway-service-test-ca")
 
 
 def write_msp(folder: Path, common_name: str) -> tuple[ec.EllipticCurvePrivateKey, bytes]:
@@ -47,10 +40,14 @@ def write_msp(folder: Path, common_name: str) -> tuple[ec.EllipticCurvePrivateKe
     (folder / "signcerts").mkdir(parents=True)
     (folder / "keystore").mkdir(parents=True)
     (folder / "signcerts" / "cert.pem").write_bytes(pem)
-    (folder / "keystore" / "priv_sk").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
+    (folder / "keystore" / "priv_sk").write_bytes(private_key_pem(key))
     return key, pem
+
+
+def import_identity_args(wallet: Path, label: str, msp_dir: Path) -> list[str]:
+    """``python -m gateway`` arguments importing an Org1MSP member's MSP folder into ``wallet``."""
+    return ["import-identity", "--wallet", str(wallet), "--label", label, "--org", "Org1", "--msp-id", "Org1MSP",
+            "--msp-dir", str(msp_dir)]
 
 
 @dataclass

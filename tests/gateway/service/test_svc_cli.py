@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from svc_process import dead_peer_config, free_port, wallet_env
-from svc_support import PASSWORD, write_msp
+from svc_support import PASSWORD, import_identity_args, write_msp
 
 from gateway.auth.apikeys import load_key_file
 from gateway.cli import main
@@ -50,24 +50,7 @@ def test_import_then_rotate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delenv("GATEWAY_WALLET_KEY_FILE", raising=False)
     wallet = tmp_path / "wallet.json"
     key, _ = write_msp(tmp_path / "msp", "alice")
-    assert (
-        main(
-            [
-                "import-identity",
-                "--wallet",
-                str(wallet),
-                "--label",
-                "alice",
-                "--org",
-                "Org1",
-                "--msp-id",
-                "Org1MSP",
-                "--msp-dir",
-                str(tmp_path / "msp"),
-            ]
-        )
-        == 0
-    )
+    assert main(import_identity_args(wallet, "alice", tmp_path / "msp")) == 0
     assert Wallet.open(wallet, password_source(PASSWORD)).labels() == ["alice"]
     new_key = tmp_path / "kek"
     new_key_file(new_key)

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import yaml
 from svc_process import start_gateway
-from svc_support import PASSWORD, write_msp
+from svc_support import PASSWORD, import_identity_args, write_msp
 
 # The gateway client's in-process Gateway double (tests/gateway/client, owned by the client's authors).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "client"))
@@ -36,24 +36,7 @@ def _setup(
     monkeypatch.setenv("GATEWAY_WALLET_PASSWORD", PASSWORD)
     monkeypatch.delenv("GATEWAY_WALLET_KEY_FILE", raising=False)
     write_msp(tmp_path / "msp", "app")
-    assert (
-        main(
-            [
-                "import-identity",
-                "--wallet",
-                str(tmp_path / "wallet.json"),
-                "--label",
-                "org1-app",
-                "--org",
-                "Org1",
-                "--msp-id",
-                "Org1MSP",
-                "--msp-dir",
-                str(tmp_path / "msp"),
-            ]
-        )
-        == 0
-    )
+    assert main(import_identity_args(tmp_path / "wallet.json", "org1-app", tmp_path / "msp")) == 0
     capsys.readouterr()
     assert (
         main(
