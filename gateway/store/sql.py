@@ -7,25 +7,6 @@ from typing import Any
 
 from gateway.store.model import Operation, OpState
 
-COLUMNS = (
-    "op_id",
-    "org",
-    "key_id",
-    "idem_key",
-    "request_hash",
-    "identity",
-    "channel",
-    "state",
-    "txid",
-    "envelope",
-    "attempts",
-    "http_status",
-    "response",
-    "validation_code",
-    "block_number",
-    "created_at",
-    "updated_at",
-)
 MUTABLE = (
     "state",
     "txid",
@@ -37,6 +18,9 @@ MUTABLE = (
     "block_number",
     "updated_at",
 )
+"""Columns an operation may change after it is first recorded (its identity and request are fixed)."""
+COLUMNS = ("op_id", "org", "key_id", "idem_key", "request_hash", "identity", "channel", *MUTABLE[:-1], "created_at",
+           "updated_at")
 
 
 def schema(blob_type: str) -> list[str]:
