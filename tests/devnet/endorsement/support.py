@@ -84,6 +84,11 @@ class InProcessPeer:
         return await self.endorser.process_proposal(signed)
 
 
+def peers_for(layout: NetworkLayout, tmp_path: Path) -> list[InProcessPeer]:
+    """One in-process peer per org of the two-org test network, each with its own data folder."""
+    return [InProcessPeer(layout, m, tmp_path / m) for m in ("Org1MSP", "Org2MSP")]
+
+
 class Client:
     def __init__(self, identity: Identity, signer: Signer) -> None:
         self.identity = identity

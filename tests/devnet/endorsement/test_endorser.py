@@ -12,7 +12,7 @@ from fabric_protos.ledger.rwset import rwset_pb2
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.peer import proposal_pb2, proposal_response_pb2
 
-from devnet.endorsement.support import InProcessPeer, admin, deployed_chaincode, endorse_and_commit, user
+from devnet.endorsement.support import InProcessPeer, admin, deployed_chaincode, endorse_and_commit, peers_for, user
 from network.devnet.endorser.proposal import unpack_proposal
 from network.layout import NetworkLayout
 
@@ -27,10 +27,6 @@ def ns_rwset(resp: proposal_response_pb2.ProposalResponse, ns: str) -> kv_rwset_
         if n.namespace == ns:
             return kv_rwset_pb2.KVRWSet.FromString(n.rwset)
     return None
-
-
-def peers_for(layout: NetworkLayout, tmp_path: Path) -> list[InProcessPeer]:
-    return [InProcessPeer(layout, m, tmp_path / m) for m in ("Org1MSP", "Org2MSP")]
 
 
 def test_deploy_invoke_query_and_response_shape(layout: NetworkLayout, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
 from fabric_protos.orderer import ab_pb2
 from fabric_protos.peer import peer_pb2_grpc, transaction_pb2
 
-from devnet.endorsement.support import CHANNEL, InProcessPeer, commit, deployed_chaincode, user
+from devnet.endorsement.support import CHANNEL, InProcessPeer, commit, deployed_chaincode, peers_for, user
 from gateway.client.status import error_details_from_call
 from network.devnet.endorser.services import EndorserService
 from network.devnet.gatewaysvc.service import GatewayService
@@ -51,10 +51,6 @@ async def gateway_for(layout: NetworkLayout, peers: list[InProcessPeer]) -> Asyn
         for target in gw._remote.values():
             await target.drop()
         await server.stop(0)
-
-
-def peers_for(layout: NetworkLayout, tmp_path: Path) -> list[InProcessPeer]:
-    return [InProcessPeer(layout, m, tmp_path / m) for m in ("Org1MSP", "Org2MSP")]
 
 
 def test_endorse_collects_majority_and_evaluate(layout: NetworkLayout, tmp_path: Path) -> None:

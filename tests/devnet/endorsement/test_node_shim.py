@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 from fabric_protos.peer import chaincode_event_pb2, transaction_pb2
 
-from devnet.endorsement.support import NODE_CC, InProcessPeer, commit, deployed_chaincode, endorse_and_commit, user
+from devnet.endorsement.support import (
+    NODE_CC,
+    commit,
+    deployed_chaincode,
+    endorse_and_commit,
+    peers_for,
+    user,
+)
 from devnet.endorsement.test_endorser import action_of, ns_rwset
 from network.devnet.policy import from_string
 from network.layout import NetworkLayout
@@ -19,10 +26,6 @@ from network.layout import NetworkLayout
 pytestmark = pytest.mark.skipif(shutil.which("node") is None or not (NODE_CC / "node_modules").is_dir(),
                                 reason="node and tests/devnet/endorsement/node_cc/node_modules are needed "
                                        "(npm ci in that folder)")
-
-
-def peers_for(layout: NetworkLayout, tmp_path: Path) -> list[InProcessPeer]:
-    return [InProcessPeer(layout, m, tmp_path / m) for m in ("Org1MSP", "Org2MSP")]
 
 
 def test_node_shim_queries_events_and_cc2cc(layout: NetworkLayout, tmp_path: Path) -> None:
