@@ -90,7 +90,6 @@ def test_deploy_is_idempotent_and_chaincode_transacts(tmp_path: Path) -> None:
         assert not proc.pid_file.exists()
         assert proc.host not in {s.host for s in supervisor.status(layout.root)}
     finally:
-        processes.stop(proc)
         supervisor.down(layout.root)
 
 
@@ -102,7 +101,6 @@ def test_consortium_deploy_cli_with_the_asset_registry_chaincode(tmp_path: Path)
     from network.cli import main
 
     layout = network(tmp_path / "net")
-    proc = deploy.chaincode_process(layout, "assetregistry", "chaincode")
     try:
         supervisor.up(layout.root, timeout=90)
         assert main(["deploy", "--netdir", str(layout.root)]) == 0
@@ -120,5 +118,4 @@ def test_consortium_deploy_cli_with_the_asset_registry_chaincode(tmp_path: Path)
 
         assert json.loads(asyncio.run(who_am_i()))["msp"] == "Org1MSP"
     finally:
-        processes.stop(proc)
-        supervisor.down(layout.root)
+        supervisor.down(layout.root)  # the chaincode server too
