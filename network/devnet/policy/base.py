@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from network.configtx.policydsl import PolicyError
 from network.devnet.policy.signeddata import SignedData
+
+if TYPE_CHECKING:
+    from network.devnet.msp.identity import MSPIdentity
 
 __all__ = ["Policy", "PolicyError", "RejectPolicy"]
 
@@ -14,6 +17,11 @@ __all__ = ["Policy", "PolicyError", "RejectPolicy"]
 class Policy(Protocol):
     def evaluate(self, signed: Sequence[SignedData]) -> bool:
         """True when the signature set satisfies the policy."""
+        ...
+
+    def evaluate_identities(self, identities: Sequence[MSPIdentity]) -> bool:
+        """True when these (already trusted) identities satisfy the policy; no signature is checked
+        (``common/policies/policy.go`` ``Policy.EvaluateIdentities``)."""
         ...
 
 
@@ -24,6 +32,9 @@ class RejectPolicy:
         self.name = name
 
     def evaluate(self, signed: Sequence[SignedData]) -> bool:
+        return False
+
+    def evaluate_identities(self, identities: Sequence[MSPIdentity]) -> bool:
         return False
 
     def __repr__(self) -> str:

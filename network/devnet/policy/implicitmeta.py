@@ -7,13 +7,17 @@ rejecting policy, and with no children at all the threshold is 0, i.e. always sa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from fabric_protos.common import policies_pb2
 
 from network.configtx.policydsl import parse_implicit_meta
 from network.devnet.policy.base import Policy, PolicyError
 from network.devnet.policy.signeddata import SignedData
+
+if TYPE_CHECKING:
+    from network.devnet.msp.identity import MSPIdentity
 
 Rule = policies_pb2.ImplicitMetaPolicy.Rule
 
@@ -37,11 +41,18 @@ class ImplicitMetaPolicy:
         self.threshold = implicit_meta_threshold(definition.rule, len(self.sub_policies))
 
     def evaluate(self, signed: Sequence[SignedData]) -> bool:
+        return self._enough(lambda policy: policy.evaluate(signed))
+
+    def evaluate_identities(self, identities: Sequence[MSPIdentity]) -> bool:
+        """``implicitMetaPolicy.EvaluateIdentities``: the same threshold over the children's verdicts."""
+        return self._enough(lambda policy: policy.evaluate_identities(identities))
+
+    def _enough(self, accepts: Callable[[Policy], bool]) -> bool:
         remaining = self.threshold
         if remaining == 0:
             return True
         for policy in self.sub_policies:
-            if policy.evaluate(signed):
+            if accepts(policy):
                 remaining -= 1
                 if remaining == 0:
                     return True

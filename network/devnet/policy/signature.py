@@ -49,6 +49,24 @@ def signature_set_to_valid_identities(
     return identities
 
 
+def deduplicated_identities(serialized: Sequence[bytes], deserializer: IdentityDeserializer) -> list[MSPIdentity]:
+    """Identities for ``EvaluateIdentities``: deserializable ones, first of each (mspid, id), in order.
+    Nothing is verified -- the caller vouches for the signatures (Fabric's gateway plans this way and
+    leaves signature checks to the committing peers' validation)."""
+    seen: set[tuple[str, str]] = set()
+    identities: list[MSPIdentity] = []
+    for data in serialized:
+        try:
+            identity = deserializer.deserialize_identity(data)
+        except IdentityError:
+            continue
+        key = (identity.identifier.mspid, identity.identifier.id)
+        if key not in seen:
+            seen.add(key)
+            identities.append(identity)
+    return identities
+
+
 def compile_rule(rule: policies_pb2.SignaturePolicy, principals: Sequence[msp_principal_pb2.MSPPrincipal]) -> Rule:
     kind = rule.WhichOneof("Type")
     if kind == "n_out_of":
@@ -100,8 +118,8 @@ class SignaturePolicy:
     def from_bytes(cls, data: bytes, deserializer: IdentityDeserializer) -> SignaturePolicy:
         return cls(policies_pb2.SignaturePolicyEnvelope.FromString(data), deserializer)
 
-    def evaluate_identities(self, identities: list[MSPIdentity]) -> bool:
-        return self._rule(identities, [False] * len(identities))
+    def evaluate_identities(self, identities: Sequence[MSPIdentity]) -> bool:
+        return self._rule(list(identities), [False] * len(identities))
 
     def evaluate(self, signed: Sequence[SignedData]) -> bool:
         return self.evaluate_identities(signature_set_to_valid_identities(signed, self.deserializer))
