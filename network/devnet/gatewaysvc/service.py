@@ -63,7 +63,7 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
         self.mspid = mspid
         self.local = EndorserTarget(mspid, local_address, local=local)
         self.channels = channels
-        self._peers = functools.cache(peers)  # the network's peers and orderers are fixed while it runs
+        self._peers = peers  # not cached: a config update can add an org and its peers while the network runs
         self._orderers = functools.cache(orderers)
         self._remote: dict[str, EndorserTarget] = {}
         self._orderer_channels: dict[str, grpc.aio.Channel] = {}

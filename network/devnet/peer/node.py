@@ -57,6 +57,8 @@ class PeerNode:
     def __init__(self, netdir: Path, org: str, peer: str, bundle_factory: Any = None, validator: Any = None) -> None:
         self.netdir = Path(netdir)
         self.layout = NetworkLayout(self.netdir)
+        self._spec_stamp = -1
+        self._current_layout = self.layout
         self.org_spec, self.peer_spec = find_peer(self.layout, org, peer)
         self.mspid = self.org_spec.msp_id
         self.name = self.peer_spec.name
@@ -81,13 +83,25 @@ class PeerNode:
         self.operations_port = 0
 
     # --- contract for D3 -------------------------------------------------------------------------------
+    def current_layout(self) -> NetworkLayout:
+        """The layout as the resolved spec on disk now says: a config update that adds an org (and its peers)
+        rewrites that file while this peer runs. Fabric peers learn new members through discovery; devnet has no
+        gossip, so it re-reads the spec when the file changes."""
+        path = self.layout.resolved_spec_path()
+        stamp = path.stat().st_mtime_ns if path.exists() else 0
+        if stamp != self._spec_stamp:
+            self._spec_stamp = stamp
+            self._current_layout = NetworkLayout(self.netdir)
+        return self._current_layout
+
     def peer_endpoints(self, include_self: bool = False) -> list[Endpoint]:
         """Peers of the network (other peers unless ``include_self``), with their org's TLS root cert."""
         endpoints = []
-        for org, peer in self.layout.spec.peers():
+        layout = self.current_layout()
+        for org, peer in layout.spec.peers():
             if not include_self and (org.msp_id, peer.name) == (self.mspid, self.name):
                 continue
-            root = self.layout.tlsca_cert(org.msp_id).read_bytes()
+            root = layout.tlsca_cert(org.msp_id).read_bytes()
             endpoints.append(Endpoint(org.msp_id, f"{peer.name}.{org.domain}", f"127.0.0.1:{peer.port}", root))
         return endpoints
 
