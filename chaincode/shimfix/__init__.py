@@ -7,6 +7,10 @@
    write to one ``grpc.aio`` stream; overlapping writes fail with ``GRPC_CALL_ERROR_TOO_MANY_OPERATIONS``.
    :class:`~chaincode.shimfix.writer.SerialisedWriter` puts every write behind one lock.
 
+3. Chaincode-to-chaincode calls never reach the callee: ``invoke_chaincode`` sends a ``ChaincodeInput`` where a
+   peer expects a ``ChaincodeSpec`` naming the callee, and misreads the reply.
+   :meth:`~chaincode.shimfix.stub.FixedStub.invoke_chaincode` sends and reads what a Fabric peer uses.
+
 Also: the stub has no working state-metadata API (needed for key-level endorsement), so
 :class:`~chaincode.shimfix.stub.FixedStub` adds ``set/get_state_validation_parameter``; and an exception
 escaping the chaincode would leave the peer waiting for its execute timeout, so it becomes an ERROR reply.

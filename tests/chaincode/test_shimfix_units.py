@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from fabric_protos.peer import chaincode_event_pb2, proposal_response_pb2
+from fabric_protos.peer import chaincode_event_pb2, chaincode_pb2, proposal_response_pb2
 from fabric_protos.peer import chaincode_shim_pb2 as shim
 
 from chaincode.shimfix.handler import completed_message
+from chaincode.shimfix.stub import callee_response, invoke_chaincode_spec
 from chaincode.shimfix.writer import SerialisedWriter
 
 
@@ -68,3 +69,27 @@ def test_completed_carries_the_last_event_only_on_success(status: int, expected:
         assert not message.HasField("chaincode_event")
     else:
         assert message.chaincode_event.event_name == expected
+
+
+def test_invoke_chaincode_payload_is_a_chaincode_spec_naming_the_callee() -> None:
+    spec = chaincode_pb2.ChaincodeSpec.FromString(invoke_chaincode_spec("other", ["get", b"k"], channel="ch2"))
+    assert spec.chaincode_id.name == "other/ch2"
+    assert list(spec.input.args) == [b"get", b"k"]
+    assert chaincode_pb2.ChaincodeSpec.FromString(invoke_chaincode_spec("other", [])).chaincode_id.name == "other"
+    with pytest.raises(ValueError, match="chaincode_name"):
+        invoke_chaincode_spec("", ["get"])
+
+
+def _response_message(final: shim.ChaincodeMessage) -> shim.ChaincodeMessage:
+    return shim.ChaincodeMessage(type=shim.ChaincodeMessage.RESPONSE, payload=final.SerializeToString())
+
+
+def test_callee_response_unwraps_completed_and_turns_failures_into_status_500() -> None:
+    done = proposal_response_pb2.Response(status=201, message="ok", payload=b"v")
+    completed = shim.ChaincodeMessage(type=shim.ChaincodeMessage.COMPLETED, payload=done.SerializeToString())
+    assert callee_response(_response_message(completed)) == done
+    failed = shim.ChaincodeMessage(type=shim.ChaincodeMessage.ERROR, payload=b"callee crashed")
+    assert callee_response(_response_message(failed)) == proposal_response_pb2.Response(
+        status=500, message="callee crashed")
+    refused = shim.ChaincodeMessage(type=shim.ChaincodeMessage.ERROR, payload=b"chaincode other not found")
+    assert callee_response(refused) == proposal_response_pb2.Response(status=500, message="chaincode other not found")

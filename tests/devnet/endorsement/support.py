@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
+import grpc
 import yaml
 from fabric_protos.common import common_pb2
 from fabric_protos.peer import proposal_pb2, proposal_response_pb2
@@ -39,6 +40,7 @@ from network.spec import parse_spec
 
 CHANNEL = "testchannel"
 ROOT = Path(__file__).parents[3]
+ServeChaincode = Callable[[str, int], Awaitable[grpc.aio.Server]]
 
 
 def make_network(root: Path, orgs: int = 2) -> NetworkLayout:
@@ -148,9 +150,12 @@ async def endorse_and_commit(peers: Sequence[InProcessPeer], client: Client, cc:
 @contextlib.asynccontextmanager
 async def deployed_chaincode(layout: NetworkLayout, peers: Sequence[InProcessPeer], name: str = "testcc",
                              label: str = "testcc_1", events: bool = False, node: bool = False,
-                             init_required: bool = False,
+                             init_required: bool = False, serve: ServeChaincode | None = None,
                              ) -> AsyncIterator[str]:
-    """Install, approve (each org), commit a ccaas definition for the test chaincode; yields package id."""
+    """Install, approve (each org), commit a ccaas definition for the test chaincode; yields package id.
+
+    The server is the Python test chaincode unless ``node``/``events`` is set or ``serve(package_id, port)``
+    returns a started server of the caller's own."""
     import socket
 
     from fabric_protos.peer.lifecycle import lifecycle_pb2 as lc
@@ -187,7 +192,9 @@ async def deployed_chaincode(layout: NetworkLayout, peers: Sequence[InProcessPee
     assert await commit(peers, [adm.envelope(signed, [o.response for o in outs])], [0]) == [0]
     node_proc = None
     server = None
-    if node:
+    if serve is not None:
+        server = await serve(package_id, port)
+    elif node:
         node_proc = await start_node_chaincode(package_id, port)
     elif events:
         server = await start_event_server(package_id, port)
