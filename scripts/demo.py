@@ -14,9 +14,10 @@ Each step prints who did it (org, identity, ledger account), the HTTP status, an
 At the end the network and the gateways keep running (URLs and API keys in
 ``<netdir>/gateways/credentials.json``, 0600) unless ``--down`` is given. To stop them later:
 ``.venv/bin/python scripts/demo.py --netdir <netdir> --stop`` (gateways, chaincode server and nodes), or
-``.venv/bin/consortium down --netdir <netdir>`` (the devnet nodes only). Running the demo again on a running
-network redeploys nothing and uses fresh asset ids. Exit status: 0 when every step succeeded and the
-ledger balances are the expected ones, 1 otherwise (the message names the failed step), 2 for bad options.
+``.venv/bin/consortium down --netdir <netdir>`` (chaincode server and nodes, not the gateways). Running the
+demo again on a running network redeploys nothing and uses fresh asset ids. Exit status: 0 when every step
+succeeded and the ledger balances are the expected ones, 1 otherwise (the message names the failed step), 2 for
+bad options.
 """
 
 from __future__ import annotations
