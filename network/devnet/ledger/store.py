@@ -15,6 +15,7 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from fabric_protos.common import common_pb2, ledger_pb2
 from fabric_protos.ledger.rwset import rwset_pb2
@@ -98,9 +99,14 @@ def check_block_appendable(block: common_pb2.Block, height: int, previous_hash: 
 class Ledger:
     """Crash-safe ledger of one channel. Thread-safe; async subscribers are woken on every commit."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, reader: sqlite3.Connection | None = None) -> None:
         self._conn = conn
         self._lock = threading.RLock()
+        # Reads go through their own connection: in WAL mode a reader sees the last committed block and
+        # never waits for a commit in progress (its fsync included), so endorsements and Deliver are not
+        # stalled behind the committer. Without one (tests), reads share the writer connection.
+        self._reader = reader if reader is not None else conn
+        self._read_lock = threading.Lock() if reader is not None else self._lock
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
         self._listeners: list[Callable[[common_pb2.Block], None]] = []
 
@@ -121,40 +127,46 @@ class Ledger:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.executescript(_SCHEMA)
-        ledger = cls(conn)
+        reader = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        ledger = cls(conn, reader)
         if genesis_block is not None:
             if ledger.height == 0:
                 ledger.commit(genesis_block)
             elif ledger.block_hash(0) != block_header_hash(genesis_block.header):
-                conn.close()
+                ledger.close()
                 raise LedgerError("genesis_block: differs from block 0 already in the ledger")
         return ledger
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
+            if self._reader is not self._conn:
+                self._reader.close()
             self._conn.close()
+
+    def _one(self, sql: str, args: tuple[object, ...] = ()) -> tuple[Any, ...] | None:
+        """First row or None. ``fetchall`` runs the statement to completion, so no read transaction is left
+        open on the reader (an open one would pin an old snapshot and hold back WAL checkpoints)."""
+        with self._read_lock:
+            rows = self._reader.execute(sql, args).fetchall()
+        return rows[0] if rows else None
 
     # -- blocks -------------------------------------------------------------------------------------
     @property
     def height(self) -> int:
-        with self._lock:
-            row = self._conn.execute("SELECT MAX(num) FROM blocks").fetchone()
-        return 0 if row[0] is None else row[0] + 1
+        row = self._one("SELECT MAX(num) FROM blocks")
+        return 0 if row is None or row[0] is None else row[0] + 1
 
     def block_hash(self, num: int) -> bytes | None:
-        with self._lock:
-            row = self._conn.execute("SELECT hash FROM blocks WHERE num=?", (num,)).fetchone()
+        row = self._one("SELECT hash FROM blocks WHERE num=?", (num,))
         return None if row is None else bytes(row[0])
 
     def get_block(self, num: int) -> common_pb2.Block | None:
-        with self._lock:
-            row = self._conn.execute("SELECT data FROM blocks WHERE num=?", (num,)).fetchone()
+        row = self._one("SELECT data FROM blocks WHERE num=?", (num,))
         return None if row is None else common_pb2.Block.FromString(row[0])
 
     def get_block_by_hash(self, block_hash: bytes) -> common_pb2.Block | None:
         """``qscc GetBlockByHash``: the block whose header hashes to ``block_hash``."""
-        with self._lock:
-            row = self._conn.execute("SELECT data FROM blocks WHERE hash=?", (block_hash,)).fetchone()
+        row = self._one("SELECT data FROM blocks WHERE hash=?", (block_hash,))
         return None if row is None else common_pb2.Block.FromString(row[0])
 
     def blockchain_info(self) -> ledger_pb2.BlockchainInfo:
@@ -181,8 +193,7 @@ class Ledger:
         return common_pb2.Envelope.FromString(block.data.data[loc[1]]), loc[2]
 
     def _tx_location(self, txid: str) -> tuple[int, int, int] | None:
-        with self._lock:
-            row = self._conn.execute("SELECT block_num, tx_num, code FROM txids WHERE txid=?", (txid,)).fetchone()
+        row = self._one("SELECT block_num, tx_num, code FROM txids WHERE txid=?", (txid,))
         return None if row is None else (row[0], row[1], row[2])
 
     def txid_status(self, txid: str) -> tuple[int, int] | None:
@@ -194,16 +205,12 @@ class Ledger:
         return self._tx_location(txid) is not None
 
     def last_commit_hash(self) -> bytes:
-        with self._lock:
-            row = self._conn.execute("SELECT value FROM meta WHERE name='commit_hash'").fetchone()
+        row = self._one("SELECT value FROM meta WHERE name='commit_hash'")
         return b"" if row is None else bytes(row[0])
 
     # -- state --------------------------------------------------------------------------------------
     def get_state(self, ns: str, key: str) -> VersionedValue | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT value, block_num, tx_num, metadata FROM state WHERE ns=? AND key=?", (ns, key.encode())
-            ).fetchone()
+        row = self._one("SELECT value, block_num, tx_num, metadata FROM state WHERE ns=? AND key=?", (ns, key.encode()))
         return None if row is None else _versioned(row)
 
     def range(self, ns: str, start_key: str, end_key: str) -> Iterator[tuple[str, VersionedValue]]:
@@ -213,32 +220,30 @@ class Ledger:
         if end_key:
             sql += " AND key<?"
             args.append(end_key.encode())
-        with self._lock:
-            rows = self._conn.execute(sql + " ORDER BY key", args).fetchall()
+        with self._read_lock:
+            rows = self._reader.execute(sql + " ORDER BY key", args).fetchall()
         for row in rows:
             yield bytes(row[0]).decode(), _versioned(row[1:])
 
     def get_private_hash(self, ns: str, collection: str, key_hash: bytes) -> VersionedValue | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT value_hash, block_num, tx_num, metadata FROM pvt_hash WHERE ns=? AND coll=? AND key_hash=?",
-                (ns, collection, key_hash),
-            ).fetchone()
+        row = self._one(
+            "SELECT value_hash, block_num, tx_num, metadata FROM pvt_hash WHERE ns=? AND coll=? AND key_hash=?",
+            (ns, collection, key_hash),
+        )
         return None if row is None else _versioned(row)
 
     def get_private_data(self, ns: str, collection: str, key: str) -> VersionedValue | None:
         """Private value stored at commit from the private rwsets handed to :meth:`commit`."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT value, block_num, tx_num FROM pvt_data WHERE ns=? AND coll=? AND key=?",
-                (ns, collection, key.encode()),
-            ).fetchone()
+        row = self._one(
+            "SELECT value, block_num, tx_num FROM pvt_data WHERE ns=? AND coll=? AND key=?",
+            (ns, collection, key.encode()),
+        )
         return None if row is None else VersionedValue(bytes(row[0]), Version(row[1], row[2]))
 
     def history(self, ns: str, key: str) -> Iterator[KeyModification]:
         """Modifications of a key, newest first (Fabric v2 history order)."""
-        with self._lock:
-            rows = self._conn.execute(
+        with self._read_lock:
+            rows = self._reader.execute(
                 "SELECT txid, value, ts_seconds, ts_nanos, is_delete, block_num, tx_num FROM history "
                 "WHERE ns=? AND key=? ORDER BY block_num DESC, tx_num DESC",
                 (ns, key.encode()),
