@@ -49,9 +49,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     for s in statuses:
         state = "healthy" if s.healthy else ("running, unhealthy" if s.pid else "stopped")
         pid = s.pid if s.pid else "-"
-        print(f"{s.kind:8} {s.host:32} pid {pid!s:>7}  {state}")
+        print(f"{s.kind:9} {s.host:32} pid {pid!s:>7}  {state}")
         for channel, info in sorted(s.channels.items()):
-            line = f"{'':8} {'':32} {channel}: height {info.get('height')}"
+            line = f"{'':9} {'':32} {channel}: height {info.get('height')}"
             chaincodes = info.get("chaincodes")
             if chaincodes:
                 line += "  chaincodes " + ", ".join(
