@@ -46,6 +46,7 @@ class MSPIdentity:
     _validation: list[IdentityError | None] = field(default_factory=list)
     _verified: dict[tuple[bytes, bytes], bool] = field(default_factory=dict)
     _public_key: list[object] = field(default_factory=list)
+    _ous: list[list[OUIdentifier]] = field(default_factory=list)
 
     @cached_property
     def identifier(self) -> IdentityIdentifier:
@@ -111,8 +112,11 @@ class MSPIdentity:
         return (now or dt.datetime.now(dt.UTC)) > self.expires_at()
 
     def organizational_units(self) -> list[OUIdentifier]:
-        """Subject OUs, each paired with the certifiers identifier of this identity's chain."""
-        return self.msp.organizational_units(self)
+        """Subject OUs, each paired with the certifiers identifier of this identity's chain (computed once:
+        certificate and chain never change, and every principal check of a NodeOU role needs them)."""
+        if not self._ous:
+            self._ous.append(self.msp.organizational_units(self))
+        return list(self._ous[0])
 
     def satisfies_principal(self, principal: msp_principal_pb2.MSPPrincipal) -> bool:
         try:

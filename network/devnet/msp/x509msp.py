@@ -186,7 +186,7 @@ class X509MSP:
         """Legacy OU restriction: with configured OU identifiers the identity must carry one of them."""
         if not self.settings.ou_identifiers:
             return
-        ous = self.organizational_units(identity)
+        ous = identity.organizational_units()
         for ou in ous:
             for cid in self.settings.ou_identifiers.get(ou.organizational_unit_identifier, []):
                 if not cid or cid == ou.certifiers_identifier:
@@ -199,7 +199,7 @@ class X509MSP:
             return
         special = {ou.organizational_unit_identifier: ou for ou in self.settings.node_ous.values()}
         count = 0
-        for ou in self.organizational_units(identity):
+        for ou in identity.organizational_units():
             node_ou = special.get(ou.organizational_unit_identifier)
             if node_ou is None:
                 continue
@@ -232,7 +232,7 @@ class X509MSP:
             raise IdentityError(f"cannot test for classification, node ou for type [{role}] not defined")
         if not any(
             ou.organizational_unit_identifier == node_ou.organizational_unit_identifier
-            for ou in self.organizational_units(identity)
+            for ou in identity.organizational_units()
         ):
             raise IdentityError(f"The identity is not a [{role}] under this MSP [{self.name}]")
 
@@ -289,7 +289,7 @@ class X509MSP:
             if ou.msp_identifier != self.name:
                 raise IdentityError(f"the identity is a member of a different MSP (expected {ou.msp_identifier})")
             identity.validate()
-            for mine in self.organizational_units(identity):
+            for mine in identity.organizational_units():
                 if (
                     mine.organizational_unit_identifier == ou.organizational_unit_identifier
                     and mine.certifiers_identifier == ou.certifiers_identifier

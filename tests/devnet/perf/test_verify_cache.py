@@ -50,3 +50,19 @@ def test_cached_failure_stays_a_failure(org: Org) -> None:
     assert not ident.verify(b"b", bad)
     assert not ident.verify(b"b", bad)
     assert ident.verify(b"a", bad)
+
+
+def test_organizational_units_computed_once_and_not_shared_mutably(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    ident = fresh_identity(org)
+    calls: list[MSPIdentity] = []
+    real = X509MSP.organizational_units
+
+    def counting(self: X509MSP, identity: MSPIdentity) -> list[object]:
+        calls.append(identity)
+        return real(self, identity)
+
+    monkeypatch.setattr(X509MSP, "organizational_units", counting)
+    first = ident.organizational_units()
+    first.clear()
+    assert ident.organizational_units() == real(ident.msp, ident) != []
+    assert len(calls) == 1
