@@ -297,6 +297,7 @@ def start_server(layout: NetworkLayout, name: str, module: str, pkg_id: str, add
         os.environ.clear()
         os.environ.update(old_env)
     env_file.write_text(json.dumps(wanted))
+    supervisor.chaincode_record_file(proc.pid_file).write_text(json.dumps({"name": name, "module": module, **wanted}))
     wait_listening(address, 30)
     progress(f"chaincode server {name} ({pkg_id}) listening on {address}")
     return True

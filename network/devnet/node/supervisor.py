@@ -85,6 +85,22 @@ def chaincode_env_file(pid_file: Path) -> Path:
     return pid_file.with_suffix(".env.json")
 
 
+def chaincode_record_file(pid_file: Path) -> Path:
+    """What ``consortium deploy`` started (name, module, package ID, address), kept across ``down`` so that
+    ``up`` brings the chaincode servers back with the nodes, as the chaincode stays committed on the ledger."""
+    return pid_file.with_suffix(".server.json")
+
+
+def restart_chaincode_servers(layout: NetworkLayout, progress: Progress = _quiet) -> None:
+    """Start again every chaincode server recorded by a deploy that is not running now."""
+    from network.devnet import deploy  # deploy imports this module
+
+    for record_file in sorted(paths.run_dir(layout.root).glob(f"{CHAINCODE_HOST_PREFIX}*.server.json")):
+        record = json.loads(record_file.read_text())
+        deploy.start_server(layout, record["name"], record["module"], record["CHAINCODE_ID"],
+                            record["CHAINCODE_SERVER_ADDRESS"], progress)
+
+
 def chaincode_servers(netdir: Path) -> list[NodeProcess]:
     """The chaincode servers ``consortium deploy`` started, found by their pid files.
 
@@ -204,6 +220,7 @@ def up(
         started.append(node)
     progress("waiting for nodes to become healthy")
     wait_healthy(nodes, timeout, progress)
+    restart_chaincode_servers(layout, progress)
     return nodes
 
 
@@ -222,6 +239,8 @@ def down(netdir: Path, progress: Progress = _quiet) -> None:
 
 def reset(netdir: Path, progress: Progress = _quiet) -> None:
     down(netdir, progress)
+    for record_file in paths.run_dir(Path(netdir)).glob(f"{CHAINCODE_HOST_PREFIX}*.server.json"):
+        record_file.unlink()  # the wiped ledgers no longer hold the chaincode definitions
     data = paths.data_root(Path(netdir))
     if data.exists():
         shutil.rmtree(data)

@@ -95,24 +95,16 @@ def test_up_deploy_transact_add_org_down(
     seen = json.loads(_contract(NetworkLayout(layout.root), "Org2MSP").evaluate_transaction("GetClass", "BOND"))
     assert (seen["id"], seen["supply"]) == ("BOND", "0")
 
-    spec_before = layout.resolved_spec_path().read_bytes()
     capsys.readouterr()
     code = main(["add-org", "--netdir", netdir, "--name", NEW_ORG["name"], "--domain", NEW_ORG["domain"],
                  "--channel", CHANNEL, "--timeout", "120"])  # fmt: skip
     err = capsys.readouterr().err
-    if code != 0 and backend.name == "devnet" and "NOT_IMPLEMENTED" in err:
-        # Nothing half-applied: no new crypto, spec unchanged.
-        assert layout.resolved_spec_path().read_bytes() == spec_before
-        assert not (layout.crypto_dir / "peerOrganizations" / NEW_ORG["domain"]).exists()
-        pytest.xfail("the devnet orderer does not process CONFIG_UPDATE yet (network/devnet/orderer/broadcast.py)")
     assert code == 0, err
     grown = NetworkLayout(layout.root)
     assert "Org4MSP" in grown.spec.channel(CHANNEL).orgs
 
     code = main(["deploy", "--netdir", netdir, "--name", CHAINCODE])  # Org4 installs and approves
     err = capsys.readouterr().err
-    if code != 0 and backend.name == "devnet" and "failed to collect enough transaction endorsements" in err:
-        pytest.xfail("devnet: the chaincode definition commit after adding Org4 fails to collect endorsements")
     assert code == 0, err
     newcomer = _contract(grown, "Org4MSP")
     assert json.loads(newcomer.evaluate_transaction("GetClass", "BOND"))["issuerOrg"] == "Org1MSP"
