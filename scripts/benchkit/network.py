@@ -1,13 +1,11 @@
 """A benchmark network: the default consortium spec on a free, shifted port range in a temp directory.
 
 Benchmarks must not collide with a developer's devnet (default ports) or with each other, so every port the
-resolved spec plans (orderers, peers, operations, chaincode range) is checked free before generating.
+resolved spec plans (``network.spec.ports.planned_ports``) is checked free before generating.
 """
 
 from __future__ import annotations
 
-import random
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -15,35 +13,13 @@ import yaml
 
 from network.crypto.bootstrap import generate
 from network.layout import NetworkLayout
-from network.spec import parse_spec
+from network.spec.freeports import spec_on_free_ports
 from network.spec.models import ConsortiumSpec
-from network.spec.ports import CHAINCODE_PORT_COUNT
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC = REPO / "network" / "consortium.yaml"
 CHANNEL = "benchchannel"
 OPERATOR = "Operator1"
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def planned_ports(spec: ConsortiumSpec) -> list[int]:
-    """Every port the resolved spec will bind on loopback."""
-    ports: list[int] = []
-    for _, node in spec.orderer_nodes():
-        ports += [p for p in (node.port, node.admin_port, node.operations_port) if p]
-    for _, peer in spec.peers():
-        ports += [p for p in (peer.port, peer.chaincode_port, peer.operations_port) if p]
-    cc = spec.chaincode_base_port or 0
-    ports += list(range(cc, cc + CHAINCODE_PORT_COUNT)) if cc else []
-    return ports
 
 
 def bench_spec_data(orgs: int, batch_size: int, batch_timeout_ms: int, base_port: int) -> dict[str, Any]:
@@ -67,14 +43,9 @@ def bench_spec_data(orgs: int, batch_size: int, batch_timeout_ms: int, base_port
     return data
 
 
-def free_spec(orgs: int, batch_size: int, batch_timeout_ms: int, attempts: int = 50) -> ConsortiumSpec:
-    """A resolved spec whose every planned port is currently free (random shifted base ports)."""
-    for _ in range(attempts):
-        base = random.randrange(20000, 55000, 10)
-        spec = parse_spec(bench_spec_data(orgs, batch_size, batch_timeout_ms, base), "benchmark")
-        if all(port_free(p) for p in planned_ports(spec)):
-            return spec
-    raise RuntimeError(f"no free port range found in {attempts} attempts")
+def free_spec(orgs: int, batch_size: int, batch_timeout_ms: int) -> ConsortiumSpec:
+    """A resolved spec whose every planned port is currently free (``network.spec.freeports``)."""
+    return spec_on_free_ports(bench_spec_data(orgs, batch_size, batch_timeout_ms, 0), "benchmark")
 
 
 def generate_network(root: Path, orgs: int, batch_size: int, batch_timeout_ms: int) -> NetworkLayout:

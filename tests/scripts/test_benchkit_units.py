@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from network.spec import parse_spec
+from network.spec.ports import planned_ports
 from scripts.benchkit import cpu, profiling, report
 from scripts.benchkit.loadgen import closed_loop
-from scripts.benchkit.network import REPO, bench_spec_data, planned_ports
+from scripts.benchkit.network import REPO, bench_spec_data
 from scripts.benchkit.stats import percentile, ratio
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import socket
 from typing import Any
 
 import yaml
@@ -11,7 +9,7 @@ import yaml
 from network.fabric.binaries import find_binary
 from network.fabric.default_spec import with_orderer_count
 from network.spec import DEFAULT_SPEC_PATH, ConsortiumSpec, parse_spec
-from network.spec.ports import CHAINCODE_PORT_COUNT
+from network.spec.freeports import free_base_port
 
 NEW_ORG: dict[str, Any] = {
     "name": "Org4",
@@ -22,43 +20,19 @@ NEW_ORG: dict[str, Any] = {
 }
 
 
-def _bindable(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def spec_ports(spec: ConsortiumSpec) -> list[int]:
-    ports = [p for _, n in spec.orderer_nodes() for p in (n.port, n.admin_port, n.operations_port) if p]
-    ports += [p for _, n in spec.peers() for p in (n.port, n.chaincode_port, n.operations_port) if p]
-    base = spec.chaincode_base_port or 0
-    return ports + list(range(base, base + CHAINCODE_PORT_COUNT))
-
-
 def spec_on_free_ports(orderers: int = 3, extra_org: bool = True) -> ConsortiumSpec:
     """The default consortium (``orderers`` raft nodes) shifted to a ``base_port`` whose every port is free.
 
-    The port plan derives all ports from ``base_port``; the OS cannot hand out a whole plan at once, so we
-    probe random bases (and, with ``extra_org``, the ports a fourth org would take) until all bind.
+    With ``extra_org`` the probe also covers the ports a fourth org (``NEW_ORG``) would take, so an
+    ``add-org`` later in the test does not collide either.
     """
     data = with_orderer_count(yaml.safe_load(DEFAULT_SPEC_PATH.read_text()), orderers)
-    rng = random.Random()
-    for _ in range(200):
-        data["base_port"] = rng.randrange(20000, 48000)
-        spec = parse_spec(data)
-        probe = spec
-        if extra_org:
-            grown = spec.model_dump(mode="json")
-            grown["member_orgs"].append(NEW_ORG)
-            for org in grown["member_orgs"][-1:]:
-                org.pop("users", None)
-            probe = parse_spec({**grown, "base_port": data["base_port"]})
-        if all(_bindable(p) for p in spec_ports(probe)):
-            return spec
-    raise RuntimeError("no free loopback port range found")
+    probe = data
+    if extra_org:
+        new_org = {key: value for key, value in NEW_ORG.items() if key != "users"}
+        probe = {**data, "member_orgs": [*data["member_orgs"], new_org]}
+    base = free_base_port(probe, attempts=200, high=48000)
+    return parse_spec({**data, "base_port": base})
 
 
 def fabric_binaries_present() -> bool:
