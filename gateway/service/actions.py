@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse
 from gateway.auth.principal import AuthError, Principal, check_role
 from gateway.service.deps import auth_problem
 from gateway.service.errormap import problem_for_failure
-from gateway.service.fabric_port import FabricFailure, SigningIdentity, TxRequest
-from gateway.service.problems import PROBLEM_MEDIA_TYPE, Problem
+from gateway.service.fabric_port import FabricFailure, InvalidRequest, SigningIdentity, TxRequest
+from gateway.service.problems import PROBLEM_MEDIA_TYPE, Problem, invalid_request_problem
 from gateway.service.runtime import Runtime
 from gateway.service.submission import Outcome, SubmitCommand, decode_result, start_submit
 from gateway.store.model import request_hash
@@ -52,6 +52,8 @@ def evaluate(
     request = TxRequest(settings.channel, settings.chaincode, function, tuple(args), dict(transient or {}))
     try:
         payload = rt.port(org).evaluate(who, request)
+    except InvalidRequest as invalid:
+        raise invalid_request_problem(invalid.field, invalid.message) from None
     except FabricFailure as failure:
         raise problem_for_failure(failure) from None
     return {"result": decode_result(payload)}

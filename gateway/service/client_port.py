@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import grpc
 from fabric_protos.gateway import gateway_pb2
+from google.protobuf.message import DecodeError
 
 from gateway.client.commit import commit_status_request
 from gateway.client.errors import (
@@ -20,6 +21,7 @@ from gateway.client.errors import (
     EndorseError,
     EvaluateError,
     GatewayError,
+    InvalidArgumentError,
     SubmitError,
 )
 from gateway.client.events import ChaincodeEventIterator
@@ -30,10 +32,12 @@ from gateway.service.fabric_port import (
     CommitStatus,
     FabricFailure,
     FailureKind,
+    InvalidRequest,
     PreparedTransaction,
     SigningIdentity,
     TxRequest,
 )
+from gateway.service.membership import application_msp_ids
 
 _KIND = {
     EvaluateError: FailureKind.EVALUATE,
@@ -42,6 +46,17 @@ _KIND = {
     CommitStatusError: FailureKind.COMMIT_STATUS,
     ChaincodeEventsError: FailureKind.EVENTS,
 }
+
+
+# The client library names its arguments as Fabric does; the REST body names them as the service does.
+_REST_FIELD = {"endorsing_organizations": "endorsing_orgs", "target_organizations": "endorsing_orgs"}
+
+
+def invalid_request_of(error: InvalidArgumentError) -> InvalidRequest:
+    """A construction error of the client library (``gateway.client.errors``) is the caller's input."""
+    head, sep, rest = error.field.partition("[")
+    field = _REST_FIELD.get(head, head) + sep + rest
+    return InvalidRequest(field, str(error).partition(": ")[2] or str(error))
 
 
 def failure_of(error: GatewayError, default: FailureKind) -> FabricFailure:
@@ -62,14 +77,19 @@ class ClientPort:
             return contract.evaluate(
                 request.function, request.args, dict(request.transient), list(request.endorsing_orgs) or None
             )
+        except InvalidArgumentError as error:
+            raise invalid_request_of(error) from None
         except GatewayError as error:
             raise failure_of(error, FailureKind.EVALUATE) from None
 
     def endorse(self, who: SigningIdentity, request: TxRequest) -> PreparedTransaction:
         contract = self._gateway(who).get_network(request.channel).get_contract(request.chaincode)
-        proposal = contract.new_proposal(
-            request.function, request.args, dict(request.transient), list(request.endorsing_orgs) or None
-        )
+        try:
+            proposal = contract.new_proposal(
+                request.function, request.args, dict(request.transient), list(request.endorsing_orgs) or None
+            )
+        except InvalidArgumentError as error:
+            raise invalid_request_of(error) from None
         try:
             transaction = proposal.endorse()
         except GatewayError as error:
@@ -104,6 +124,18 @@ class ClientPort:
     ) -> EventStream:
         events = self._gateway(who).get_network(channel).get_chaincode_events(chaincode, start_block)
         return EventStream(events)
+
+    def channel_orgs(self, who: SigningIdentity, channel: str) -> frozenset[str]:
+        """``cscc GetConfigBlock`` through the gateway's Evaluate, then the Application orgs' MSP IDs."""
+        contract = self._gateway(who).get_network(channel).get_contract("cscc")
+        try:
+            block = contract.evaluate("GetConfigBlock", [channel])
+        except GatewayError as error:
+            raise failure_of(error, FailureKind.EVALUATE) from None
+        try:
+            return application_msp_ids(block)
+        except (DecodeError, ValueError) as error:
+            raise FabricFailure(FailureKind.EVALUATE, "UNKNOWN", f"unreadable config block: {error}") from None
 
     def ready(self) -> bool:
         try:

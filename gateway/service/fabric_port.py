@@ -99,6 +99,16 @@ class FabricFailure(Exception):
         self.details = details
 
 
+class InvalidRequest(ValueError):
+    """The request could not even be built (nothing was signed or sent): the caller's input, named by
+    ``field`` as the REST body names it. Raised by a port when the client library refuses an argument."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
 # transaction.TxValidationCode values the service reasons about (fabric-protocol.md §6.4).
 VALID = 0
 DUPLICATE_TXID = 9
@@ -130,6 +140,10 @@ class FabricPort(Protocol):
         self, who: SigningIdentity, channel: str, chaincode: str, start_block: int | None
     ) -> Iterator[ChaincodeEvent]:
         """Events of valid transactions from ``start_block`` (None: next block), in ledger order."""
+        ...
+
+    def channel_orgs(self, who: SigningIdentity, channel: str) -> frozenset[str]:
+        """MSP IDs of the channel's application orgs (from its config block); FabricFailure if unknown."""
         ...
 
     def ready(self) -> bool:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 FUNCTION_PATTERN = r"^[A-Za-z_][A-Za-z0-9_:.]{0,127}$"
 MAX_ARGS = 64
 MAX_ARG_CHARS = 256 * 1024
+# An MSP ID as the service accepts it in ``endorsing_orgs``: Fabric only requires a non-empty name
+# (``msp/configbuilder.go``), but an ID that could not appear in a channel config we generate (empty, control
+# characters, whitespace) can only be a caller's mistake, so it is refused here as input (422) instead of
+# reaching the client library, whose ``proposal.normalize_orgs`` would refuse it mid-request.
+MSP_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
 class _Strict(BaseModel):
@@ -49,7 +54,9 @@ class SubmitBody(EvaluateBody):
         default=False,
         description="Safe to re-propose after an MVCC conflict (the gateway then retries with a fresh proposal)",
     )
-    endorsing_orgs: list[str] = Field(default_factory=list, max_length=32, description="MSP IDs that must endorse")
+    endorsing_orgs: list[Annotated[str, Field(pattern=MSP_ID_PATTERN)]] = Field(
+        default_factory=list, max_length=32, description="MSP IDs that must endorse (members of the channel)"
+    )
 
 
 class EvaluateResult(BaseModel):

@@ -140,6 +140,11 @@ def validation_problem(exc: RequestValidationError) -> Problem:
     )
 
 
+def invalid_request_problem(field: str, message: str) -> Problem:
+    """A request the client library could not build (bad MSP ID, transient key...): the caller's input."""
+    return Problem(422, "validation-error", "Request validation failed", f"{field}: {message}", field=field)
+
+
 _HTTP_TITLES = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized", 400: "Bad request"}
 
 
@@ -164,6 +169,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             # by several routers (GET and POST /classes), so list every method documented for it.
             headers["Allow"] = ", ".join(allowed_methods(app, request.url.path)) or headers.get("Allow", "")
         return problem_response(request, Problem(exc.status_code, f"http-{exc.status_code}", title, detail, headers))
+
+    @app.exception_handler(ValueError)
+    async def _invalid_argument(request: Request, exc: ValueError) -> JSONResponse:
+        # Safety net: ``gateway.client.errors.InvalidArgumentError`` (a ValueError naming ``field``) escaping
+        # a route means an input check is missing upstream; it is still the caller's input, never a 500.
+        field = getattr(exc, "field", None)
+        if not isinstance(field, str):
+            return await _unexpected(request, exc)
+        log.warning("input refused by the client library", extra={"path": request.url.path, "field": field})
+        return problem_response(request, invalid_request_problem(field, str(exc)))
 
     for store_error in _store_errors():
 

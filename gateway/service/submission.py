@@ -32,12 +32,15 @@ from gateway.service.fabric_port import (
     MVCC_READ_CONFLICT,
     PHANTOM_READ_CONFLICT,
     FabricFailure,
+    FailureKind,
+    InvalidRequest,
     PreparedTransaction,
     SigningIdentity,
     TxRequest,
 )
 from gateway.service.logs import note_txid
-from gateway.service.problems import Problem
+from gateway.service.membership import non_member_orgs
+from gateway.service.problems import Problem, invalid_request_problem
 from gateway.service.runtime import Runtime
 from gateway.store.model import Operation, OpState, new_operation
 
@@ -201,6 +204,11 @@ def attempt(rt: Runtime, who: SigningIdentity, request: TxRequest, op: Operation
 def execute(rt: Runtime, cmd: SubmitCommand, op: Operation) -> Outcome:
     try:
         op = attempt(rt, cmd.who, cmd.request, op)
+    except InvalidRequest as invalid:
+        # Refused while building the proposal: nothing was signed, so the answer is final (and replayable).
+        return _finish(
+            rt, op, _problem_outcome(invalid_request_problem(invalid.field, invalid.message), op), OpState.FAILED
+        )
     except FabricFailure as failure:
         return _failed_before_commit(rt, cmd, op, failure)
     if not cmd.wait:
@@ -211,8 +219,35 @@ def execute(rt: Runtime, cmd: SubmitCommand, op: Operation) -> Outcome:
     return settle(rt, cmd.who, cmd.request if cmd.idempotent else None, op)
 
 
+def non_member_endorser_problem(rt: Runtime, cmd: SubmitCommand, failure: FabricFailure) -> Problem | None:
+    """422 naming ``endorsing_orgs[i]`` when Endorse failed UNAVAILABLE and a requested endorsing org is not a
+    member of the channel (``membership.py``: Fabric gives the same UNAVAILABLE for a member whose peers
+    are down, which stays 503). If the channel's orgs cannot be read, nothing is concluded: 503 stays."""
+    if failure.kind != FailureKind.ENDORSE or failure.grpc_code != "UNAVAILABLE" or not cmd.request.endorsing_orgs:
+        return None
+    try:
+        members = rt.port(cmd.org).channel_orgs(cmd.who, cmd.request.channel)
+    except FabricFailure:
+        return None
+    strangers = non_member_orgs(cmd.request.endorsing_orgs, members)
+    if not strangers:
+        return None
+    index, org = strangers[0]
+    return Problem(
+        422,
+        "endorsing-org-not-in-channel",
+        "Endorsing org is not a member of the channel",
+        f"endorsing_orgs[{index}]: {org!r} is not a member of channel {cmd.request.channel!r}",
+        field=f"endorsing_orgs[{index}]",
+    )
+
+
 def _failed_before_commit(rt: Runtime, cmd: SubmitCommand, op: Operation, failure: FabricFailure) -> Outcome:
     current = rt.store.get(op.org, op.op_id) or op
+    if current.state == OpState.NEW:  # nothing was signed for the orderer: the input may be the cause
+        refused = non_member_endorser_problem(rt, cmd, failure)
+        if refused is not None:
+            return _finish(rt, current, _problem_outcome(refused, current), OpState.FAILED)
     problem = problem_for_failure(failure)
     if current.state == OpState.PREPARED and failure.grpc_code not in DEFINITIVE_SUBMIT_REFUSALS:
         # The envelope may have reached an orderer: keep it PREPARED so recovery re-sends it (same txid).

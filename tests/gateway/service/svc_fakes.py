@@ -34,6 +34,8 @@ class FakeFabric:
     commit_failure: FabricFailure | None = None
     events: list[ChaincodeEvent] = field(default_factory=list)
     is_ready: bool = True
+    channel_members: frozenset[str] = frozenset({"Org1MSP", "Org2MSP", "Org3MSP"})
+    members_failure: FabricFailure | None = None
     signatures: list[tuple[str, str]] = field(default_factory=list)  # (label, msp_id)
     submitted: list[bytes] = field(default_factory=list)
     proposals: list[TxRequest] = field(default_factory=list)
@@ -102,6 +104,11 @@ class FakeFabric:
         self._sign(who, b"events")
         first = start_block or 0
         return iter([e for e in self.events if e.block_number >= first])
+
+    def channel_orgs(self, who: SigningIdentity, channel: str) -> frozenset[str]:
+        if self.members_failure is not None:
+            raise self.members_failure
+        return self.channel_members
 
     def ready(self) -> bool:
         return self.is_ready

@@ -65,14 +65,6 @@ def test_unreachable_peer_is_503_and_not_ready(
         assert submitted.headers.get("Idempotent-Replayed") is None
 
 
-MALFORMED_ENDORSING_ORGS_BUG = (
-    "actions.submit passes endorsing_orgs unchecked; gateway.client (proposal.normalize_orgs -> "
-    "fields.require_name) raises InvalidArgumentError inside ClientPort.endorse, which nothing maps: 500. "
-    "Expected 422 naming endorsing_orgs (models.SubmitBody should constrain each entry to an MSP ID)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=MALFORMED_ENDORSING_ORGS_BUG)
 @pytest.mark.parametrize("orgs", [[""], ["Org2MSP", "\x98"]], ids=["empty", "control-char"])
 def test_malformed_endorsing_orgs_are_refused_as_input(
     http: httpx.Client, gw_world: GatewayWorld, orgs: list[str]
@@ -86,18 +78,17 @@ def test_malformed_endorsing_orgs_are_refused_as_input(
     assert answer.status_code == 422 and "endorsing_orgs" in answer.json().get("field", ""), answer.text
 
 
-def test_unknown_endorsing_org_is_the_documented_503_and_sends_nothing(
-    http: httpx.Client, gw_world: GatewayWorld
-) -> None:
+def test_endorsing_org_outside_the_channel_is_422_and_sends_nothing(http: httpx.Client, gw_world: GatewayWorld) -> None:
     """Fabric's gateway answers UNAVAILABLE ("no peers available ... in organization X") for an org it has no
-    peer of; the service maps UNAVAILABLE to 503 as documented. Nothing may reach the orderer."""
+    peer of; the org is not in the channel config (cscc GetConfigBlock), so retrying can never help: 422
+    naming the entry (gateway/service/membership.py). Nothing may reach the orderer."""
     since = height(gw_world.net.layout, gw_world.net.channel)
     answer = http.post(
         "/v1/orgs/Org1/submit",
         json={"function": "WhoAmI", "args": [], "endorsing_orgs": ["NoSuchMSP"]},
         headers=gw_world.headers("Org1", "alice"),
     )
-    assert answer.status_code == 503 and answer.json()["type"].endswith("peer-unavailable"), answer.text
+    assert answer.status_code == 422 and answer.json()["field"] == "endorsing_orgs[0]", answer.text
     assert "NoSuchMSP" in answer.json()["detail"]
     assert [t for t in ledger_transactions(gw_world.net.layout, gw_world.net.channel, since)
             if t.function == "WhoAmI"] == []  # fmt: skip

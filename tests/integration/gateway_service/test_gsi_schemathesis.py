@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from collections import Counter
 from collections.abc import Callable
 
@@ -36,17 +35,6 @@ MAX_EXAMPLES = 10
 FABRIC_MAPPINGS = (502, 503, 504)
 
 
-MSP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-
-
-def known_bug(case: Case) -> bool:
-    """A 500 already reported and tracked by a strict xfail (test_gsi_errors): malformed endorsing_orgs. When
-    the service is fixed that xfail turns into a failure, and this exemption must go."""
-    body = case.body if isinstance(case.body, dict) else {}
-    orgs = body.get("endorsing_orgs") or []
-    return case.formatted_path.endswith("/submit") and any(not MSP_ID.match(str(o)) for o in orgs)
-
-
 def test_fuzzed_requests_never_get_a_500(
     gw_world: GatewayWorld, gateway_factory: Callable[..., GatewayProcess]
 ) -> None:
@@ -55,7 +43,6 @@ def test_fuzzed_requests_never_get_a_500(
     steer = itertools.count()
     statuses: Counter[int] = Counter()
     bugs: list[str] = []
-    known: list[str] = []
     fabric: list[str] = []
 
     def check(case: Case) -> None:
@@ -71,9 +58,7 @@ def test_fuzzed_requests_never_get_a_500(
             f"body={case.body!r} -> {response.status_code}: {response.content[:300]!r}"
         )
         content_type = (response.headers.get("content-type") or [""])[0]
-        if response.status_code == 500 and known_bug(case):
-            known.append(where)
-        elif response.status_code == 500:
+        if response.status_code == 500:
             bugs.append(where)
         elif response.status_code in FABRIC_MAPPINGS:
             fabric.append(where)
@@ -102,8 +87,6 @@ def test_fuzzed_requests_never_get_a_500(
     print(f"fuzzed {sum(statuses.values())} requests: {dict(sorted(statuses.items()))}")
     for line in fabric:
         print("Fabric mapping:", line)
-    for line in known:
-        print("known bug (test_gsi_errors MALFORMED_ENDORSING_ORGS_BUG):", line)
     if bugs:
         log = [line for line in gw.log_tail(200_000).splitlines() if '"status":500' in line or "Traceback" in line]
         pytest.fail("\n".join(bugs + ["gateway log:", *log[-20:], gw.log_tail(4000)]))
