@@ -2,12 +2,21 @@
 
 Mirrors configtxgen (``internal/configtxgen/encoder/encoder.go``: ``NewChannelGroup``, ``NewOrdererGroup``,
 ``NewOrdererOrgGroup``, ``NewApplicationGroup``, ``NewApplicationOrgGroup``): every group, value and policy has
-``mod_policy = "Admins"`` and version 0. Decisions fixed for this project (Fabric 3.x): Channel capability V3_0
-(so no global ``OrdererAddresses``; each orderer org carries ``Endpoints``), Orderer V2_0, Application V2_5,
-consensus ``etcdraft``. All endpoints are loopback (``127.0.0.1``), which every TLS cert lists as a SAN.
+``mod_policy = "Admins"`` and version 0. Decisions fixed for this project: Orderer capability V2_0, Application
+V2_5, consensus ``etcdraft``; each orderer org carries ``Endpoints``. All endpoints are loopback (``127.0.0.1``),
+which every TLS cert lists as a SAN.
+
+The channel capability depends on the Fabric release line the config is for (:class:`ConfigProfile`). The default,
+:data:`FABRIC_V3`, is Channel ``V3_0`` with no global ``OrdererAddresses``. :data:`FABRIC_V2_5` is the same tree with
+Channel ``V2_0`` and the global ``OrdererAddresses`` value: a v2.5 orderer refuses a channel without it ("Must set
+some OrdererAddresses", ``common/channelconfig/channel.go`` ``validateOrdererAddresses`` before V3_0) and a v2.5
+peer does not know ``V3_0``. configtxgen writes that value with mod_policy ``/Channel/Orderer/Admins``
+(``internal/configtxgen/encoder/encoder.go`` ``NewChannelGroup``, ``AddOrdererAddresses``).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from fabric_protos.common import configtx_pb2, configuration_pb2, policies_pb2
 from fabric_protos.orderer import configuration_pb2 as orderer_cfg
@@ -24,6 +33,8 @@ from network.spec.models import ChannelSpec, ConsortiumSpec, MemberOrgSpec, Orde
 ADMINS = "Admins"
 LOOPBACK = "127.0.0.1"
 CHANNEL_CAPABILITY = "V3_0"
+V2_CHANNEL_CAPABILITY = "V2_0"
+ORDERER_ADMINS = "/Channel/Orderer/Admins"
 ORDERER_CAPABILITY = "V2_0"
 APPLICATION_CAPABILITY = "V2_5"
 HASHING_ALGORITHM = "SHA256"
@@ -37,6 +48,23 @@ RAFT_OPTIONS = raft_cfg.Options(
     max_inflight_blocks=5,
     snapshot_interval_size=16 * 1024 * 1024,
 )
+
+
+@dataclass(frozen=True)
+class ConfigProfile:
+    """What a Fabric release line needs in the root ``Channel`` group (everything below it is the same)."""
+
+    channel_capability: str
+    global_orderer_addresses: bool
+
+
+FABRIC_V3 = ConfigProfile(CHANNEL_CAPABILITY, global_orderer_addresses=False)
+FABRIC_V2_5 = ConfigProfile(V2_CHANNEL_CAPABILITY, global_orderer_addresses=True)
+
+
+def profile_for_release(line: tuple[int, int]) -> ConfigProfile:
+    """:data:`FABRIC_V2_5` for a v2.x release line, :data:`FABRIC_V3` otherwise (unknown lines are v3)."""
+    return FABRIC_V2_5 if line[0] < 3 else FABRIC_V3
 
 
 def config_value(message: Message, mod_policy: str = ADMINS) -> configtx_pb2.ConfigValue:
@@ -130,19 +158,32 @@ def application_group(
     return new_group(values, policies, {org.name: application_org_group(org, layout) for org in orgs})
 
 
-def channel_group(spec: ConsortiumSpec, channel_name: str, layout: NetworkLayout) -> configtx_pb2.ConfigGroup:
-    """The root ``Channel`` group of a channel defined in ``spec``, reading certs through ``layout``."""
+def global_orderer_addresses(orgs: list[OrdererOrgSpec]) -> configtx_pb2.ConfigValue:
+    """Every orderer endpoint of the channel's orderer orgs, as the pre-V3_0 global ``OrdererAddresses`` value
+    (deprecated in favour of the per-org ``Endpoints``, which stay; mod_policy as configtxgen writes it)."""
+    addresses = [f"{LOOPBACK}:{node.port}" for org in orgs for node in org.nodes]
+    return config_value(configuration_pb2.OrdererAddresses(addresses=addresses), ORDERER_ADMINS)
+
+
+def channel_group(
+    spec: ConsortiumSpec, channel_name: str, layout: NetworkLayout, profile: ConfigProfile = FABRIC_V3
+) -> configtx_pb2.ConfigGroup:
+    """The root ``Channel`` group of a channel defined in ``spec``, reading certs through ``layout``, for the
+    Fabric release line ``profile`` describes (default v3: byte-identical to what it always was)."""
     channel = spec.channel(channel_name)
     member_orgs = [spec.member_org(m) for m in channel.orgs]
     orderer_orgs = [spec.orderer_org(m) for m in channel.orderer_orgs or []]
     values: dict[str, Message] = {
         "HashingAlgorithm": configuration_pb2.HashingAlgorithm(name=HASHING_ALGORITHM),
         "BlockDataHashingStructure": configuration_pb2.BlockDataHashingStructure(width=BLOCK_DATA_HASHING_WIDTH),
-        "Capabilities": capabilities(CHANNEL_CAPABILITY),
+        "Capabilities": capabilities(profile.channel_capability),
     }
     p = channel.policies
     groups = {
         "Orderer": orderer_group(channel, orderer_orgs, layout),
         "Application": application_group(channel, member_orgs, layout),
     }
-    return new_group(values, standard_policies(p.readers, p.writers, p.admins), groups)
+    group = new_group(values, standard_policies(p.readers, p.writers, p.admins), groups)
+    if profile.global_orderer_addresses:
+        group.values["OrdererAddresses"].CopyFrom(global_orderer_addresses(orderer_orgs))
+    return group

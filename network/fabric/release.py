@@ -5,7 +5,8 @@ Differences that matter to us (each verified against v2.5.16 and v3.1.5 binaries
 - peer auth filters: ``TimeWindowCheck`` exists only in v3 (a v2.5 peer panics at start-up with
   "Method TimeWindowCheck isn't a method of HandlerLibrary", ``core/handlers/library/registry.go``);
 - channel config: v2.5 knows no ``V3_0`` channel capability and requires the global ``OrdererAddresses``
-  value (its orderer refuses our genesis block: "Must set some OrdererAddresses"); see :mod:`compat`.
+  value (its orderer refuses our genesis block: "Must set some OrdererAddresses"); see
+  :data:`network.configtx.channel.FABRIC_V2_5` and :mod:`network.fabric.genesis`.
 
 The line comes from ``peer version`` (``Version: v2.5.16``); ``CONSORTIUM_FABRIC_VERSION`` overrides it
 (useful for development builds, which report ``latest``). Unknown versions are treated as v3.

@@ -14,17 +14,18 @@ import shutil
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from network.devnet.node import paths, processes
-from network.devnet.node.supervisor import is_healthy
+from network.devnet.node.supervisor import NodeStatus, is_healthy
+from network.devnet.node.supervisor import wait_healthy as wait_healthz
 from network.fabric import ccaas
 from network.fabric import nodes as fabric_nodes
 from network.fabric.binaries import find_binary, require_binaries
-from network.fabric.compat import genesis_block_for
 from network.fabric.default_spec import fabric_default_spec
+from network.fabric.genesis import genesis_block_for
 from network.fabric.nodes import FabricNode
 from network.fabric.participation import ParticipationClient, ParticipationError
 from network.fabric.peer_cli import (
@@ -74,13 +75,6 @@ def all_nodes(layout: NetworkLayout, binaries: dict[str, Path]) -> list[FabricNo
     ]
 
 
-def _log_tail(node: FabricNode, lines: int = 15) -> str:
-    try:
-        return "\n".join(node.process.log_file.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 def start_nodes(group: list[FabricNode], progress: Progress) -> None:
     for node in group:
         pid = processes.running_pid(node.process)
@@ -105,22 +99,16 @@ def is_ready(node: FabricNode) -> bool:
 
 
 def wait_healthy(group: list[FabricNode], timeout: float, progress: Progress) -> None:
-    """Until every node is ready (:func:`is_ready`); fails fast, with its log tail, if a node exits."""
+    """Until every node is ready (:func:`is_ready`): devnet's ``/healthz`` wait (which fails fast, with the log
+    tail, if a node exits during start-up), then each node's gRPC port, within the same ``timeout``."""
     deadline = time.monotonic() + timeout
-    waiting = list(group)
-    while waiting:
-        for node in list(waiting):
-            if is_ready(node):
-                progress(f"  {node.host}: healthy")
-                waiting.remove(node)
-            elif not processes.recorded_pid_alive(node.process):
-                processes.reap(node.process)
-                raise RuntimeError(f"{node.host} exited during start-up; last log lines:\n{_log_tail(node)}")
-        if waiting and time.monotonic() > deadline:
-            names = ", ".join(n.host for n in waiting)
-            logs = waiting[0].process.log_file.parent
-            raise RuntimeError(f"not ready after {timeout:.0f}s: {names} (logs in {logs})")
-        if waiting:
+    wait_healthz([node.process for node in group], timeout, progress)
+    for node in group:
+        while not listening(node.process.port):
+            if time.monotonic() > deadline:
+                logs = node.process.log_file.parent
+                raise RuntimeError(f"not ready after {timeout:.0f}s: {node.host} (gRPC port {node.process.port} "
+                                   f"not accepting connections; logs in {logs})")  # fmt: skip
             time.sleep(0.3)
 
 
@@ -133,7 +121,7 @@ def wait_admin_ready(client: ParticipationClient, host: str, timeout: float) -> 
 
 
 def join_orderers(
-    layout: NetworkLayout, orderers: list[FabricNode], timeout: float, progress: Progress, v2: bool = False
+    layout: NetworkLayout, orderers: list[FabricNode], timeout: float, progress: Progress, line: tuple[int, int]
 ) -> None:
     """Every orderer joins every channel whose orderer orgs include its org (participation API)."""
     for node in orderers:
@@ -143,7 +131,7 @@ def join_orderers(
             for channel in layout.spec.channels:
                 if node.org not in (channel.orderer_orgs or []) or channel.name in joined:
                     continue
-                info = client.join(genesis_block_for(layout, channel.name, v2).read_bytes())
+                info = client.join(genesis_block_for(layout, channel.name, line).read_bytes())
                 progress(f"{node.host}: joined {channel.name} as {info.get('consensusRelation')}")
 
 
@@ -162,7 +150,7 @@ def wait_channels_active(layout: NetworkLayout, orderers: list[FabricNode], time
 
 
 def join_peers(
-    layout: NetworkLayout, peers: list[FabricNode], peer_bin: Path, progress: Progress, v2: bool = False
+    layout: NetworkLayout, peers: list[FabricNode], peer_bin: Path, progress: Progress, line: tuple[int, int]
 ) -> None:
     """Each peer joins the channels its org is a member of, with the channel's genesis block."""
     for node in peers:
@@ -170,7 +158,7 @@ def join_peers(
         for channel in layout.spec.channels:
             if node.org not in channel.orgs or channel.name in joined:
                 continue
-            join_channel(peer_bin, layout, node.org, node.name, genesis_block_for(layout, channel.name, v2))
+            join_channel(peer_bin, layout, node.org, node.name, genesis_block_for(layout, channel.name, line))
             progress(f"{node.host}: joined {channel.name}")
 
 
@@ -184,8 +172,7 @@ def up(
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text("fabric\n")
     line = release_line(binaries["peer"])
-    v2 = is_v2(line)
-    if v2:
+    if is_v2(line):
         progress(f"Fabric v{line[0]}.{line[1]}: nodes join with the V2_0-capability variant of each genesis block")
     nodes = all_nodes(layout, binaries)
     for node in nodes:
@@ -194,11 +181,11 @@ def up(
     peers = [n for n in nodes if n.kind == "peer"]
     start_nodes(orderers, progress)
     wait_healthy(orderers, timeout, progress)
-    join_orderers(layout, orderers, timeout, progress, v2)
+    join_orderers(layout, orderers, timeout, progress, line)
     wait_channels_active(layout, orderers, timeout)
     start_nodes(peers, progress)
     wait_healthy(peers, timeout, progress)
-    join_peers(layout, peers, binaries["peer"], progress, v2)
+    join_peers(layout, peers, binaries["peer"], progress, line)
     ccaas.restart_recorded_servers(layout, progress)
     return nodes
 
@@ -242,16 +229,6 @@ def reset(netdir: Path, progress: Progress = _quiet) -> None:
         progress(f"removed {data} (ledgers); crypto material and configs kept")
 
 
-@dataclass
-class FabricNodeStatus:
-    host: str
-    kind: str
-    mspid: str
-    pid: int | None
-    healthy: bool
-    channels: dict[str, Any] = field(default_factory=dict)
-
-
 def _orderer_channels(layout: NetworkLayout, node: FabricNode) -> dict[str, Any]:
     try:
         with ParticipationClient.for_orderer(layout, node.name) as client:
@@ -280,7 +257,8 @@ def _peer_channels(layout: NetworkLayout, node: FabricNode) -> dict[str, Any]:
     return result
 
 
-def status(netdir: Path) -> list[FabricNodeStatus]:
+def status(netdir: Path) -> list[NodeStatus]:
+    """Devnet's :class:`NodeStatus` per node; orderers list channels with participation status and relation."""
     layout = NetworkLayout(Path(netdir))
     result = []
     for node in _known_nodes(layout):
@@ -290,5 +268,5 @@ def status(netdir: Path) -> list[FabricNodeStatus]:
         channels: dict[str, Any] = {}
         if healthy:
             channels = _orderer_channels(layout, node) if node.kind == "orderer" else _peer_channels(layout, node)
-        result.append(FabricNodeStatus(node.host, node.kind, node.org, pid, healthy, channels))
+        result.append(NodeStatus(node.host, node.kind, node.org, pid, healthy, channels))
     return result

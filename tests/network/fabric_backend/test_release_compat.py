@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from fabric_protos.common import common_pb2, configtx_pb2, configuration_pb2
 
+from network.configtx.channel import FABRIC_V2_5, FABRIC_V3, ORDERER_ADMINS, channel_group, profile_for_release
 from network.fabric.add_org import config_from_block
-from network.fabric.compat import ORDERER_ADMINS, genesis_block_for
+from network.fabric.genesis import genesis_block_for
 from network.fabric.peer_config import peer_core_config
 from network.fabric.release import VERSION_ENV, release_line
 from network.layout import NetworkLayout
@@ -47,10 +48,10 @@ def _config(path: Path) -> configtx_pb2.Config:
 def test_v2_genesis_variant_differs_only_in_capability_and_orderer_addresses(fabric_layout: NetworkLayout) -> None:
     layout = NetworkLayout(fabric_layout.root)
     channel = layout.spec.channels[0].name
-    assert genesis_block_for(layout, channel, v2=False) == layout.genesis_block(channel)
-    path = genesis_block_for(layout, channel, v2=True)
+    assert genesis_block_for(layout, channel, (3, 1)) == layout.genesis_block(channel)
+    path = genesis_block_for(layout, channel, (2, 5))
     first = path.read_bytes()
-    assert genesis_block_for(layout, channel, v2=True).read_bytes() == first  # written once: every node joins it
+    assert genesis_block_for(layout, channel, (2, 5)).read_bytes() == first  # written once: every node joins it
     v3, v2 = _config(layout.genesis_block(channel)), _config(path)
     v2_values, v3_values = v2.channel_group.values, v3.channel_group.values
     caps = configuration_pb2.Capabilities.FromString(v2_values["Capabilities"].value)
@@ -63,3 +64,24 @@ def test_v2_genesis_variant_differs_only_in_capability_and_orderer_addresses(fab
     assert v2.channel_group.groups == v3.channel_group.groups
     assert v2.channel_group.policies == v3.channel_group.policies
     assert set(v2_values) - set(v3_values) == {"OrdererAddresses"}
+
+
+def test_default_channel_config_is_the_v3_profile_generate_wrote(fabric_layout: NetworkLayout) -> None:
+    """The profile option must not change the default: the block ``generate`` wrote, ``channel_group`` without a
+    profile and with :data:`FABRIC_V3` serialize to the same bytes (Channel ``V3_0``, no global addresses)."""
+    layout = NetworkLayout(fabric_layout.root)
+    for channel in layout.spec.channels:
+        default = channel_group(layout.spec, channel.name, layout).SerializeToString(deterministic=True)
+        explicit = channel_group(layout.spec, channel.name, layout, FABRIC_V3).SerializeToString(deterministic=True)
+        written = _config(layout.genesis_block(channel.name)).channel_group.SerializeToString(deterministic=True)
+        assert default == explicit == written
+        values = _config(layout.genesis_block(channel.name)).channel_group.values
+        assert list(configuration_pb2.Capabilities.FromString(values["Capabilities"].value).capabilities) == ["V3_0"]
+        assert "OrdererAddresses" not in values
+
+
+def test_release_lines_map_to_config_profiles() -> None:
+    assert profile_for_release((2, 5)) == FABRIC_V2_5
+    assert profile_for_release((3, 0)) == profile_for_release((3, 1)) == FABRIC_V3
+    assert FABRIC_V2_5.channel_capability == "V2_0" and FABRIC_V2_5.global_orderer_addresses
+    assert FABRIC_V3.channel_capability == "V3_0" and not FABRIC_V3.global_orderer_addresses
