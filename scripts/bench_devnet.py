@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.benchkit import client, cpu, profiling, report  # noqa: E402
+from scripts.benchkit import client, profiling, report  # noqa: E402
 from scripts.benchkit.devnet import BenchNet, running_devnet  # noqa: E402
-from scripts.benchkit.loadgen import RunResult, closed_loop  # noqa: E402
+from scripts.benchkit.loadgen import RunResult  # noqa: E402
+from scripts.benchkit.measure import announce_machine, benchmark_pids, measured_run  # noqa: E402
+from scripts.benchkit.options import add_network_options, in_flight_levels, network_parameters  # noqa: E402
 from scripts.benchkit.stats import ratio  # noqa: E402
 from scripts.benchkit.txflow import submit_and_wait  # noqa: E402
 
@@ -31,26 +32,11 @@ CHAINCODE = "benchcc"
 MODULE = "scripts.benchkit.benchcc"
 
 
-def in_flight_levels(text: str) -> list[int]:
-    try:
-        levels = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"--in-flight: comma-separated integers, got {text!r}") from exc
-    if not levels or any(n < 1 for n in levels):
-        raise argparse.ArgumentTypeError(f"--in-flight: every level must be >= 1, got {text!r}")
-    return levels
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--in-flight", type=in_flight_levels, default=[1, 10, 50], help="levels, e.g. 1,10,50")
     p.add_argument("--duration", type=float, default=15.0, help="measured seconds per level")
-    p.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each level")
-    p.add_argument("--orgs", type=int, default=3, help="member orgs (MAJORITY endorsement)")
-    p.add_argument("--batch-size", type=int, default=50, help="orderer BatchSize.MaxMessageCount")
-    p.add_argument("--batch-timeout-ms", type=int, default=50, help="orderer BatchTimeout")
-    p.add_argument("--out-dir", type=Path, default=None, help="result folder (default bench-results/)")
-    p.add_argument("--keep", action="store_true", help="keep the devnet directory (logs) afterwards")
+    add_network_options(p)
     p.add_argument("--profile", type=Path, default=None,
                    help="py-spy every process during the last level; folded stacks go to this folder")
     return p.parse_args(argv)
@@ -68,16 +54,12 @@ async def run_levels(net: BenchNet, args: argparse.Namespace, profile: dict[str,
                 return await submit_and_wait(contract, "put", [f"n{level}-w{worker}-{seq}", "v" * 32])
 
             recorders = {}
-            pids = {"client": os.getpid(), **net.peer_pids()}
+            pids = benchmark_pids(net)
             if args.profile is not None and n == args.in_flight[-1]:
                 recorders = profiling.start(pids, args.profile, args.warmup + args.duration)
-            before = cpu.snapshot(pids)
-            result = await closed_loop(f"N={n}", n, args.duration, args.warmup, put)
-            result.cpu_ms_per_tx = cpu.per_transaction_ms(before, cpu.snapshot(pids), result.all_outcomes.total())
+            result = await measured_run(f"N={n}", n, args.duration, args.warmup, put, pids)
             if recorders:
-                profile["errors"] = profiling.finish(recorders)
-                profile["hotspots"] = profiling.summarise(args.profile, list(recorders))
-                profile["level"] = result.label
+                profiling.record_into(profile, recorders, args.profile, result.label)
             report.progress(f"N={n}: {result.committed} committed, {result.tps:.1f} tx/s, {dict(result.outcomes)}, "
                             f"slowest {result.slowest_s:.2f}s")
             results.append(result)
@@ -88,10 +70,8 @@ def document(args: argparse.Namespace, results: list[RunResult], profile: dict[s
     base = results[0].tps if results else None
     return {
         "benchmark": NAME,
-        "parameters": {"in_flight": args.in_flight, "duration_s": args.duration, "warmup_s": args.warmup,
-                       "orgs": args.orgs, "endorsement": "MAJORITY", "batch_size": args.batch_size,
-                       "batch_timeout_ms": args.batch_timeout_ms, "chaincode": f"{MODULE} put(unique key, 32 B)",
-                       "client": "gateway.client.aio, one grpc.aio channel to Org1's peer"},
+        "parameters": network_parameters(args) | {"chaincode": f"{MODULE} put(unique key, 32 B)",
+                                                  "client": "gateway.client.aio, one grpc.aio channel to Org1's peer"},
         "machine": report.machine_info(),
         "target_tps": TARGET_TPS,
         "results": [r.summary() for r in results],
@@ -119,8 +99,7 @@ def print_table(results: list[RunResult]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    machine = report.machine_info()
-    report.progress(f"machine: {machine['cores']} cores, python {machine['python']}")
+    announce_machine()
     with running_devnet(args.orgs, args.batch_size, args.batch_timeout_ms, {CHAINCODE: MODULE},
                         report.progress, keep=args.keep) as net:
         profile: dict[str, Any] = {}

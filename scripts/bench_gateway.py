@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import tempfile
 import time
@@ -26,10 +25,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.bench_devnet import in_flight_levels  # noqa: E402
-from scripts.benchkit import client, cpu, profiling, report  # noqa: E402
+from scripts.benchkit import client, profiling, report  # noqa: E402
 from scripts.benchkit.devnet import BenchNet, running_devnet  # noqa: E402
-from scripts.benchkit.loadgen import Operation, RunResult, closed_loop  # noqa: E402
+from scripts.benchkit.loadgen import Operation, RunResult  # noqa: E402
+from scripts.benchkit.measure import announce_machine, benchmark_pids, measured_run  # noqa: E402
+from scripts.benchkit.options import add_network_options, in_flight_levels, network_parameters  # noqa: E402
 from scripts.benchkit.restgw import RestGateway, running_rest_gateway  # noqa: E402
 from scripts.benchkit.stats import ratio  # noqa: E402
 from scripts.benchkit.txflow import submit_and_wait  # noqa: E402
@@ -44,12 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--in-flight", type=in_flight_levels, default=[10, 50], help="levels, e.g. 10,50")
     p.add_argument("--duration", type=float, default=10.0, help="measured seconds per path and level")
-    p.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each run")
-    p.add_argument("--orgs", type=int, default=3, help="member orgs (MAJORITY endorsement)")
-    p.add_argument("--batch-size", type=int, default=50, help="orderer BatchSize.MaxMessageCount")
-    p.add_argument("--batch-timeout-ms", type=int, default=50, help="orderer BatchTimeout")
-    p.add_argument("--out-dir", type=Path, default=None, help="result folder (default bench-results/)")
-    p.add_argument("--keep", action="store_true", help="keep the devnet directory (logs) afterwards")
+    add_network_options(p)
     p.add_argument("--profile", type=Path, default=None,
                    help="py-spy every process during the last level's REST run; folded stacks go here")
     return p.parse_args(argv)
@@ -92,19 +87,14 @@ async def run_levels(net: BenchNet, rest: RestGateway, args: argparse.Namespace,
             if index % 2:
                 paths.reverse()
             for path, operation in paths:
-                pids = {"client": os.getpid(), "rest-gateway": rest.pid, **net.peer_pids()}
+                pids = {**benchmark_pids(net), "rest-gateway": rest.pid}
                 report.progress(f"{path} N={n}: {args.warmup:.0f}s warm-up + {args.duration:.0f}s measured")
                 recorders = {}
                 if args.profile is not None and path == "rest" and n == args.in_flight[-1]:
                     recorders = profiling.start(pids, args.profile, args.warmup + args.duration)
-                before = cpu.snapshot(pids)
-                result = await closed_loop(f"{path} N={n}", n, args.duration, args.warmup, operation)
+                result = await measured_run(f"{path} N={n}", n, args.duration, args.warmup, operation, pids)
                 if recorders:
-                    profile["errors"] = profiling.finish(recorders)
-                    profile["hotspots"] = profiling.summarise(args.profile, list(recorders))
-                    profile["level"] = result.label
-                result.cpu_ms_per_tx = cpu.per_transaction_ms(before, cpu.snapshot(pids),
-                                                              result.all_outcomes.total())
+                    profiling.record_into(profile, recorders, args.profile, result.label)
                 report.progress(f"{path} N={n}: {result.committed} committed, {result.tps:.1f} tx/s, "
                                 f"{dict(result.outcomes)}")
                 results.append(result)
@@ -142,12 +132,12 @@ def document(args: argparse.Namespace, results: list[RunResult], examples: dict[
              profile: dict[str, Any]) -> dict[str, Any]:
     return {
         "benchmark": NAME,
-        "parameters": {"in_flight": args.in_flight, "duration_s": args.duration, "warmup_s": args.warmup,
-                       "orgs": args.orgs, "endorsement": "MAJORITY", "batch_size": args.batch_size,
-                       "batch_timeout_ms": args.batch_timeout_ms, "chaincode": f"{MODULE} put(unique key, 32 B)",
-                       "bare": "gateway.client.aio, one grpc.aio channel to Org1's peer",
-                       "rest": "python -m gateway serve, POST /v1/orgs/Org1/submit?mode=sync via httpx.AsyncClient",
-                       "note": "REST latency is end to end only (the submit step is inside the service)"},
+        "parameters": network_parameters(args) | {
+            "chaincode": f"{MODULE} put(unique key, 32 B)",
+            "bare": "gateway.client.aio, one grpc.aio channel to Org1's peer",
+            "rest": "python -m gateway serve, POST /v1/orgs/Org1/submit?mode=sync via httpx.AsyncClient",
+            "note": "REST latency is end to end only (the submit step is inside the service)",
+        },
         "machine": report.machine_info(),
         "target": f"REST overhead < {TARGET_OVERHEAD:.0%}",
         "results": [r.summary() for r in results],
@@ -174,8 +164,7 @@ def print_table(results: list[RunResult]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    machine = report.machine_info()
-    report.progress(f"machine: {machine['cores']} cores, python {machine['python']}")
+    announce_machine()
     with running_devnet(args.orgs, args.batch_size, args.batch_timeout_ms, {CHAINCODE: MODULE},
                         report.progress, keep=args.keep) as net, \
             tempfile.TemporaryDirectory(prefix="bench-rest-") as workdir, \

@@ -19,19 +19,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gateway.client.aio import AsyncContract  # noqa: E402
-from scripts.benchkit import client, cpu, report  # noqa: E402
+from scripts.benchkit import client, report  # noqa: E402
 from scripts.benchkit.devnet import BenchNet, running_devnet  # noqa: E402
-from scripts.benchkit.loadgen import RunResult, closed_loop  # noqa: E402
+from scripts.benchkit.loadgen import Operation, RunResult  # noqa: E402
+from scripts.benchkit.measure import announce_machine, benchmark_pids, measured_run  # noqa: E402
 from scripts.benchkit.network import OPERATOR  # noqa: E402
+from scripts.benchkit.options import add_network_options, network_parameters  # noqa: E402
 from scripts.benchkit.stats import ratio  # noqa: E402
 from scripts.benchkit.txflow import submit_and_wait  # noqa: E402
 
@@ -50,12 +50,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--in-flight", type=int, default=20, help="concurrent transfers into the hot account")
     p.add_argument("--duration", type=float, default=20.0, help="measured seconds per design")
-    p.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each design")
-    p.add_argument("--orgs", type=int, default=3, help="member orgs (MAJORITY endorsement)")
-    p.add_argument("--batch-size", type=int, default=50, help="orderer BatchSize.MaxMessageCount")
-    p.add_argument("--batch-timeout-ms", type=int, default=50, help="orderer BatchTimeout")
-    p.add_argument("--out-dir", type=Path, default=None, help="result folder (default bench-results/)")
-    p.add_argument("--keep", action="store_true", help="keep the devnet directory (logs) afterwards")
+    add_network_options(p)
     args = p.parse_args(argv)
     if args.in_flight < 1:
         p.error(f"--in-flight: must be >= 1, got {args.in_flight}")
@@ -103,12 +98,9 @@ async def naive_balance(contract: AsyncContract) -> int:
 
 
 async def measure(label: str, net: BenchNet, args: argparse.Namespace,
-                  transfer: Callable[[int, int], Any]) -> RunResult:
-    pids = {"client": os.getpid(), **net.peer_pids()}
+                  transfer: Operation) -> RunResult:
     report.progress(f"{label}: N={args.in_flight}, {args.warmup:.0f}s warm-up + {args.duration:.0f}s measured")
-    before = cpu.snapshot(pids)
-    result = await closed_loop(label, args.in_flight, args.duration, args.warmup, transfer)
-    result.cpu_ms_per_tx = cpu.per_transaction_ms(before, cpu.snapshot(pids), result.all_outcomes.total())
+    result = await measured_run(label, args.in_flight, args.duration, args.warmup, transfer, benchmark_pids(net))
     report.progress(f"{label}: {result.committed} committed, {result.tps:.1f} tx/s, {dict(result.outcomes)}")
     return result
 
@@ -153,10 +145,8 @@ def document(args: argparse.Namespace, results: list[RunResult], audit: dict[str
     delta, naive = results
     return {
         "benchmark": NAME,
-        "parameters": {"in_flight": args.in_flight, "duration_s": args.duration, "warmup_s": args.warmup,
-                       "orgs": args.orgs, "endorsement": "MAJORITY", "batch_size": args.batch_size,
-                       "batch_timeout_ms": args.batch_timeout_ms, "hot_account": HOT,
-                       "delta_design": f"{ASSET_MODULE} Transfer", "naive_design": f"{NAIVE_MODULE} transfer"},
+        "parameters": network_parameters(args) | {"hot_account": HOT, "delta_design": f"{ASSET_MODULE} Transfer",
+                                                  "naive_design": f"{NAIVE_MODULE} transfer"},
         "machine": report.machine_info(),
         "target": "zero MVCC conflicts for the delta design",
         "results": [r.summary() | {"conflict_rate": round(conflict_rate(r), 4)} for r in results],
@@ -189,8 +179,7 @@ def print_table(results: list[RunResult], audit: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    machine = report.machine_info()
-    report.progress(f"machine: {machine['cores']} cores, python {machine['python']}")
+    announce_machine()
     chaincodes = {ASSET_CC: ASSET_MODULE, NAIVE_CC: NAIVE_MODULE}
     with running_devnet(args.orgs, args.batch_size, args.batch_timeout_ms, chaincodes, report.progress,
                         keep=args.keep) as net:

@@ -111,3 +111,11 @@ def render(summary: dict[str, Any], top: int = 8) -> str:
         for p, o in pairs:
             lines.append(f"  {p['pct']:5.1f}% {p['function'][:58]:58} | {o['pct']:5.1f}% {o['function'][:50]}")
     return "\n".join(lines)
+
+
+def record_into(profile: dict[str, Any], recorders: dict[str, subprocess.Popen[bytes]], out_dir: Path,
+                level: str) -> None:
+    """Finish ``recorders`` and store their errors, hotspots and the profiled level in a result's ``profile``."""
+    profile["errors"] = finish(recorders)
+    profile["hotspots"] = summarise(out_dir, list(recorders))
+    profile["level"] = level
