@@ -61,30 +61,29 @@ class FabricNode:
         return env
 
 
+def _node(
+    netdir: Path, kind: str, org_msp_id: str, host: str, name: str, argv: tuple[str, ...], port: int, operations: int
+) -> FabricNode:
+    """A node with devnet's pid and log files (``network.devnet.node.paths``), so ``down`` works on either."""
+    process = NodeProcess(kind, host, org_msp_id, argv, port, operations, paths.pid_file(netdir, host),
+                          paths.log_file(netdir, host))  # fmt: skip
+    return FabricNode(process, config_dir(netdir, host), org_msp_id, name)
+
+
 def orderer_nodes(layout: NetworkLayout, orderer_bin: Path) -> list[FabricNode]:
-    netdir = layout.root
-    nodes = []
-    for org, node in layout.spec.orderer_nodes():
-        host = f"{node.name}.{org.domain}"
-        process = NodeProcess(
-            "orderer", host, org.msp_id, (str(orderer_bin),), node.port or 0, node.operations_port or 0,
-            paths.pid_file(netdir, host), paths.log_file(netdir, host),
-        )  # fmt: skip
-        nodes.append(FabricNode(process, config_dir(netdir, host), org.msp_id, node.name))
-    return nodes
+    return [
+        _node(layout.root, "orderer", org.msp_id, f"{node.name}.{org.domain}", node.name, (str(orderer_bin),),
+              node.port or 0, node.operations_port or 0)  # fmt: skip
+        for org, node in layout.spec.orderer_nodes()
+    ]
 
 
 def peer_nodes(layout: NetworkLayout, peer_bin: Path) -> list[FabricNode]:
-    netdir = layout.root
-    nodes = []
-    for org, peer in layout.spec.peers():
-        host = f"{peer.name}.{org.domain}"
-        process = NodeProcess(
-            "peer", host, org.msp_id, (str(peer_bin), "node", "start"), peer.port or 0, peer.operations_port or 0,
-            paths.pid_file(netdir, host), paths.log_file(netdir, host),
-        )  # fmt: skip
-        nodes.append(FabricNode(process, config_dir(netdir, host), org.msp_id, peer.name))
-    return nodes
+    return [
+        _node(layout.root, "peer", org.msp_id, f"{peer.name}.{org.domain}", peer.name,
+              (str(peer_bin), "node", "start"), peer.port or 0, peer.operations_port or 0)  # fmt: skip
+        for org, peer in layout.spec.peers()
+    ]
 
 
 def node_config_document(

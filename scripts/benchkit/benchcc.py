@@ -94,15 +94,16 @@ def main() -> None:
 
     configure_logging(os.environ.get("CHAINCODE_LOG_LEVEL", "INFO"))
     profile_to = os.environ.get("BENCH_CHAINCODE_PROFILE")
+    run = serve(os.environ.get("CHAINCODE_ID", ""), os.environ.get("CHAINCODE_SERVER_ADDRESS", ""))
     if not profile_to:
-        asyncio.run(serve(os.environ.get("CHAINCODE_ID", ""), os.environ.get("CHAINCODE_SERVER_ADDRESS", "")))
+        asyncio.run(run)
         return
     import cProfile
 
     profiler = cProfile.Profile()
     profiler.enable()
     try:
-        asyncio.run(serve(os.environ.get("CHAINCODE_ID", ""), os.environ.get("CHAINCODE_SERVER_ADDRESS", "")))
+        asyncio.run(run)
     finally:
         profiler.disable()
         profiler.dump_stats(profile_to)
