@@ -59,7 +59,7 @@ def evaluate(
     return {"result": decode_result(payload)}
 
 
-def submit(
+async def submit(
     rt: Runtime,
     http: Request,
     principal: Principal,
@@ -106,4 +106,4 @@ def submit(
         request_hash=request_hash(http.method, http.url.path, body_for_hash),
         status_url_base=f"/v1/orgs/{org}/operations",
     )
-    return outcome_response(start_submit(rt, command))
+    return outcome_response(await start_submit(rt, rt.submit_port(org), command))

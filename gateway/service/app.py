@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +14,17 @@ from gateway.service.recovery import RecoverySweeper
 from gateway.service.request_context import RequestContextMiddleware
 from gateway.service.routers import events, generic, health, resources
 from gateway.service.runtime import Runtime
+
+
+async def finish_background(runtime: Runtime) -> None:
+    """Let async-mode settles finish (bounded by the commit timeout), then close the ``grpc.aio`` channels on
+    the loop that owns them. A settle cut short leaves its operation PREPARED/SUBMITTED for recovery."""
+    if runtime.tasks:
+        await asyncio.wait(set(runtime.tasks), timeout=runtime.settings.commit_timeout)
+    for port in runtime.aio_ports.values():
+        close = getattr(port, "close", None)
+        if close is not None:
+            await close()
 
 
 def create_app(runtime: Runtime, recover_on_start: bool = True) -> FastAPI:
@@ -29,6 +41,7 @@ def create_app(runtime: Runtime, recover_on_start: bool = True) -> FastAPI:
         finally:
             if sweeper is not None:
                 sweeper.stop()
+            await finish_background(runtime)
 
     app = FastAPI(
         title="Consortium Fabric Gateway",

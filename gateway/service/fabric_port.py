@@ -149,3 +149,16 @@ class FabricPort(Protocol):
     def ready(self) -> bool:
         """True when the org's peer answers."""
         ...
+
+
+class AsyncFabricPort(Protocol):
+    """The submit half of :class:`FabricPort` as coroutines: what the submit path awaits on the event loop, so a
+    transaction waiting for its commit holds no thread (``aio_port.py`` over ``gateway.client.aio``)."""
+
+    async def endorse(self, who: SigningIdentity, request: TxRequest) -> PreparedTransaction: ...
+
+    async def submit(self, who: SigningIdentity, prepared: PreparedTransaction) -> None: ...
+
+    async def commit_status(self, who: SigningIdentity, channel: str, txid: str, timeout: float) -> CommitStatus: ...
+
+    async def channel_orgs(self, who: SigningIdentity, channel: str) -> frozenset[str]: ...

@@ -13,12 +13,14 @@ request body is not stored, only its hash).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 
 from gateway.service.errormap import problem_for_failure
-from gateway.service.fabric_port import FabricFailure, SigningIdentity
+from gateway.service.fabric_port import AsyncFabricPort, FabricFailure, SigningIdentity
+from gateway.service.port_adapter import BlockingPortAdapter
 from gateway.service.problems import Problem
 from gateway.service.runtime import Runtime
 from gateway.service.submission import Outcome, resend_prepared, settle
@@ -35,6 +37,12 @@ def _signer_for(rt: Runtime, op: Operation) -> SigningIdentity:
 
 
 def recover_operation(rt: Runtime, op: Operation) -> Outcome | None:
+    """Settle one operation from a thread of its own. The submit engine is asyncio; here it runs on a private
+    loop over the org's blocking port (the service's ``grpc.aio`` channels belong to the server's loop)."""
+    return asyncio.run(_recover_operation(rt, BlockingPortAdapter(rt.port(op.org), inline=True), op))
+
+
+async def _recover_operation(rt: Runtime, port: AsyncFabricPort, op: Operation) -> Outcome | None:
     if op.state == OpState.NEW:
         problem = Problem(
             503,
@@ -46,12 +54,12 @@ def recover_operation(rt: Runtime, op: Operation) -> Outcome | None:
         rt.store.save(op.evolve(state=OpState.FAILED, http_status=503, response=problem.body()))
         return None
     who = _signer_for(rt, op)
-    resend_prepared(rt, who, op)
+    await resend_prepared(port, who, op)
     if op.state == OpState.PREPARED:
         op = op.evolve(state=OpState.SUBMITTED)
         rt.store.save(op)
     try:
-        return settle(rt, who, None, op)
+        return await settle(rt, port, who, None, op)
     except FabricFailure as failure:  # settle reports most failures itself; this is belt and braces
         log.warning(
             "recovery could not settle", extra={"operation_id": op.op_id, "problem": str(problem_for_failure(failure))}

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Coroutine, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from gateway.auth.apikeys import ApiKeyRegistry
 from gateway.auth.jwt_auth import JwtVerifier
 from gateway.auth.principal import AuthError, Principal, check_org, choose_identity
 from gateway.auth.ratelimit import RateLimiter
-from gateway.service.fabric_port import FabricPort, SigningIdentity
+from gateway.service.fabric_port import AsyncFabricPort, FabricPort, SigningIdentity
 from gateway.service.metrics import Metrics
+from gateway.service.port_adapter import BlockingPortAdapter
 from gateway.service.settings import OrgSettings, Settings
 from gateway.store.model import OperationStore
 from gateway.wallet.wallet import Wallet, WalletError
@@ -28,6 +31,11 @@ class Runtime:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     metrics: Metrics = field(default_factory=Metrics)
     executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, "gateway-async"))
+    # asyncio-native ports for the submit path (``aio_port.py``); an org without one is served by its blocking
+    # port in worker threads (tests inject blocking fakes this way).
+    aio_ports: Mapping[str, AsyncFabricPort] = field(default_factory=dict)
+    # Background settles of async-mode submits; referenced here so the loop does not drop them mid-flight.
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
     # One thread per open event stream waits for Fabric's next event.
     stream_executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(256, "gateway-events"))
 
@@ -39,6 +47,16 @@ class Runtime:
 
     def port(self, org: str) -> FabricPort:
         return self.ports[org]
+
+    def submit_port(self, org: str) -> AsyncFabricPort:
+        port = self.aio_ports.get(org)
+        return port if port is not None else BlockingPortAdapter(self.ports[org])
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` on the current loop after the request has been answered."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     def signing_identity(self, principal: Principal, org: str, requested: str | None) -> SigningIdentity:
         """Resolve who signs. Refused unless the credential's org is ``org``, the credential lists the

@@ -31,6 +31,7 @@ from gateway.service.errormap import problem_for_failure, problem_for_validation
 from gateway.service.fabric_port import (
     MVCC_READ_CONFLICT,
     PHANTOM_READ_CONFLICT,
+    AsyncFabricPort,
     FabricFailure,
     FailureKind,
     InvalidRequest,
@@ -123,13 +124,13 @@ def _finish(rt: Runtime, op: Operation, outcome: Outcome, state: OpState, **chan
     return outcome
 
 
-def start_submit(rt: Runtime, cmd: SubmitCommand) -> Outcome:
+async def start_submit(rt: Runtime, port: AsyncFabricPort, cmd: SubmitCommand) -> Outcome:
     op = new_operation(cmd.org, cmd.key_id, cmd.idem_key, cmd.request_hash, cmd.who.label, cmd.request.channel)
     stored, created = rt.store.claim(op)
     if created:
-        return execute(rt, cmd, stored)
+        return await execute(rt, port, cmd, stored)
     if retryable_before_send(stored, cmd) and rt.store.reopen(stored):
-        return execute(rt, cmd, stored.evolve(state=OpState.NEW, http_status=None, response=None))
+        return await execute(rt, port, cmd, stored.evolve(state=OpState.NEW, http_status=None, response=None))
     return replay(stored, cmd)
 
 
@@ -176,11 +177,24 @@ def replay(op: Operation, cmd: SubmitCommand) -> Outcome:
     return Outcome(409, problem.body(), True)
 
 
-def attempt(rt: Runtime, who: SigningIdentity, request: TxRequest, op: Operation) -> Operation:
-    """Endorse, store the signed envelope, then send it. Raises FabricFailure with ``op`` as last saved."""
-    port = rt.port(op.org)
+async def attempt(
+    rt: Runtime,
+    port: AsyncFabricPort,
+    who: SigningIdentity,
+    request: TxRequest,
+    op: Operation,
+    store_submitted: bool = True,
+) -> Operation:
+    """Endorse, store the signed envelope, then send it. Raises FabricFailure with ``op`` as last saved.
+
+    Returns ``op`` in state SUBMITTED; that state is written only when ``store_submitted``. The SUBMITTED
+    marker carries nothing crash safety needs: recovery treats PREPARED and SUBMITTED alike (re-send the stored
+    envelope, same txid, then read its commit status - ``recovery.py``), so losing or skipping it can never
+    apply a transaction twice or lose one. It is only what a poller of ``GET /operations/{id}`` sees while
+    the commit is awaited; a sync submit has no poller (its answer follows), so it skips the write and
+    stores SUBMITTED only if it ends without a final answer (``settle``)."""
     t0 = time.perf_counter()
-    prepared = port.endorse(who, request)
+    prepared = await port.endorse(who, request)
     rt.metrics.fabric_seconds.labels("endorse").observe(time.perf_counter() - t0)
     note_txid(prepared.txid)
     op = op.evolve(
@@ -193,40 +207,44 @@ def attempt(rt: Runtime, who: SigningIdentity, request: TxRequest, op: Operation
     rt.store.save(op)  # durable BEFORE the envelope leaves this process
     failpoints.hit("after-store")
     t0 = time.perf_counter()
-    port.submit(who, prepared)
+    await port.submit(who, prepared)
     failpoints.hit("after-submit")
     rt.metrics.fabric_seconds.labels("submit").observe(time.perf_counter() - t0)
     op = op.evolve(state=OpState.SUBMITTED)
-    rt.store.save(op)
+    if store_submitted:
+        rt.store.save(op)
     return op
 
 
-def execute(rt: Runtime, cmd: SubmitCommand, op: Operation) -> Outcome:
+async def execute(rt: Runtime, port: AsyncFabricPort, cmd: SubmitCommand, op: Operation) -> Outcome:
     try:
-        op = attempt(rt, cmd.who, cmd.request, op)
+        op = await attempt(rt, port, cmd.who, cmd.request, op, store_submitted=not cmd.wait)
     except InvalidRequest as invalid:
         # Refused while building the proposal: nothing was signed, so the answer is final (and replayable).
         return _finish(
             rt, op, _problem_outcome(invalid_request_problem(invalid.field, invalid.message), op), OpState.FAILED
         )
     except FabricFailure as failure:
-        return _failed_before_commit(rt, cmd, op, failure)
+        return await _failed_before_commit(rt, port, cmd, op, failure)
+    retry_request = cmd.request if cmd.idempotent else None
     if not cmd.wait:
-        rt.executor.submit(_settle_in_background, rt, cmd.who, cmd.request if cmd.idempotent else None, op)
+        rt.spawn(_settle_in_background(rt, port, cmd.who, retry_request, op))
         return Outcome(
             202, operation_view(op, cmd.status_url_base), False, {"Location": f"{cmd.status_url_base}/{op.op_id}"}
         )
-    return settle(rt, cmd.who, cmd.request if cmd.idempotent else None, op)
+    return await settle(rt, port, cmd.who, retry_request, op)
 
 
-def non_member_endorser_problem(rt: Runtime, cmd: SubmitCommand, failure: FabricFailure) -> Problem | None:
+async def non_member_endorser_problem(
+    port: AsyncFabricPort, cmd: SubmitCommand, failure: FabricFailure
+) -> Problem | None:
     """422 naming ``endorsing_orgs[i]`` when Endorse failed UNAVAILABLE and a requested endorsing org is not a
     member of the channel (``membership.py``: Fabric gives the same UNAVAILABLE for a member whose peers
     are down, which stays 503). If the channel's orgs cannot be read, nothing is concluded: 503 stays."""
     if failure.kind != FailureKind.ENDORSE or failure.grpc_code != "UNAVAILABLE" or not cmd.request.endorsing_orgs:
         return None
     try:
-        members = rt.port(cmd.org).channel_orgs(cmd.who, cmd.request.channel)
+        members = await port.channel_orgs(cmd.who, cmd.request.channel)
     except FabricFailure:
         return None
     strangers = non_member_orgs(cmd.request.endorsing_orgs, members)
@@ -242,10 +260,12 @@ def non_member_endorser_problem(rt: Runtime, cmd: SubmitCommand, failure: Fabric
     )
 
 
-def _failed_before_commit(rt: Runtime, cmd: SubmitCommand, op: Operation, failure: FabricFailure) -> Outcome:
+async def _failed_before_commit(
+    rt: Runtime, port: AsyncFabricPort, cmd: SubmitCommand, op: Operation, failure: FabricFailure
+) -> Outcome:
     current = rt.store.get(op.org, op.op_id) or op
     if current.state == OpState.NEW:  # nothing was signed for the orderer: the input may be the cause
-        refused = non_member_endorser_problem(rt, cmd, failure)
+        refused = await non_member_endorser_problem(port, cmd, failure)
         if refused is not None:
             return _finish(rt, current, _problem_outcome(refused, current), OpState.FAILED)
     problem = problem_for_failure(failure)
@@ -257,25 +277,29 @@ def _failed_before_commit(rt: Runtime, cmd: SubmitCommand, op: Operation, failur
     return _finish(rt, current, _problem_outcome(problem, current), OpState.FAILED)
 
 
-def _settle_in_background(rt: Runtime, who: SigningIdentity, request: TxRequest | None, op: Operation) -> None:
+async def _settle_in_background(
+    rt: Runtime, port: AsyncFabricPort, who: SigningIdentity, request: TxRequest | None, op: Operation
+) -> None:
     try:
-        settle(rt, who, request, op)
+        await settle(rt, port, who, request, op)
     except Exception:  # noqa: BLE001 - a background task must log, not die silently
         log.exception("background settle failed", extra={"operation_id": op.op_id})
 
 
-def settle(rt: Runtime, who: SigningIdentity, request: TxRequest | None, op: Operation) -> Outcome:
+async def settle(
+    rt: Runtime, port: AsyncFabricPort, who: SigningIdentity, request: TxRequest | None, op: Operation
+) -> Outcome:
     """Wait for the commit of ``op``'s transaction; retry conflicts with a fresh proposal when allowed."""
-    port = rt.port(op.org)
     while True:
         assert op.txid is not None
         note_txid(op.txid)
         try:
             t0 = time.perf_counter()
-            status = port.commit_status(who, op.channel, op.txid, rt.settings.commit_timeout)
+            status = await port.commit_status(who, op.channel, op.txid, rt.settings.commit_timeout)
             rt.metrics.fabric_seconds.labels("commit_status").observe(time.perf_counter() - t0)
         except FabricFailure as failure:
             # Outcome unknown, not failed: the operation stays SUBMITTED and is settled later.
+            rt.store.save(op)  # (re)states SUBMITTED: a sync submit skipped that write (see ``attempt``)
             problem = problem_for_failure(failure)
             return _problem_outcome(problem, op)
         name = validation_code_name(status.validation_code)
@@ -309,7 +333,7 @@ def settle(rt: Runtime, who: SigningIdentity, request: TxRequest | None, op: Ope
         rt.metrics.mvcc_retries.inc()
         log.info("retrying after conflict", extra={"operation_id": op.op_id, "validation_code": name})
         try:
-            op = attempt(rt, who, request, op)
+            op = await attempt(rt, port, who, request, op)
         except FabricFailure as failure:
             current = rt.store.get(op.org, op.op_id) or op
             if current.state == OpState.PREPARED and failure.grpc_code not in DEFINITIVE_SUBMIT_REFUSALS:
@@ -317,11 +341,11 @@ def settle(rt: Runtime, who: SigningIdentity, request: TxRequest | None, op: Ope
             return _finish(rt, current, _problem_outcome(problem_for_failure(failure), current), OpState.FAILED)
 
 
-def resend_prepared(rt: Runtime, who: SigningIdentity, op: Operation) -> None:
+async def resend_prepared(port: AsyncFabricPort, who: SigningIdentity, op: Operation) -> None:
     """Send a stored envelope again, unchanged. A duplicate is harmless: same txid, applied at most once."""
     assert op.txid is not None and op.envelope is not None
     try:
-        rt.port(op.org).submit(who, PreparedTransaction(op.txid, op.channel, op.envelope))
+        await port.submit(who, PreparedTransaction(op.txid, op.channel, op.envelope))
     except FabricFailure as failure:
         log.warning(
             "re-send failed; checking commit status", extra={"operation_id": op.op_id, "grpc_code": failure.grpc_code}

@@ -46,7 +46,7 @@ def evaluate(
     responses={202: {"model": OperationReceipt, "description": "Accepted (async mode)"}},
     summary="Submit any chaincode function (sync or async)",
 )
-def submit(
+async def submit(
     org: OrgPath,
     body: SubmitBody,
     request: Request,
@@ -56,7 +56,7 @@ def submit(
     idempotency_key: IdempotencyKeyHeader = None,
     mode: Mode = "sync",
 ) -> JSONResponse:
-    return actions.submit(
+    return await actions.submit(
         rt,
         request,
         principal,

@@ -88,12 +88,15 @@ def make_endpoint(op: ResourceOp) -> Callable[..., Any]:
     model = body_model(op)
     role = "submit" if op.submit else "read"
 
-    def endpoint(**kw: Any) -> Any:
+    def query(**kw: Any) -> Any:
+        args = chaincode_args(op, kw, kw.get("body"))
+        return actions.evaluate(kw["rt"], kw["principal"], kw["org"], kw["identity"], op.function, args)
+
+    async def transact(**kw: Any) -> Any:
+        # async end to end: the submit waits for its commit on the event loop, holding no worker thread
         rt: Runtime = kw["rt"]
         args = chaincode_args(op, kw, kw.get("body"))
-        if not op.submit:
-            return actions.evaluate(rt, kw["principal"], kw["org"], kw["identity"], op.function, args)
-        return actions.submit(
+        return await actions.submit(
             rt,
             kw["request"],
             kw["principal"],
@@ -130,6 +133,7 @@ def make_endpoint(op: ResourceOp) -> Callable[..., Any]:
         params.append(
             inspect.Parameter("mode", _P, annotation=Annotated[Literal["sync", "async"], Query()], default="sync")
         )
+    endpoint: Callable[..., Any] = transact if op.submit else query
     endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     endpoint.__name__ = op.function
     return endpoint

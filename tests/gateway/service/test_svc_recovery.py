@@ -6,6 +6,7 @@ the real SQLite/PostgreSQL store; the Fabric side is the FabricPort double that 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from svc_support import World, build_world
 
 from gateway.service import submission
 from gateway.service.fabric_port import SigningIdentity, TxRequest
+from gateway.service.port_adapter import BlockingPortAdapter
 from gateway.service.recovery import recover
 from gateway.store.model import OpState, new_operation
 from gateway.store.open_store import open_store
@@ -60,7 +62,8 @@ def _prepared_then_crash(world: World, crash_after_send: bool) -> str:
 
     fake.submit = crashing_submit  # type: ignore[method-assign]
     with pytest.raises(Crash):
-        submission.attempt(rt, signer, TxRequest("mychannel", "assets", "Transfer", ("c1",)), op)
+        port = BlockingPortAdapter(fake, inline=True)
+        asyncio.run(submission.attempt(rt, port, signer, TxRequest("mychannel", "assets", "Transfer", ("c1",)), op))
     fake.submit = real_submit  # type: ignore[method-assign]
     return op.op_id
 
