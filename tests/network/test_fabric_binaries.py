@@ -19,7 +19,11 @@ import yaml
 from fabric_protos.common import common_pb2
 
 from network.crypto.bootstrap import generate
+from network.fabric.add_org import admin_signer
+from network.fabric.deliver import fetch_block
+from network.fabric.genesis import genesis_block_for
 from network.fabric.participation import ParticipationClient
+from network.fabric.release import is_v2, release_line
 from network.layout import NetworkLayout
 from network.spec import DEFAULT_SPEC_PATH, parse_spec
 
@@ -74,8 +78,10 @@ def orderer_network(tmp_path: Path) -> NetworkLayout:
 @pytest.fixture
 def running_orderer(
     orderer_network: NetworkLayout, fabric_binary: Callable[[str], Path], tmp_path: Path
-) -> Iterator[tuple[NetworkLayout, int]]:
+) -> Iterator[tuple[NetworkLayout, tuple[int, int]]]:
+    """The orderer's network and release line (which picks the genesis block it joins)."""
     binary = fabric_binary("orderer")
+    line = release_line(binary)
     node = orderer_network.spec.orderer_orgs[0].nodes[0]
     node_dir = orderer_network.orderer_dir(node.name)
     tls = orderer_network.node_tls(node_dir)
@@ -111,7 +117,7 @@ def running_orderer(
     log = (tmp_path / "orderer.log").open("wb")
     proc = subprocess.Popen([str(binary)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        yield orderer_network, int(node.admin_port or 0)
+        yield orderer_network, line
     finally:
         proc.terminate()
         try:
@@ -122,9 +128,18 @@ def running_orderer(
         log.close()
 
 
+def block_zero(layout: NetworkLayout, client: ParticipationClient, line: tuple[int, int]) -> bytes:
+    """Block 0 as the orderer serves it: the participation API on v3; Deliver on v2.5, whose participation
+    API has no ``/blocks/`` endpoint (HTTP 404)."""
+    if not is_v2(line):
+        return client.block("assetchannel", 0)
+    msp_id = layout.spec.channel("assetchannel").orgs[0]
+    return fetch_block(layout, "assetchannel", admin_signer(layout, msp_id), 0).SerializeToString()
+
+
 @pytest.mark.integration
-def test_real_orderer_joins_our_channel(running_orderer: tuple[NetworkLayout, int]) -> None:
-    layout, _ = running_orderer
+def test_real_orderer_joins_our_channel(running_orderer: tuple[NetworkLayout, tuple[int, int]]) -> None:
+    layout, line = running_orderer
     node = layout.spec.orderer_orgs[0].nodes[0]
     # httpx's deprecated cert=(cert, key) with verify=<path> sent no client certificate to the orderer
     # (TLSV13_ALERT_CERTIFICATE_REQUIRED); the project's client builds an explicit SSLContext instead.
@@ -133,14 +148,14 @@ def test_real_orderer_joins_our_channel(running_orderer: tuple[NetworkLayout, in
         while not client.ready():  # wait for the admin endpoint to listen (a deadline, not a timing assertion)
             assert time.monotonic() < deadline, "orderer admin endpoint never answered"
             time.sleep(0.5)
-        block = layout.genesis_block("assetchannel").read_bytes()
+        block = genesis_block_for(layout, "assetchannel", line).read_bytes()
         joined = client.join(block)
         assert joined["name"] == "assetchannel"
         while (info := client.channel_info("assetchannel")) is None or info["status"] != "active":
             assert time.monotonic() < deadline, info
             time.sleep(0.5)
         assert info["consensusRelation"] == "consenter" and info["height"] >= 1
-        fetched = client.block("assetchannel", 0)
+        fetched = block_zero(layout, client, line)
     ours = common_pb2.Block.FromString(block)
     theirs = common_pb2.Block.FromString(fetched)
     assert theirs.header == ours.header and list(theirs.data.data) == list(ours.data.data)
