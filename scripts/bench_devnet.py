@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scripts.benchkit import client, profiling, report  # noqa: E402
 from scripts.benchkit.devnet import BenchNet, running_devnet  # noqa: E402
 from scripts.benchkit.loadgen import RunResult  # noqa: E402
-from scripts.benchkit.measure import announce_machine, benchmark_pids, measured_run  # noqa: E402
+from scripts.benchkit.measure import announce_machine, benchmark_pids, profiled_run  # noqa: E402
 from scripts.benchkit.options import add_network_options, in_flight_levels, network_parameters  # noqa: E402
 from scripts.benchkit.stats import ratio  # noqa: E402
 from scripts.benchkit.txflow import submit_and_wait  # noqa: E402
@@ -53,13 +53,8 @@ async def run_levels(net: BenchNet, args: argparse.Namespace, profile: dict[str,
             async def put(worker: int, seq: int, level: int = n) -> tuple[str, float]:
                 return await submit_and_wait(contract, "put", [f"n{level}-w{worker}-{seq}", "v" * 32])
 
-            recorders = {}
-            pids = benchmark_pids(net)
-            if args.profile is not None and n == args.in_flight[-1]:
-                recorders = profiling.start(pids, args.profile, args.warmup + args.duration)
-            result = await measured_run(f"N={n}", n, args.duration, args.warmup, put, pids)
-            if recorders:
-                profiling.record_into(profile, recorders, args.profile, result.label)
+            last = n == args.in_flight[-1]
+            result = await profiled_run(f"N={n}", n, args, put, benchmark_pids(net), profile, last)
             report.progress(f"N={n}: {result.committed} committed, {result.tps:.1f} tx/s, {dict(result.outcomes)}, "
                             f"slowest {result.slowest_s:.2f}s")
             results.append(result)

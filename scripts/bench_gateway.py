@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scripts.benchkit import client, profiling, report  # noqa: E402
 from scripts.benchkit.devnet import BenchNet, running_devnet  # noqa: E402
 from scripts.benchkit.loadgen import Operation, RunResult  # noqa: E402
-from scripts.benchkit.measure import announce_machine, benchmark_pids, measured_run  # noqa: E402
+from scripts.benchkit.measure import announce_machine, benchmark_pids, profiled_run  # noqa: E402
 from scripts.benchkit.options import add_network_options, in_flight_levels, network_parameters  # noqa: E402
 from scripts.benchkit.restgw import RestGateway, running_rest_gateway  # noqa: E402
 from scripts.benchkit.stats import ratio  # noqa: E402
@@ -89,12 +89,8 @@ async def run_levels(net: BenchNet, rest: RestGateway, args: argparse.Namespace,
             for path, operation in paths:
                 pids = {**benchmark_pids(net), "rest-gateway": rest.pid}
                 report.progress(f"{path} N={n}: {args.warmup:.0f}s warm-up + {args.duration:.0f}s measured")
-                recorders = {}
-                if args.profile is not None and path == "rest" and n == args.in_flight[-1]:
-                    recorders = profiling.start(pids, args.profile, args.warmup + args.duration)
-                result = await measured_run(f"{path} N={n}", n, args.duration, args.warmup, operation, pids)
-                if recorders:
-                    profiling.record_into(profile, recorders, args.profile, result.label)
+                last_rest = path == "rest" and n == args.in_flight[-1]
+                result = await profiled_run(f"{path} N={n}", n, args, operation, pids, profile, last_rest)
                 report.progress(f"{path} N={n}: {result.committed} committed, {result.tps:.1f} tx/s, "
                                 f"{dict(result.outcomes)}")
                 results.append(result)

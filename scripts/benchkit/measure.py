@@ -1,10 +1,12 @@
-"""One measured closed-loop run with the CPU each benchmark process spent on it."""
+"""One measured closed-loop run with the CPU each benchmark process spent on it (optionally py-spy profiled)."""
 
 from __future__ import annotations
 
+import argparse
 import os
+from typing import Any
 
-from scripts.benchkit import cpu, report
+from scripts.benchkit import cpu, profiling, report
 from scripts.benchkit.devnet import BenchNet
 from scripts.benchkit.loadgen import Operation, RunResult, closed_loop
 
@@ -28,3 +30,18 @@ def announce_machine() -> None:
     """Cores and Python version on stderr before a run (the numbers depend on both)."""
     machine = report.machine_info()
     report.progress(f"machine: {machine['cores']} cores, python {machine['python']}")
+
+
+async def profiled_run(
+    label: str, in_flight: int, args: argparse.Namespace, op: Operation, pids: dict[str, int],
+    profile: dict[str, Any], profile_this: bool,
+) -> RunResult:  # fmt: skip
+    """:func:`measured_run` with ``args.duration``/``args.warmup``; when ``profile_this`` (and ``--profile`` was
+    given) every process in ``pids`` is sampled by py-spy meanwhile and the hotspots land in ``profile``."""
+    recorders = {}
+    if profile_this and args.profile is not None:
+        recorders = profiling.start(pids, args.profile, args.warmup + args.duration)
+    result = await measured_run(label, in_flight, args.duration, args.warmup, op, pids)
+    if recorders:
+        profiling.record_into(profile, recorders, args.profile, result.label)
+    return result
