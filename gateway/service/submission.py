@@ -17,6 +17,7 @@ changed before commit; the transaction had no effect, so for operations declared
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -204,7 +205,10 @@ async def attempt(
         attempts=op.attempts + 1,
         response={"result": decode_result(prepared.result)},
     )
-    rt.store.save(op)  # durable BEFORE the envelope leaves this process
+    # Durable BEFORE the envelope leaves this process. This is the one write with a flush to stable storage
+    # (``store.model.must_be_durable``); it runs in a worker thread so the event loop keeps serving the other
+    # requests while the disk syncs, and nothing is sent until it has returned.
+    await asyncio.to_thread(rt.store.save, op)
     failpoints.hit("after-store")
     t0 = time.perf_counter()
     await port.submit(who, prepared)
