@@ -8,10 +8,10 @@ which every TLS cert lists as a SAN.
 
 The channel capability depends on the Fabric release line the config is for (:class:`ConfigProfile`). The default,
 :data:`FABRIC_V3`, is Channel ``V3_0`` with no global ``OrdererAddresses``. :data:`FABRIC_V2_5` is the same tree with
-Channel ``V2_0`` and the global ``OrdererAddresses`` value: a v2.5 orderer refuses a channel without it ("Must set
-some OrdererAddresses", ``common/channelconfig/channel.go`` ``validateOrdererAddresses`` before V3_0) and a v2.5
-peer does not know ``V3_0``. configtxgen writes that value with mod_policy ``/Channel/Orderer/Admins``
-(``internal/configtxgen/encoder/encoder.go`` ``NewChannelGroup``, ``AddOrdererAddresses``).
+Channel ``V2_0`` and the global ``OrdererAddresses`` value: v2.5 does not know ``V3_0``, and a v2.5 orderer refuses
+our V3_0 block ("invalid join block: initializing channelconfig failed: Must set some OrdererAddresses", observed
+with v2.5.16; the check is in ``common/channelconfig/channel.go``). configtxgen writes that value with mod_policy
+``/Channel/Orderer/Admins`` (``internal/configtxgen/encoder/encoder.go`` ``NewChannelGroup``).
 """
 
 from __future__ import annotations
