@@ -16,6 +16,7 @@ and what the orderer's ``common/configtx/validator.go`` (``authorizeUpdate``/``v
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 from fabric_protos.common import configtx_pb2
 
@@ -24,47 +25,33 @@ class NoDifferenceError(ValueError):
     """The updated config equals the original: there is nothing to submit."""
 
 
-def _policies_delta(
-    original: dict[str, configtx_pb2.ConfigPolicy], updated: dict[str, configtx_pb2.ConfigPolicy]
-) -> tuple[dict[str, configtx_pb2.ConfigPolicy], dict[str, configtx_pb2.ConfigPolicy], bool]:
-    """(write set, same set, membership changed) for a group's policies map."""
-    write: dict[str, configtx_pb2.ConfigPolicy] = {}
-    same: dict[str, configtx_pb2.ConfigPolicy] = {}
+Leaf = TypeVar("Leaf", configtx_pb2.ConfigPolicy, configtx_pb2.ConfigValue)
+
+
+def _leaves_delta(
+    original: dict[str, Leaf], updated: dict[str, Leaf], payload: str
+) -> tuple[dict[str, Leaf], dict[str, Leaf], bool]:
+    """(write set, same set, membership changed) for a group's ``policies`` or ``values`` map, whose entries
+    carry their content in field ``payload`` (``computePoliciesMapUpdate`` / ``computeValuesMapUpdate``).
+
+    An entry whose mod_policy and content are unchanged is "same" (pinned by version only); a changed one is
+    written at version + 1, a new one at version 0. Values compare by their serialized bytes, as Fabric does
+    (``bytes.Equal``); policies by message equality (``proto.Equal``)."""
+    write: dict[str, Leaf] = {}
+    same: dict[str, Leaf] = {}
     members_changed = set(original) != set(updated)
     for name, old in original.items():
         new = updated.get(name)
         if new is None:
             continue
-        if old.mod_policy == new.mod_policy and old.policy == new.policy:
-            same[name] = configtx_pb2.ConfigPolicy(version=old.version)
+        if old.mod_policy == new.mod_policy and getattr(old, payload) == getattr(new, payload):
+            same[name] = type(old)(version=old.version)
         else:
-            write[name] = configtx_pb2.ConfigPolicy(
-                version=old.version + 1, mod_policy=new.mod_policy, policy=new.policy
-            )
+            write[name] = type(new)(version=old.version + 1, mod_policy=new.mod_policy,
+                                    **{payload: getattr(new, payload)})  # fmt: skip
     for name, new in updated.items():
         if name not in original:
-            write[name] = configtx_pb2.ConfigPolicy(version=0, mod_policy=new.mod_policy, policy=new.policy)
-    return write, same, members_changed
-
-
-def _values_delta(
-    original: dict[str, configtx_pb2.ConfigValue], updated: dict[str, configtx_pb2.ConfigValue]
-) -> tuple[dict[str, configtx_pb2.ConfigValue], dict[str, configtx_pb2.ConfigValue], bool]:
-    """Values compare by their serialized bytes, as Fabric does (``bytes.Equal``)."""
-    write: dict[str, configtx_pb2.ConfigValue] = {}
-    same: dict[str, configtx_pb2.ConfigValue] = {}
-    members_changed = set(original) != set(updated)
-    for name, old in original.items():
-        new = updated.get(name)
-        if new is None:
-            continue
-        if old.mod_policy == new.mod_policy and old.value == new.value:
-            same[name] = configtx_pb2.ConfigValue(version=old.version)
-        else:
-            write[name] = configtx_pb2.ConfigValue(version=old.version + 1, mod_policy=new.mod_policy, value=new.value)
-    for name, new in updated.items():
-        if name not in original:
-            write[name] = configtx_pb2.ConfigValue(version=0, mod_policy=new.mod_policy, value=new.value)
+            write[name] = type(new)(version=0, mod_policy=new.mod_policy, **{payload: getattr(new, payload)})
     return write, same, members_changed
 
 
@@ -114,8 +101,8 @@ def group_delta(
     original: configtx_pb2.ConfigGroup, updated: configtx_pb2.ConfigGroup
 ) -> tuple[configtx_pb2.ConfigGroup, configtx_pb2.ConfigGroup, bool]:
     """(read set, write set, changed) of one group, recursively."""
-    policy_write, policy_same, policies_moved = _policies_delta(dict(original.policies), dict(updated.policies))
-    value_write, value_same, values_moved = _values_delta(dict(original.values), dict(updated.values))
+    policy_write, policy_same, policies_moved = _leaves_delta(dict(original.policies), dict(updated.policies), "policy")
+    value_write, value_same, values_moved = _leaves_delta(dict(original.values), dict(updated.values), "value")
     group_read, group_write, group_same, groups_moved = _groups_delta(dict(original.groups), dict(updated.groups))
     membership_changed = policies_moved or values_moved or groups_moved or original.mod_policy != updated.mod_policy
     if not membership_changed:
