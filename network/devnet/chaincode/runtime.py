@@ -85,6 +85,9 @@ class ChaincodeRuntime:
             existing = self._streams.get(package_id)
             if existing is not None and not existing.closed:
                 return existing
+            if existing is not None:  # broken: release its channel before dialling a new stream
+                del self._streams[package_id]
+                await existing.close()
             try:
                 info = self._connection_for(package_id)
             except Exception as exc:

@@ -119,9 +119,40 @@ class ChaincodeStream:
                 return msg
 
     async def _write(self, msg: Msg) -> None:
-        assert self._call is not None
+        """Write one message on the shared stream; raise ChaincodeStreamError if the stream is unusable.
+
+        The write itself runs shielded from the caller's cancellation: grpc.aio cancels the *whole call*
+        when a task is cancelled inside ``write()``, so one endorsement abandoned by its client (deadline,
+        disconnect) would otherwise tear down the stream every other transaction is using.
+        grpc.aio raises ``InvalidStateError("RPC already finished")`` when the call ended underneath us and
+        ``AioRpcError`` when it failed; either way the chaincode is gone for every transaction on this
+        stream, as after a failed ``serialSend`` in ``core/chaincode/handler.go`` (the handler is
+        deregistered and the next invocation dials again).
+        """
+        if self._call is None or self.closed:
+            raise ChaincodeStreamError(f"chaincode {self.package_id} is not connected")
+        await asyncio.shield(self._write_serialised(self._call, msg))
+
+    async def _write_serialised(self, call: grpc.aio.StreamStreamCall, msg: Msg) -> None:
         async with self._write_lock:
-            await self._call.write(msg)
+            try:
+                await call.write(msg)
+            except Exception as exc:
+                reason = f"chaincode stream write failed: {exc or type(exc).__name__}"
+                self._broken(reason)
+                raise ChaincodeStreamError(reason) from exc
+
+    def _broken(self, reason: str) -> None:
+        """Mark the stream unusable and fail every transaction still waiting on it, right now."""
+        if not self.closed:
+            self.closed = True
+            log("chaincode stream closed", logging.WARNING, package_id=self.package_id, reason=reason)
+        for tx in self._txs.values():
+            if not tx.done.done():
+                tx.done.set_exception(ChaincodeStreamError(reason))
+                tx.done.exception()  # marked retrieved: the waiter may already be gone
+        if self._call is not None:
+            self._call.cancel()
 
     async def _read_loop(self) -> None:
         assert self._call is not None
@@ -136,11 +167,9 @@ class ChaincodeStream:
             error = f"chaincode stream terminated: {exc.code().name} {exc.details()}"
         except asyncio.CancelledError:
             error = "chaincode stream closed"
-        self.closed = True
-        log("chaincode stream closed", package_id=self.package_id, reason=error)
-        for tx in self._txs.values():
-            if not tx.done.done():
-                tx.done.set_exception(ChaincodeStreamError(error))
+        except Exception as exc:  # a read on a finished call, or a dispatch bug: the stream is unusable
+            error = f"chaincode stream terminated: {exc or type(exc).__name__}"
+        self._broken(error)
 
     def _dispatch(self, msg: Msg) -> None:
         if msg.type == Msg.KEEPALIVE:
