@@ -120,6 +120,11 @@ def wait_admin_ready(client: ParticipationClient, host: str, timeout: float) -> 
         time.sleep(0.3)
 
 
+def ordered_channels(layout: NetworkLayout, orderer: FabricNode) -> list[str]:
+    """The channels an orderer serves: those whose orderer orgs include its org."""
+    return [c.name for c in layout.spec.channels if orderer.org in (c.orderer_orgs or [])]
+
+
 def join_orderers(
     layout: NetworkLayout, orderers: list[FabricNode], timeout: float, progress: Progress, line: tuple[int, int]
 ) -> None:
@@ -128,11 +133,10 @@ def join_orderers(
         with ParticipationClient.for_orderer(layout, node.name) as client:
             wait_admin_ready(client, node.host, timeout)
             joined = set(client.list_channels())
-            for channel in layout.spec.channels:
-                if node.org not in (channel.orderer_orgs or []) or channel.name in joined:
-                    continue
-                info = client.join(genesis_block_for(layout, channel.name, line).read_bytes())
-                progress(f"{node.host}: joined {channel.name} as {info.get('consensusRelation')}")
+            for channel in ordered_channels(layout, node):
+                if channel not in joined:
+                    info = client.join(genesis_block_for(layout, channel, line).read_bytes())
+                    progress(f"{node.host}: joined {channel} as {info.get('consensusRelation')}")
 
 
 def wait_channels_active(layout: NetworkLayout, orderers: list[FabricNode], timeout: float) -> None:
@@ -140,12 +144,10 @@ def wait_channels_active(layout: NetworkLayout, orderers: list[FabricNode], time
     deadline = time.monotonic() + timeout
     for node in orderers:
         with ParticipationClient.for_orderer(layout, node.name) as client:
-            for channel in layout.spec.channels:
-                if node.org not in (channel.orderer_orgs or []):
-                    continue
-                while (info := client.channel_info(channel.name)) is None or info.get("status") != "active":
+            for channel in ordered_channels(layout, node):
+                while (info := client.channel_info(channel)) is None or info.get("status") != "active":
                     if time.monotonic() > deadline:
-                        raise RuntimeError(f"{node.host}: channel {channel.name} not active: {info}")
+                        raise RuntimeError(f"{node.host}: channel {channel} not active: {info}")
                     time.sleep(0.3)
 
 
