@@ -2,9 +2,8 @@
 
 Fabric's gateway asks discovery for layouts that satisfy the chaincode policy plus any key-level policies
 named in the first endorsement's ``ChaincodeInterest`` (``endorse.go`` ``planFromFirstEndorser``). Here the
-same policies are evaluated directly with the validator's rule: each endorsement contributes
-``SignedData{prp_bytes || endorser, endorser, signature}`` (``validator_keylevel.go``), so a set that passes
-here passes validation.
+same policies are evaluated on the endorsers' identities (``EvaluateIdentities``), without re-verifying
+signatures: a set of properly signed endorsements that passes here passes validation.
 """
 
 from __future__ import annotations
@@ -19,8 +18,9 @@ from fabric_protos.peer import proposal_pb2, proposal_response_pb2
 
 from network.devnet.lifecycle import serializer as ser
 from network.devnet.lifecycle.definition import read_definition
-from network.devnet.policy import Policy, RejectPolicy, SignedData
-from network.devnet.policy.signature import SignaturePolicy
+from network.devnet.msp.identity import MSPIdentity
+from network.devnet.policy import Policy, RejectPolicy
+from network.devnet.policy.signature import IdentityDeserializer, SignaturePolicy, deduplicated_identities
 
 LIFECYCLE_ENDORSEMENT = "/Channel/Application/LifecycleEndorsement"
 
@@ -74,11 +74,20 @@ def required_policies(bundle: Any, ledger: Any, cc_name: str,
     return policies
 
 
-def endorsement_signed_data(responses: Sequence[proposal_response_pb2.ProposalResponse]) -> list[SignedData]:
-    return [SignedData(r.payload + r.endorsement.endorser, r.endorsement.endorser, r.endorsement.signature)
-            for r in responses if r.HasField("endorsement")]
+def endorser_identities(responses: Sequence[proposal_response_pb2.ProposalResponse],
+                        deserializer: IdentityDeserializer) -> list[MSPIdentity]:
+    return deduplicated_identities([r.endorsement.endorser for r in responses if r.HasField("endorsement")],
+                                   deserializer)
 
 
-def satisfied(policies: Sequence[Policy], responses: Sequence[proposal_response_pb2.ProposalResponse]) -> bool:
-    signed = endorsement_signed_data(responses)
-    return all(p.evaluate(signed) for p in policies)
+def satisfied(policies: Sequence[Policy], responses: Sequence[proposal_response_pb2.ProposalResponse],
+              deserializer: IdentityDeserializer) -> bool:
+    """Do the endorsing identities collected so far satisfy every required policy?
+
+    Like Fabric's gateway, which plans with discovery layouts (how many endorsers of which orgs) and never
+    re-verifies an endorsement's signature (``endorse.go``), this only asks whether the *identities* fit
+    the policies (``EvaluateIdentities``). The committing peers verify every signature; a bad one makes
+    the transaction ENDORSEMENT_POLICY_FAILURE there, exactly as with a Fabric gateway.
+    """
+    identities = endorser_identities(responses, deserializer)
+    return all(p.evaluate_identities(identities) for p in policies)

@@ -17,12 +17,12 @@ from typing import Any
 import grpc
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
-from fabric_protos.orderer import ab_pb2, ab_pb2_grpc
 from fabric_protos.peer import chaincode_pb2, proposal_pb2, proposal_response_pb2
 from google.protobuf.message import DecodeError
 
 from gateway.client.transaction import prepare_envelope
 from network.devnet.gatewaysvc import plan
+from network.devnet.gatewaysvc.broadcaster import OrdererStream
 from network.devnet.gatewaysvc.endorsers import EndorserTarget
 from network.devnet.gatewaysvc.errors import GatewayError, classify, unary
 from network.devnet.gatewaysvc.events import block_events, start_block
@@ -67,6 +67,7 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
         self._orderers = functools.cache(orderers)
         self._remote: dict[str, EndorserTarget] = {}
         self._orderer_channels: dict[str, grpc.aio.Channel] = {}
+        self._orderer_streams: dict[str, OrdererStream] = {}
 
     # -- helpers -------------------------------------------------------------------------------------
     def _channel(self, channel_id: str) -> Any:
@@ -159,12 +160,12 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
             policies = plan.required_policies(channel.bundle, channel.ledger, cc_name, first)
             responses = [first]
             for org in sorted(o for o in by_org if o != self.mspid):
-                if plan.satisfied(policies, responses):
+                if plan.satisfied(policies, responses, channel.bundle.msp_manager):
                     break
                 extra = await self._first_success(by_org[org], signed, details, must_match=first.payload)
                 if extra is not None:
                     responses.append(extra)
-            if not plan.satisfied(policies, responses):
+            if not plan.satisfied(policies, responses, channel.bundle.msp_manager):
                 raise GatewayError(grpc.StatusCode.ABORTED, "failed to collect enough transaction endorsements, see "
                                                             "attached details for more info", details)
         return gateway_pb2.EndorseResponse(prepared_transaction=prepare_envelope(signed, responses))
@@ -202,7 +203,7 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
         details = []
         for ep in orderers:
             try:
-                status, info = await broadcast(self._orderer_channel(ep), request.prepared_transaction)
+                status, info = await self._orderer_stream(ep).send(request.prepared_transaction, BROADCAST_TIMEOUT)
             except grpc.aio.AioRpcError as exc:
                 await self._drop_orderer(ep)
                 details.append(gateway_pb2.ErrorDetail(address=endpoint_name(ep), msp_id=ep.mspid,
@@ -226,7 +227,17 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
             channel = self._orderer_channels[ep.address] = client_channel(ep.address, ep.tls_root_cert, ep.host)
         return channel
 
+    def _orderer_stream(self, ep: Any) -> OrdererStream:
+        """One long-lived Broadcast stream per orderer, shared by all submits (re-opened after a failure)."""
+        stream = self._orderer_streams.get(ep.address)
+        if stream is None:
+            stream = self._orderer_streams[ep.address] = OrdererStream(self._orderer_channel(ep))
+        return stream
+
     async def _drop_orderer(self, ep: Any) -> None:
+        stream = self._orderer_streams.pop(ep.address, None)
+        if stream is not None:
+            await stream.close()
         channel = self._orderer_channels.pop(ep.address, None)
         if channel is not None:
             await channel.close()
@@ -284,13 +295,3 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
                 yield gateway_pb2.ChaincodeEventsResponse(events=events, block_number=number)
             number += 1
 
-
-async def broadcast(channel: grpc.aio.Channel, envelope: common_pb2.Envelope) -> tuple[int, str]:
-    """One Broadcast round trip to an orderer: send the envelope, read its BroadcastResponse."""
-    call = ab_pb2_grpc.AtomicBroadcastStub(channel).Broadcast(timeout=BROADCAST_TIMEOUT)
-    await call.write(envelope)
-    reply: ab_pb2.BroadcastResponse = await call.read()
-    await call.done_writing()
-    if reply is grpc.aio.EOF:
-        return common_pb2.SERVICE_UNAVAILABLE, "orderer closed the stream"
-    return reply.status, reply.info

@@ -1,0 +1,55 @@
+"""Gateway planning checks endorsers' identities against the policies and never re-verifies signatures
+(Fabric's gateway plans by layouts; the committing peers verify)."""
+
+from __future__ import annotations
+
+import pytest
+from fabric_protos.peer import proposal_response_pb2
+
+from devnet.fixtures.pki import Member, Org, msp_config
+from network.devnet.gatewaysvc import plan
+from network.devnet.msp import X509MSP, MSPManager
+from network.devnet.msp.identity import MSPIdentity
+from network.devnet.policy import ImplicitMetaPolicy, SignaturePolicy, from_string, parse_implicit_meta
+
+
+@pytest.fixture(scope="module")
+def orgs() -> list[Org]:
+    return [Org.create(f"G{i}MSP") for i in range(3)]
+
+
+@pytest.fixture(scope="module")
+def manager(orgs: list[Org]) -> MSPManager:
+    return MSPManager({o.mspid: X509MSP.from_config(msp_config(o)) for o in orgs})
+
+
+def majority(orgs: list[Org], manager: MSPManager) -> ImplicitMetaPolicy:
+    subs = [SignaturePolicy(from_string(f"OR('{o.mspid}.peer')"), manager) for o in orgs]
+    return ImplicitMetaPolicy(parse_implicit_meta("MAJORITY Endorsement"), subs)
+
+
+def response(peer: Member) -> proposal_response_pb2.ProposalResponse:
+    endorsement = proposal_response_pb2.Endorsement(endorser=peer.serialized, signature=b"not checked here")
+    return proposal_response_pb2.ProposalResponse(payload=b"prp", endorsement=endorsement)
+
+
+def test_plan_is_satisfied_by_identities_without_any_signature_check(
+    orgs: list[Org], manager: MSPManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_verify(*args: object) -> bool:
+        raise AssertionError("the gateway must not verify endorsement signatures")
+
+    monkeypatch.setattr(MSPIdentity, "verify", no_verify)
+    policies = [majority(orgs, manager)]
+    assert not plan.satisfied(policies, [response(orgs[0].peer)], manager)
+    assert not plan.satisfied(policies, [response(orgs[0].peer), response(orgs[0].peer)], manager)
+    assert plan.satisfied(policies, [response(orgs[0].peer), response(orgs[2].peer)], manager)
+    # every required policy must hold: add one only G1's peer satisfies
+    policies.append(SignaturePolicy(from_string("OR('G1MSP.peer')"), manager))
+    assert not plan.satisfied(policies, [response(orgs[0].peer), response(orgs[2].peer)], manager)
+    assert plan.satisfied(policies, [response(orgs[0].peer), response(orgs[1].peer)], manager)
+
+
+def test_responses_without_endorsement_count_for_nothing(orgs: list[Org], manager: MSPManager) -> None:
+    bare = proposal_response_pb2.ProposalResponse(payload=b"prp")
+    assert not plan.satisfied([majority(orgs, manager)], [bare, response(orgs[1].peer)], manager)
