@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from svc_support import World, auth
 
 from gateway.service.fabric_port import MVCC_READ_CONFLICT, VALID, FabricFailure, FailureKind
-from gateway.store.model import OpState
+from gateway.store.model import Operation, OpState
 
 MINT = {"class_id": "c1", "sender": "Org1MSP/a1", "receiver": "Org2MSP/b1", "amount": "5"}
 
@@ -211,3 +211,23 @@ def test_contract_api_refusals_are_400(client: TestClient, world: World) -> None
         FailureKind.EVALUATE, "UNKNOWN", "failed", ("chaincode response 500, segfault",)
     )
     assert client.get("/v1/orgs/Org1/classes/c1", headers=auth(key)).status_code == 502
+
+
+def test_sync_submit_writes_only_what_crash_safety_needs(client: TestClient, world: World) -> None:
+    """claim (NEW), PREPARED before the envelope is sent, then the final answer: no separate SUBMITTED write."""
+    store, fake = world.runtime.store, world.fakes["Org1"]
+    written: list[tuple[OpState, int]] = []
+    real_save = store.save
+
+    def recording_save(op: Operation) -> None:
+        written.append((op.state, len(fake.submitted)))
+        real_save(op)
+
+    store.save = recording_save  # type: ignore[method-assign]
+    try:
+        r = client.post("/v1/orgs/Org1/transfers", json=MINT, headers=auth(world.keys["org1-full"]))
+    finally:
+        store.save = real_save  # type: ignore[method-assign]
+    assert r.status_code == 200, r.text
+    # (state written, envelopes sent when it was written): PREPARED is stored while nothing is sent yet
+    assert written == [(OpState.PREPARED, 0), (OpState.COMMITTED, 1)]
