@@ -91,3 +91,25 @@ def satisfied(policies: Sequence[Policy], responses: Sequence[proposal_response_
     """
     identities = endorser_identities(responses, deserializer)
     return all(p.evaluate_identities(identities) for p in policies)
+
+
+def orgs_to_ask_together(policies: Sequence[Policy], collected: Sequence[proposal_response_pb2.ProposalResponse],
+                         candidates: Sequence[str], known_endorsers: dict[str, bytes],
+                         deserializer: IdentityDeserializer) -> list[str]:
+    """The shortest prefix of ``candidates`` (orgs in the order the gateway tries them) whose peers, going by
+    the endorser identity each returned last time, would complete the layout; [] if that is unknown.
+
+    Fabric's gateway knows its layouts before endorsing and sends the proposal to all the orgs of a layout
+    at once (``endorse.go``); this is the same choice made from identities seen earlier. The caller still
+    checks the actual responses and falls back to asking the remaining orgs one by one.
+    """
+    have = [r.endorsement.endorser for r in collected if r.HasField("endorsement")]
+    chosen: list[str] = []
+    for org in candidates:
+        if org not in known_endorsers:
+            return []
+        chosen.append(org)
+        identities = deduplicated_identities([*have, *(known_endorsers[o] for o in chosen)], deserializer)
+        if all(p.evaluate_identities(identities) for p in policies):
+            return chosen
+    return []

@@ -9,6 +9,7 @@ byte-identical to the first. Submit broadcasts to the channel's orderers in rand
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import random
 from collections.abc import AsyncIterator, Callable
@@ -68,6 +69,7 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
         self._remote: dict[str, EndorserTarget] = {}
         self._orderer_channels: dict[str, grpc.aio.Channel] = {}
         self._orderer_streams: dict[str, OrdererStream] = {}
+        self._endorser_of_org: dict[str, bytes] = {}  # serialized identity each org's peer endorsed with last
 
     # -- helpers -------------------------------------------------------------------------------------
     def _channel(self, channel_id: str) -> Any:
@@ -159,12 +161,23 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
                 raise GatewayError(code, "failed to endorse transaction, see attached details for more info", details)
             policies = plan.required_policies(channel.bundle, channel.ledger, cc_name, first)
             responses = [first]
-            for org in sorted(o for o in by_org if o != self.mspid):
+            others = sorted(o for o in by_org if o != self.mspid)
+            together = plan.orgs_to_ask_together(policies, responses, others, self._endorser_of_org,
+                                                 channel.bundle.msp_manager)
+            if together:  # the layout is known: ask its orgs concurrently
+                extras = await asyncio.gather(*(self._first_success(by_org[org], signed, details,
+                                                                   must_match=first.payload) for org in together))
+                for org, extra in zip(together, extras, strict=True):
+                    if extra is not None:
+                        responses.append(extra)
+                        self._endorser_of_org[org] = extra.endorsement.endorser
+            for org in (o for o in others if o not in together):
                 if plan.satisfied(policies, responses, channel.bundle.msp_manager):
                     break
                 extra = await self._first_success(by_org[org], signed, details, must_match=first.payload)
                 if extra is not None:
                     responses.append(extra)
+                    self._endorser_of_org[org] = extra.endorsement.endorser
             if not plan.satisfied(policies, responses, channel.bundle.msp_manager):
                 raise GatewayError(grpc.StatusCode.ABORTED, "failed to collect enough transaction endorsements, see "
                                                             "attached details for more info", details)

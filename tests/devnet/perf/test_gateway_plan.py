@@ -53,3 +53,22 @@ def test_plan_is_satisfied_by_identities_without_any_signature_check(
 def test_responses_without_endorsement_count_for_nothing(orgs: list[Org], manager: MSPManager) -> None:
     bare = proposal_response_pb2.ProposalResponse(payload=b"prp")
     assert not plan.satisfied([majority(orgs, manager)], [bare, response(orgs[1].peer)], manager)
+
+
+def test_orgs_to_ask_together_is_the_shortest_completing_prefix(orgs: list[Org], manager: MSPManager) -> None:
+    policies = [majority(orgs, manager)]
+    first = [response(orgs[0].peer)]
+    known = {o.mspid: o.peer.serialized for o in orgs[1:]}
+    assert plan.orgs_to_ask_together(policies, first, ["G1MSP", "G2MSP"], known, manager) == ["G1MSP"]
+    every = [SignaturePolicy(from_string("AND('G0MSP.peer', 'G1MSP.peer', 'G2MSP.peer')"), manager)]
+    assert plan.orgs_to_ask_together(every, first, ["G1MSP", "G2MSP"], known, manager) == ["G1MSP", "G2MSP"]
+
+
+def test_orgs_to_ask_together_needs_known_identities_and_a_reachable_layout(
+    orgs: list[Org], manager: MSPManager
+) -> None:
+    policies = [majority(orgs, manager)]
+    first = [response(orgs[0].peer)]
+    assert plan.orgs_to_ask_together(policies, first, ["G1MSP", "G2MSP"], {}, manager) == []
+    clients = {o.mspid: o.client.serialized for o in orgs[1:]}  # clients never satisfy a peer policy
+    assert plan.orgs_to_ask_together(policies, first, ["G1MSP", "G2MSP"], clients, manager) == []
