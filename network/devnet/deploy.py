@@ -223,15 +223,22 @@ class Deployer:
             self.progress(f"approved {name} sequence {sequence} for {mspid}")
 
     async def commit(self, name: str, version: str, vparam: bytes, sequence: int) -> None:
-        """Commit once every org's approval has reached the committing peer (peers commit blocks at their
-        own pace, so readiness is polled), then wait until every peer has the definition."""
+        """Commit once every org's approval has reached every peer (peers commit blocks at their own pace, so
+        readiness is polled): the gateway may pick any org's peer to endorse, and a peer that has not seen an
+        approval yet reads a different version, so the endorsements would not match. Then wait until every peer
+        has the definition."""
         args = lc.CheckCommitReadinessArgs(name=name, version=version, sequence=sequence, validation_parameter=vparam)
         deadline = time.monotonic() + SETTLE_TIMEOUT
         while True:
-            ready = await self.call(self.peers[0], self.channel, "CheckCommitReadiness", args,
-                                    lc.CheckCommitReadinessResult)
-            missing = sorted(m for m, ok in (ready.approvals if ready else {}).items() if not ok)
-            if ready is not None and not missing:
+            missing: list[str] = []
+            for peer in self.peers:
+                ready = await self.call(peer, self.channel, "CheckCommitReadiness", args,
+                                        lc.CheckCommitReadinessResult)
+                lagging = sorted(m for m, ok in (ready.approvals if ready else {}).items() if not ok)
+                missing = lagging if ready is not None else ["(no answer)"]
+                if missing:
+                    break
+            if not missing:
                 break
             if time.monotonic() > deadline:
                 raise DeployError(f"chaincode {name} sequence {sequence} not approved by: {', '.join(missing)}")
