@@ -17,9 +17,12 @@ import logging
 import os
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chaincode.shimfix.server import build_server
+
+if TYPE_CHECKING:
+    import grpc
 
 
 class JsonLineFormatter(logging.Formatter):
@@ -63,12 +66,18 @@ async def serve(env: dict[str, str]) -> None:
     logging.getLogger("chaincode.server").info(
         "listening address=%s port=%d tls=%s", env.get("CHAINCODE_SERVER_ADDRESS"), port,
         bool(env.get("CORE_TLS_CLIENT_KEY_PATH")))
+    await serve_until_signalled(server, grace=3)
+
+
+async def serve_until_signalled(server: grpc.aio.Server, grace: float) -> None:
+    """Run a started server until SIGTERM or SIGINT, then let in-flight transactions finish for ``grace`` seconds:
+    ``consortium down`` stops chaincode servers with SIGTERM, and a peer waits for each COMPLETED it is owed."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    await server.stop(3)
+    await server.stop(grace)
 
 
 def main() -> int:

@@ -17,7 +17,6 @@ import asyncio
 import json
 import logging
 import os
-import signal
 
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
@@ -76,17 +75,13 @@ class Bench(Contract):
 async def serve(chaincode_id: str, address: str) -> None:
     from fabric_chaincode_python.fabric_contract_api import ContractChaincode
 
+    from chaincode.server import serve_until_signalled
     from chaincode.shimfix.server import build_server
 
     server, port = build_server(ContractChaincode.new_chaincode(Bench()), chaincode_id, address)
     await server.start()
     logging.getLogger("chaincode.server").info("bench chaincode listening port=%d", port)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await server.stop(1)
+    await serve_until_signalled(server, grace=1)
 
 
 def main() -> None:
