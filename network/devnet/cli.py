@@ -1,4 +1,8 @@
-"""``consortium up | down | status | reset`` (registered by :func:`register`, which also wires in D3's ``deploy``)."""
+"""``consortium up | down | status | reset`` (registered by :func:`register`, which also wires in D3's ``deploy``).
+
+The handlers here are built from a back end's ``up``/``down``/``reset``/``status`` functions, so
+:mod:`network.fabric.cli` builds its handlers for the official binaries from the same code.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,17 @@ import argparse
 import importlib
 import json
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from network.devnet.node import supervisor
+from network.devnet.node.supervisor import NodeStatus
 from network.layout import DEFAULT_NETWORK_DIR
+
+Handler = Callable[[argparse.Namespace], int]
+Progress = Callable[[str], None]
+UpFunction = Callable[[Path, Path | None, float, Progress], Sequence[Any]]
 
 
 def _progress(line: str) -> None:
@@ -25,33 +36,39 @@ def _netdir(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def cmd_up(args: argparse.Namespace) -> int:
-    nodes = supervisor.up(args.netdir, args.spec, args.timeout, _progress)
-    print(f"devnet up: {len(nodes)} nodes healthy in {args.netdir}")
-    return 0
+def up_handler(up: UpFunction, label: str, timeout: float) -> Handler:
+    """``up`` on a back end; ``--spec``/``--timeout`` may be absent when another module registered the parser."""
+
+    def handler(args: argparse.Namespace) -> int:
+        nodes = up(args.netdir, getattr(args, "spec", None), getattr(args, "timeout", timeout), _progress)
+        print(f"{label} up: {len(nodes)} nodes healthy in {args.netdir}")
+        return 0
+
+    return handler
 
 
-def cmd_down(args: argparse.Namespace) -> int:
-    supervisor.down(args.netdir, _progress)
-    return 0
+def netdir_handler(action: Callable[[Path, Progress], object]) -> Handler:
+    """``down`` and ``reset``: the back end's action on ``--netdir``, reporting progress on stderr."""
+
+    def handler(args: argparse.Namespace) -> int:
+        action(args.netdir, _progress)
+        return 0
+
+    return handler
 
 
-def cmd_reset(args: argparse.Namespace) -> int:
-    supervisor.reset(args.netdir, _progress)
-    return 0
-
-
-def cmd_status(args: argparse.Namespace) -> int:
-    statuses = supervisor.status(args.netdir)
-    if args.json:
+def print_statuses(statuses: Sequence[NodeStatus], as_json: bool) -> int:
+    """Print one line per node (and one per channel it serves); exit code 3 unless every node is healthy."""
+    if as_json:
         print(json.dumps([s.__dict__ for s in statuses], indent=2))
         return 0
     for s in statuses:
         state = "healthy" if s.healthy else ("running, unhealthy" if s.pid else "stopped")
-        pid = s.pid if s.pid else "-"
-        print(f"{s.kind:9} {s.host:32} pid {pid!s:>7}  {state}")
+        print(f"{s.kind:9} {s.host:32} pid {s.pid or '-'!s:>7}  {state}")
         for channel, info in sorted(s.channels.items()):
             line = f"{'':9} {'':32} {channel}: height {info.get('height')}"
+            if "relation" in info:
+                line += f" ({info.get('status')}, {info.get('relation')})"
             chaincodes = info.get("chaincodes")
             if chaincodes:
                 line += "  chaincodes " + ", ".join(
@@ -59,6 +76,21 @@ def cmd_status(args: argparse.Namespace) -> int:
                 )
             print(line)
     return 0 if all(s.healthy for s in statuses) else 3
+
+
+def status_handler(status: Callable[[Path], Sequence[NodeStatus]]) -> Handler:
+    """``status``: the back end's node statuses, printed by :func:`print_statuses`."""
+
+    def handler(args: argparse.Namespace) -> int:
+        return print_statuses(status(args.netdir), getattr(args, "json", False))
+
+    return handler
+
+
+cmd_up = up_handler(supervisor.up, "devnet", 60.0)
+cmd_down = netdir_handler(supervisor.down)
+cmd_reset = netdir_handler(supervisor.reset)
+cmd_status = status_handler(supervisor.status)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -11,15 +11,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from network.devnet.cli import Handler, netdir_handler, status_handler, up_handler
 from network.fabric import supervisor
 from network.layout import DEFAULT_NETWORK_DIR
 
-Handler = Callable[[argparse.Namespace], int]
 BACKENDS = ("devnet", "fabric")
 
 
@@ -36,41 +34,10 @@ def chosen_backend(args: argparse.Namespace) -> str:
     return "fabric" if supervisor.uses_fabric(netdir) else "devnet"
 
 
-def fabric_up(args: argparse.Namespace) -> int:
-    nodes = supervisor.up(args.netdir, getattr(args, "spec", None), getattr(args, "timeout", 120.0), _progress)
-    print(f"fabric up: {len(nodes)} nodes healthy in {args.netdir}")
-    return 0
-
-
-def fabric_down(args: argparse.Namespace) -> int:
-    supervisor.down(args.netdir, _progress)
-    return 0
-
-
-def fabric_reset(args: argparse.Namespace) -> int:
-    supervisor.reset(args.netdir, _progress)
-    return 0
-
-
-def fabric_status(args: argparse.Namespace) -> int:
-    statuses = supervisor.status(args.netdir)
-    if getattr(args, "json", False):
-        print(json.dumps([s.__dict__ for s in statuses], indent=2))
-        return 0
-    for s in statuses:
-        state = "healthy" if s.healthy else ("running, unhealthy" if s.pid else "stopped")
-        print(f"{s.kind:8} {s.host:32} pid {s.pid or '-'!s:>7}  {state}")
-        for channel, info in sorted(s.channels.items()):
-            line = f"{'':8} {'':32} {channel}: height {info.get('height')}"
-            if "relation" in info:
-                line += f" ({info.get('status')}, {info.get('relation')})"
-            chaincodes = info.get("chaincodes")
-            if chaincodes:
-                line += "  chaincodes " + ", ".join(
-                    f"{n} v{c['version']} seq {c['sequence']}" for n, c in sorted(chaincodes.items())
-                )
-            print(line)
-    return 0 if all(s.healthy for s in statuses) else 3
+fabric_up = up_handler(supervisor.up, "fabric", 120.0)
+fabric_down = netdir_handler(supervisor.down)
+fabric_reset = netdir_handler(supervisor.reset)
+fabric_status = status_handler(supervisor.status)
 
 
 def fabric_deploy(args: argparse.Namespace) -> int:
