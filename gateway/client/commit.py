@@ -13,9 +13,15 @@ from fabric_protos.peer import transaction_pb2
 
 from gateway.client.context import ClientContext, deadline
 from gateway.client.errors import CommitError, CommitStatusError, validation_code_name
-from gateway.client.fields import decode_bytes, require_name, require_nonempty
+from gateway.client.fields import require_name
 from gateway.client.identity import Identity, Signer
 from gateway.client.rpc import call
+from gateway.client.signed_request import (
+    OfflineSignableRequest,
+    parse_signed_request,
+    sign_request,
+    unsigned_request,
+)
 
 
 def commit_status_request(identity: Identity, channel_id: str, transaction_id: str) -> gateway_pb2.CommitStatusRequest:
@@ -27,17 +33,11 @@ def commit_status_request(identity: Identity, channel_id: str, transaction_id: s
     )
 
 
-def signed_commit_status(request_bytes: bytes, signature: bytes) -> gateway_pb2.SignedCommitStatusRequest:
-    return gateway_pb2.SignedCommitStatusRequest(
-        request=require_nonempty("request", request_bytes), signature=require_nonempty("signature", signature)
-    )
-
-
 def signed_commit_status_request(
     identity: Identity, signer: Signer, channel_id: str, transaction_id: str
 ) -> gateway_pb2.SignedCommitStatusRequest:
-    request_bytes = commit_status_request(identity, channel_id, transaction_id).SerializeToString()
-    return signed_commit_status(request_bytes, signer(request_bytes))
+    request = commit_status_request(identity, channel_id, transaction_id)
+    return sign_request(gateway_pb2.SignedCommitStatusRequest, request, signer)
 
 
 @dataclass(frozen=True)
@@ -63,36 +63,22 @@ def require_committed(status: Status) -> None:
         raise CommitError(status.transaction_id, status.code, status.block_number)
 
 
-class Commit:
+class Commit(OfflineSignableRequest[gateway_pb2.SignedCommitStatusRequest]):
     """A commit status query; ``bytes``/``digest`` allow signing it offline (``gateway.new_signed_commit``)."""
+
+    signature_field = "commit_status_request"
 
     def __init__(
         self,
         context: ClientContext,
         request: gateway_pb2.SignedCommitStatusRequest,
     ) -> None:
-        self._context = context
-        self._request = request
+        super().__init__(context, request)
         self._parsed = gateway_pb2.CommitStatusRequest.FromString(request.request)
 
     @property
     def transaction_id(self) -> str:
         return self._parsed.transaction_id
-
-    @property
-    def bytes(self) -> bytes:
-        """Serialized ``SignedCommitStatusRequest`` (signature possibly empty), as in the official clients."""
-        return self._request.SerializeToString()
-
-    @property
-    def digest(self) -> bytes:
-        return self._context.hash(self._request.request)
-
-    def signed_request(self) -> gateway_pb2.SignedCommitStatusRequest:
-        if self._request.signature:
-            return self._request
-        signature = self._context.sign(self._request.request, "commit_status_request")
-        return signed_commit_status(self._request.request, signature)
 
     def status_of(self, response: gateway_pb2.CommitStatusResponse) -> Status:
         return Status(self.transaction_id, response.result, response.block_number)
@@ -124,10 +110,9 @@ class SubmittedTransaction(Commit):
 def new_commit(context: ClientContext, channel_id: str, transaction_id: str) -> gateway_pb2.SignedCommitStatusRequest:
     """An unsigned commit status request for ``context.identity`` (signed lazily or offline)."""
     request = commit_status_request(context.identity, channel_id, transaction_id)
-    return gateway_pb2.SignedCommitStatusRequest(request=request.SerializeToString())
+    return unsigned_request(gateway_pb2.SignedCommitStatusRequest, request)
 
 
 def parse_signed_commit(data: bytes, signature: bytes) -> gateway_pb2.SignedCommitStatusRequest:
     """Inverse of ``Commit.bytes`` with the offline signature attached."""
-    request = decode_bytes(gateway_pb2.SignedCommitStatusRequest, data)
-    return signed_commit_status(request.request, signature)
+    return parse_signed_request(gateway_pb2.SignedCommitStatusRequest, data, signature)

@@ -18,8 +18,14 @@ from fabric_protos.orderer import ab_pb2
 from gateway.client.checkpoint import Checkpointer
 from gateway.client.context import ClientContext
 from gateway.client.errors import ChaincodeEventsError, InvalidArgumentError, is_cancelled
-from gateway.client.fields import decode_bytes, require_name, require_nonempty
+from gateway.client.fields import require_name
 from gateway.client.identity import Identity, Signer
+from gateway.client.signed_request import (
+    OfflineSignableRequest,
+    parse_signed_request,
+    sign_request,
+    unsigned_request,
+)
 
 
 def start_position(start_block: int | None) -> ab_pb2.SeekPosition:
@@ -51,12 +57,6 @@ def chaincode_events_request(
     )
 
 
-def signed_events_request(request_bytes: bytes, signature: bytes) -> gateway_pb2.SignedChaincodeEventsRequest:
-    return gateway_pb2.SignedChaincodeEventsRequest(
-        request=require_nonempty("request", request_bytes), signature=require_nonempty("signature", signature)
-    )
-
-
 def signed_chaincode_events_request(
     identity: Identity,
     signer: Signer,
@@ -65,10 +65,8 @@ def signed_chaincode_events_request(
     start_block: int | None = None,
     after_transaction_id: str = "",
 ) -> gateway_pb2.SignedChaincodeEventsRequest:
-    request_bytes = chaincode_events_request(
-        identity, channel_id, chaincode_name, start_block, after_transaction_id
-    ).SerializeToString()
-    return signed_events_request(request_bytes, signer(request_bytes))
+    request = chaincode_events_request(identity, channel_id, chaincode_name, start_block, after_transaction_id)
+    return sign_request(gateway_pb2.SignedChaincodeEventsRequest, request, signer)
 
 
 @dataclass(frozen=True)
@@ -127,26 +125,10 @@ class ChaincodeEventIterator:
         self.close()
 
 
-class ChaincodeEventsRequest:
+class ChaincodeEventsRequest(OfflineSignableRequest[gateway_pb2.SignedChaincodeEventsRequest]):
     """A chaincode events request; ``bytes``/``digest`` allow signing it offline."""
 
-    def __init__(self, context: ClientContext, request: gateway_pb2.SignedChaincodeEventsRequest) -> None:
-        self._context = context
-        self._request = request
-
-    @property
-    def bytes(self) -> bytes:
-        return self._request.SerializeToString()
-
-    @property
-    def digest(self) -> bytes:
-        return self._context.hash(self._request.request)
-
-    def signed_request(self) -> gateway_pb2.SignedChaincodeEventsRequest:
-        signed = self._request
-        if signed.signature:
-            return signed
-        return signed_events_request(signed.request, self._context.sign(signed.request, "events_request"))
+    signature_field = "events_request"
 
     def get_events(self, timeout: float | None = None) -> ChaincodeEventIterator:
         return ChaincodeEventIterator(self._context.stub.ChaincodeEvents(self.signed_request(), timeout=timeout))
@@ -161,10 +143,9 @@ def new_events_request(
 ) -> gateway_pb2.SignedChaincodeEventsRequest:
     block, after_tx = resume_position(start_block, checkpoint)
     request = chaincode_events_request(context.identity, channel_id, chaincode_name, block, after_tx)
-    return gateway_pb2.SignedChaincodeEventsRequest(request=request.SerializeToString())
+    return unsigned_request(gateway_pb2.SignedChaincodeEventsRequest, request)
 
 
 def parse_signed_events_request(data: bytes, signature: bytes) -> gateway_pb2.SignedChaincodeEventsRequest:
     """Inverse of ``ChaincodeEventsRequest.bytes`` with the offline signature attached."""
-    request = decode_bytes(gateway_pb2.SignedChaincodeEventsRequest, data)
-    return signed_events_request(request.request, signature)
+    return parse_signed_request(gateway_pb2.SignedChaincodeEventsRequest, data, signature)
