@@ -9,8 +9,8 @@ same way: ``bytes``/``digest`` here, ``AsyncGateway.new_signed_*`` to rebuild.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
 import grpc
 
@@ -23,6 +23,7 @@ from gateway.client.errors import (
     CommitStatusError,
     EndorseError,
     EvaluateError,
+    GatewayError,
     SubmitError,
     is_cancelled,
 )
@@ -34,11 +35,17 @@ from gateway.client.proposal import Proposal
 from gateway.client.rpc import call_async
 from gateway.client.transaction import Transaction
 
+Inner = TypeVar("Inner", bound=Commit | Transaction | Proposal | ChaincodeEventsRequest)
+TransactionInner = TypeVar("TransactionInner", bound=Commit | Transaction | Proposal)
 
-class _OfflineSignable:
-    """``bytes``/``digest`` of the wrapped sync request: what is stored or signed offline is the same."""
 
-    _inner: Commit | Transaction | Proposal | ChaincodeEventsRequest
+class _OfflineSignable(Generic[Inner]):
+    """Wraps a sync request over the same context; ``bytes``/``digest`` are the wrapped request's, so what is
+    stored or signed offline is the same in both flavours."""
+
+    def __init__(self, inner: Inner, context: ClientContext) -> None:
+        self._inner = inner
+        self._context = context
 
     @property
     def bytes(self) -> bytes:
@@ -49,24 +56,24 @@ class _OfflineSignable:
         return self._inner.digest
 
 
-class _OfflineSignableTransaction(_OfflineSignable):
-    _inner: Commit | Transaction | Proposal
-
+class _OfflineSignableTransaction(_OfflineSignable[TransactionInner]):
     @property
     def transaction_id(self) -> str:
         return self._inner.transaction_id
 
+    async def _call(
+        self, rpc: Callable[..., Awaitable[Any]], request: object, timeout: float | None, default: float | None,
+        error: type[GatewayError],
+    ) -> Any:  # fmt: skip
+        """The awaited RPC for this transaction: a per-call ``timeout`` overrides the configured ``default``."""
+        return await call_async(rpc, request, deadline(timeout, default), error, self.transaction_id)
 
-class AsyncCommit(_OfflineSignableTransaction):
-    def __init__(self, commit: Commit, context: ClientContext) -> None:
-        self._inner: Commit = commit
-        self._context = context
 
+class AsyncCommit(_OfflineSignableTransaction[Commit]):
     async def get_status(self, timeout: float | None = None) -> Status:
-        timeout = deadline(timeout, self._context.timeouts.commit_status)
         request = self._inner.signed_request()
-        rpc = self._context.stub.CommitStatus
-        return self._inner.status_of(await call_async(rpc, request, timeout, CommitStatusError, self.transaction_id))
+        rpc, default = self._context.stub.CommitStatus, self._context.timeouts.commit_status
+        return self._inner.status_of(await self._call(rpc, request, timeout, default, CommitStatusError))
 
 
 class AsyncSubmittedTransaction(AsyncCommit):
@@ -82,11 +89,7 @@ class AsyncSubmittedTransaction(AsyncCommit):
         return self._result
 
 
-class AsyncTransaction(_OfflineSignableTransaction):
-    def __init__(self, transaction: Transaction, context: ClientContext) -> None:
-        self._inner: Transaction = transaction
-        self._context = context
-
+class AsyncTransaction(_OfflineSignableTransaction[Transaction]):
     @property
     def result(self) -> bytes:
         return self._inner.result
@@ -95,28 +98,22 @@ class AsyncTransaction(_OfflineSignableTransaction):
         return AsyncTransaction(self._inner.sign(), self._context)
 
     async def submit(self, timeout: float | None = None) -> AsyncSubmittedTransaction:
-        timeout = deadline(timeout, self._context.timeouts.submit)
-        await call_async(
-            self._context.stub.Submit, self._inner.submit_request(), timeout, SubmitError, self.transaction_id
-        )
+        request = self._inner.submit_request()
+        await self._call(self._context.stub.Submit, request, timeout, self._context.timeouts.submit, SubmitError)
         return AsyncSubmittedTransaction(self._inner.submitted(), self._context)
 
 
-class AsyncProposal(_OfflineSignableTransaction):
-    def __init__(self, proposal: Proposal, context: ClientContext) -> None:
-        self._inner: Proposal = proposal
-        self._context = context
-
+class AsyncProposal(_OfflineSignableTransaction[Proposal]):
     async def evaluate(self, timeout: float | None = None) -> bytes:
-        timeout = deadline(timeout, self._context.timeouts.evaluate)
         request = self._inner.evaluate_request()
-        response = await call_async(self._context.stub.Evaluate, request, timeout, EvaluateError, self.transaction_id)
+        rpc, default = self._context.stub.Evaluate, self._context.timeouts.evaluate
+        response = await self._call(rpc, request, timeout, default, EvaluateError)
         return response.result.payload
 
     async def endorse(self, timeout: float | None = None) -> AsyncTransaction:
         request = self._inner.endorse_request()
-        timeout = deadline(timeout, self._context.timeouts.endorse)
-        response = await call_async(self._context.stub.Endorse, request, timeout, EndorseError, self.transaction_id)
+        rpc, default = self._context.stub.Endorse, self._context.timeouts.endorse
+        response = await self._call(rpc, request, timeout, default, EndorseError)
         return AsyncTransaction(self._inner.endorsed(request, response), self._context)
 
 
@@ -211,11 +208,7 @@ class AsyncChaincodeEventIterator:
         self.close()
 
 
-class AsyncChaincodeEventsRequest(_OfflineSignable):
-    def __init__(self, request: ChaincodeEventsRequest, context: ClientContext) -> None:
-        self._inner: ChaincodeEventsRequest = request
-        self._context = context
-
+class AsyncChaincodeEventsRequest(_OfflineSignable[ChaincodeEventsRequest]):
     def get_events(self, timeout: float | None = None) -> AsyncChaincodeEventIterator:
         call = self._context.stub.ChaincodeEvents(self._inner.signed_request(), timeout=timeout)
         return AsyncChaincodeEventIterator(call)
