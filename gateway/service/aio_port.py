@@ -12,23 +12,24 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import grpc
-from fabric_protos.gateway import gateway_pb2
-from google.protobuf.message import DecodeError
 
 from gateway.client.aio import AsyncGateway, connect_async
-from gateway.client.commit import commit_status_request
-from gateway.client.errors import GatewayError, InvalidArgumentError
-from gateway.client.transaction import parse_signed_transaction
-from gateway.service.client_port import failure_of, invalid_request_of
+from gateway.client.errors import GatewayError
+from gateway.service.client_port import (
+    config_block_orgs,
+    failure_of,
+    new_proposal_for,
+    signed_commit_query,
+    signed_prepared,
+    stored_signature,
+)
 from gateway.service.fabric_port import (
     CommitStatus,
-    FabricFailure,
     FailureKind,
     PreparedTransaction,
     SigningIdentity,
     TxRequest,
 )
-from gateway.service.membership import application_msp_ids
 
 
 class AsyncClientPort:
@@ -43,35 +44,22 @@ class AsyncClientPort:
 
     async def endorse(self, who: SigningIdentity, request: TxRequest) -> PreparedTransaction:
         contract = self._gateway(who).get_network(request.channel).get_contract(request.chaincode)
-        try:
-            proposal = contract.new_proposal(
-                request.function, request.args, dict(request.transient), list(request.endorsing_orgs) or None
-            )
-        except InvalidArgumentError as error:
-            raise invalid_request_of(error) from None
+        proposal = new_proposal_for(contract.new_proposal, request)
         try:
             transaction = await proposal.endorse()
         except GatewayError as error:
             raise failure_of(error, FailureKind.ENDORSE) from None
-        unsigned = transaction.bytes
-        payload = gateway_pb2.PreparedTransaction.FromString(unsigned).envelope.payload
-        signed = parse_signed_transaction(unsigned, who.signer(payload))
-        return PreparedTransaction(
-            transaction.transaction_id, request.channel, signed.SerializeToString(), transaction.result
-        )
+        return signed_prepared(who, request.channel, transaction)
 
     async def submit(self, who: SigningIdentity, prepared: PreparedTransaction) -> None:
-        stored = gateway_pb2.PreparedTransaction.FromString(prepared.envelope)
-        transaction = self._gateway(who).new_signed_transaction(prepared.envelope, stored.envelope.signature)
+        transaction = self._gateway(who).new_signed_transaction(prepared.envelope, stored_signature(prepared))
         try:
             await transaction.submit()
         except GatewayError as error:
             raise failure_of(error, FailureKind.SUBMIT) from None
 
     async def commit_status(self, who: SigningIdentity, channel: str, txid: str, timeout: float) -> CommitStatus:
-        request = commit_status_request(who.identity, channel, txid).SerializeToString()
-        data = gateway_pb2.SignedCommitStatusRequest(request=request).SerializeToString()
-        commit = self._gateway(who).new_signed_commit(data, who.signer(request))
+        commit = self._gateway(who).new_signed_commit(*signed_commit_query(who, channel, txid))
         try:
             status = await commit.get_status(timeout)
         except GatewayError as error:
@@ -84,10 +72,7 @@ class AsyncClientPort:
             block = await contract.evaluate("GetConfigBlock", [channel])
         except GatewayError as error:
             raise failure_of(error, FailureKind.EVALUATE) from None
-        try:
-            return application_msp_ids(block)
-        except (DecodeError, ValueError) as error:
-            raise FabricFailure(FailureKind.EVALUATE, "UNKNOWN", f"unreadable config block: {error}") from None
+        return config_block_orgs(block)
 
     async def close(self) -> None:
         if self._channel is not None:

@@ -8,12 +8,14 @@ signed envelope can be stored before it is sent (see ``submission.py``): ``endor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import grpc
 from fabric_protos.gateway import gateway_pb2
 from google.protobuf.message import DecodeError
 
+from gateway.client.aio import AsyncTransaction
 from gateway.client.commit import commit_status_request
 from gateway.client.errors import (
     ChaincodeEventsError,
@@ -26,7 +28,7 @@ from gateway.client.errors import (
 )
 from gateway.client.events import ChaincodeEventIterator
 from gateway.client.gateway import Gateway, connect
-from gateway.client.transaction import parse_signed_transaction
+from gateway.client.transaction import Transaction, parse_signed_transaction
 from gateway.service.fabric_port import (
     ChaincodeEvent,
     CommitStatus,
@@ -38,6 +40,8 @@ from gateway.service.fabric_port import (
     TxRequest,
 )
 from gateway.service.membership import application_msp_ids
+
+P = TypeVar("P")
 
 _KIND = {
     EvaluateError: FailureKind.EVALUATE,
@@ -64,6 +68,45 @@ def failure_of(error: GatewayError, default: FailureKind) -> FabricFailure:
     return FabricFailure(kind, error.code.name, error.status_message, tuple(d.message for d in error.details))
 
 
+def new_proposal_for(new_proposal: Callable[..., P], request: TxRequest) -> P:
+    """``new_proposal`` of either client flavour's contract applied to ``request``; bad input is the caller's."""
+    try:
+        return new_proposal(
+            request.function, request.args, dict(request.transient), list(request.endorsing_orgs) or None
+        )
+    except InvalidArgumentError as error:
+        raise invalid_request_of(error) from None
+
+
+def signed_prepared(
+    who: SigningIdentity, channel: str, transaction: Transaction | AsyncTransaction
+) -> PreparedTransaction:
+    """Sign the endorsed envelope now, so the exact bytes ``submit`` sends can be stored before sending."""
+    unsigned = transaction.bytes
+    payload = gateway_pb2.PreparedTransaction.FromString(unsigned).envelope.payload
+    signed = parse_signed_transaction(unsigned, who.signer(payload))
+    return PreparedTransaction(transaction.transaction_id, channel, signed.SerializeToString(), transaction.result)
+
+
+def stored_signature(prepared: PreparedTransaction) -> bytes:
+    """The envelope signature inside a stored ``gateway.PreparedTransaction`` (see :func:`signed_prepared`)."""
+    return gateway_pb2.PreparedTransaction.FromString(prepared.envelope).envelope.signature
+
+
+def signed_commit_query(who: SigningIdentity, channel: str, txid: str) -> tuple[bytes, bytes]:
+    """``(bytes, signature)`` of a commit status request signed by ``who``, for ``gateway.new_signed_commit``."""
+    request = commit_status_request(who.identity, channel, txid).SerializeToString()
+    return gateway_pb2.SignedCommitStatusRequest(request=request).SerializeToString(), who.signer(request)
+
+
+def config_block_orgs(block: bytes) -> frozenset[str]:
+    """MSP IDs of the Application orgs in a ``cscc GetConfigBlock`` result; an unreadable block fails EVALUATE."""
+    try:
+        return application_msp_ids(block)
+    except (DecodeError, ValueError) as error:
+        raise FabricFailure(FailureKind.EVALUATE, "UNKNOWN", f"unreadable config block: {error}") from None
+
+
 class ClientPort:
     def __init__(self, channel: grpc.Channel) -> None:
         self._channel = channel
@@ -84,35 +127,22 @@ class ClientPort:
 
     def endorse(self, who: SigningIdentity, request: TxRequest) -> PreparedTransaction:
         contract = self._gateway(who).get_network(request.channel).get_contract(request.chaincode)
-        try:
-            proposal = contract.new_proposal(
-                request.function, request.args, dict(request.transient), list(request.endorsing_orgs) or None
-            )
-        except InvalidArgumentError as error:
-            raise invalid_request_of(error) from None
+        proposal = new_proposal_for(contract.new_proposal, request)
         try:
             transaction = proposal.endorse()
         except GatewayError as error:
             raise failure_of(error, FailureKind.ENDORSE) from None
-        unsigned = transaction.bytes
-        payload = gateway_pb2.PreparedTransaction.FromString(unsigned).envelope.payload
-        signed = parse_signed_transaction(unsigned, who.signer(payload))
-        return PreparedTransaction(
-            transaction.transaction_id, request.channel, signed.SerializeToString(), transaction.result
-        )
+        return signed_prepared(who, request.channel, transaction)
 
     def submit(self, who: SigningIdentity, prepared: PreparedTransaction) -> None:
-        stored = gateway_pb2.PreparedTransaction.FromString(prepared.envelope)
-        transaction = self._gateway(who).new_signed_transaction(prepared.envelope, stored.envelope.signature)
+        transaction = self._gateway(who).new_signed_transaction(prepared.envelope, stored_signature(prepared))
         try:
             transaction.submit()
         except GatewayError as error:
             raise failure_of(error, FailureKind.SUBMIT) from None
 
     def commit_status(self, who: SigningIdentity, channel: str, txid: str, timeout: float) -> CommitStatus:
-        request = commit_status_request(who.identity, channel, txid).SerializeToString()
-        data = gateway_pb2.SignedCommitStatusRequest(request=request).SerializeToString()
-        commit = self._gateway(who).new_signed_commit(data, who.signer(request))
+        commit = self._gateway(who).new_signed_commit(*signed_commit_query(who, channel, txid))
         try:
             status = commit.get_status(timeout)
         except GatewayError as error:
@@ -132,10 +162,7 @@ class ClientPort:
             block = contract.evaluate("GetConfigBlock", [channel])
         except GatewayError as error:
             raise failure_of(error, FailureKind.EVALUATE) from None
-        try:
-            return application_msp_ids(block)
-        except (DecodeError, ValueError) as error:
-            raise FabricFailure(FailureKind.EVALUATE, "UNKNOWN", f"unreadable config block: {error}") from None
+        return config_block_orgs(block)
 
     def ready(self) -> bool:
         try:
