@@ -3,24 +3,19 @@ in-process Gateway double (which verifies every signature as a peer would); the 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 import pytest
 from fastapi.testclient import TestClient
+from svc_gateway_double import FakeGateway, serving_gateway, submit_transfer
 from svc_support import World, auth, build_world
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "client"))
-_double = pytest.importorskip("gwclient_server", reason="the gateway client's Gateway double moved")
-FakeGateway, serve = _double.FakeGateway, _double.serve
-make_identity = pytest.importorskip("gwclient_support", reason="the gateway client's test support moved").make_identity
-
-from gateway.service.aio_port import AsyncClientPort  # noqa: E402
-from gateway.service.app import create_app  # noqa: E402
-from gateway.service.fabric_port import AsyncFabricPort  # noqa: E402
-from gateway.store.model import OpState  # noqa: E402
+from gateway.service.aio_port import AsyncClientPort
+from gateway.service.app import create_app
+from gateway.service.fabric_port import AsyncFabricPort
+from gateway.store.model import OpState
 
 
 class Unused:
@@ -32,36 +27,26 @@ class Unused:
 
 @pytest.fixture
 def aio(tmp_path: Path) -> Iterator[tuple[World, FakeGateway, TestClient]]:
-    gateway = FakeGateway([make_identity("Org1MSP", "peer0"), make_identity("Org2MSP", "peer0")])
-    server, port = serve(gateway)
-    world = build_world(tmp_path)
-    opened: list[grpc.aio.Channel] = []
+    with serving_gateway("Org1MSP", "Org2MSP") as (gateway, port):
+        world = build_world(tmp_path)
+        opened: list[grpc.aio.Channel] = []
 
-    def open_channel() -> grpc.aio.Channel:
-        opened.append(grpc.aio.insecure_channel(f"127.0.0.1:{port}"))
-        return opened[-1]
+        def open_channel() -> grpc.aio.Channel:
+            opened.append(grpc.aio.insecure_channel(f"127.0.0.1:{port}"))
+            return opened[-1]
 
-    ports: dict[str, AsyncFabricPort] = {"Org1": AsyncClientPort(open_channel)}
-    world.runtime.aio_ports = ports
-    world.runtime.ports = {**world.runtime.ports, "Org1": Unused()}  # type: ignore[dict-item]
-    with TestClient(create_app(world.runtime, recover_on_start=False), raise_server_exceptions=False) as client:
-        yield world, gateway, client
-        assert len(opened) == 1  # one channel per org, opened lazily on the serving loop
-    world.runtime.close()
-    server.stop(None)
+        ports: dict[str, AsyncFabricPort] = {"Org1": AsyncClientPort(open_channel)}
+        world.runtime.aio_ports = ports
+        world.runtime.ports = {**world.runtime.ports, "Org1": Unused()}  # type: ignore[dict-item]
+        with TestClient(create_app(world.runtime, recover_on_start=False), raise_server_exceptions=False) as client:
+            yield world, gateway, client
+            assert len(opened) == 1  # one channel per org, opened lazily on the serving loop
+        world.runtime.close()
 
 
 def test_sync_submit_through_the_aio_port(aio: tuple[World, FakeGateway, TestClient]) -> None:
     world, gateway, client = aio
-    r = client.post(
-        "/v1/orgs/Org1/submit",
-        json={"function": "Transfer", "args": ["c1", "a", "b", "5"]},
-        headers=auth(world.keys["org1-full"]),
-    )
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert body["validation_code"] == "VALID" and body["result"] == "result:c1,a,b,5"
-    assert gateway.committed[body["txid"]][0] == 0
+    body = submit_transfer(world, gateway, client)
     stored = world.runtime.store.get("Org1", body["operation_id"])
     assert stored is not None and stored.state == OpState.COMMITTED and stored.envelope
 

@@ -5,52 +5,36 @@ Gateway double, which verifies every signature as a peer would. Not an integrati
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 import pytest
 from fastapi.testclient import TestClient
+from svc_gateway_double import FakeGateway, serving_gateway, submit_transfer
 from svc_support import World, auth, build_world
 
-# The gateway client's in-process Gateway double (tests/gateway/client, owned by the client's authors).
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "client"))
-_double = pytest.importorskip("gwclient_server", reason="the gateway client's Gateway double moved")
-FakeGateway, serve = _double.FakeGateway, _double.serve
-make_identity = pytest.importorskip("gwclient_support", reason="the gateway client's test support moved").make_identity
-
-from gateway.service.app import create_app  # noqa: E402
-from gateway.service.client_port import ClientPort  # noqa: E402
-from gateway.service.recovery import recover  # noqa: E402
-from gateway.store.model import OpState  # noqa: E402
+from gateway.service.app import create_app
+from gateway.service.client_port import ClientPort
+from gateway.service.recovery import recover
+from gateway.store.model import OpState
 
 
 @pytest.fixture
 def real(tmp_path: Path) -> Iterator[tuple[World, FakeGateway, TestClient]]:
-    gateway = FakeGateway([make_identity("Org1MSP", "peer0"), make_identity("Org2MSP", "peer0")])
-    server, port = serve(gateway)
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    world = build_world(tmp_path)
-    world.runtime.ports = {"Org1": ClientPort(channel), "Org2": ClientPort(channel)}
-    with TestClient(create_app(world.runtime, recover_on_start=False), raise_server_exceptions=False) as client:
-        yield world, gateway, client
-    world.runtime.close()
-    channel.close()
-    server.stop(None)
+    with serving_gateway("Org1MSP", "Org2MSP") as (gateway, port):
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        world = build_world(tmp_path)
+        world.runtime.ports = {"Org1": ClientPort(channel), "Org2": ClientPort(channel)}
+        with TestClient(create_app(world.runtime, recover_on_start=False), raise_server_exceptions=False) as client:
+            yield world, gateway, client
+        world.runtime.close()
+        channel.close()
 
 
 def test_submit_through_the_real_client(real: tuple[World, FakeGateway, TestClient]) -> None:
     world, gateway, client = real
-    r = client.post(
-        "/v1/orgs/Org1/submit",
-        json={"function": "Transfer", "args": ["c1", "a", "b", "5"]},
-        headers=auth(world.keys["org1-full"]),
-    )
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert body["validation_code"] == "VALID" and body["result"] == "result:c1,a,b,5"
-    assert gateway.committed[body["txid"]][0] == 0
+    submit_transfer(world, gateway, client)
 
 
 def test_mvcc_retries_through_the_real_client_are_bounded(real: tuple[World, FakeGateway, TestClient]) -> None:

@@ -11,23 +11,17 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
+from svc_gateway_double import FakeGateway, serving_gateway
 from svc_process import start_gateway
 from svc_support import PASSWORD, import_identity_args, write_msp
 
-# The gateway client's in-process Gateway double (tests/gateway/client, owned by the client's authors).
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "client"))
-_double = pytest.importorskip("gwclient_server", reason="the gateway client's Gateway double moved")
-FakeGateway, serve = _double.FakeGateway, _double.serve
-make_identity = pytest.importorskip("gwclient_support", reason="the gateway client's test support moved").make_identity
-
-from gateway.cli import main  # noqa: E402
+from gateway.cli import main
 
 
 def _setup(
@@ -85,9 +79,7 @@ def _requests(gateway: FakeGateway, kind: str) -> list[object]:
 def test_kill_9_then_restart_settles_the_same_transaction(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], failpoint: str
 ) -> None:
-    fabric = FakeGateway([make_identity("Org1MSP", "peer0")])
-    server, peer_port = serve(fabric)
-    try:
+    with serving_gateway("Org1MSP") as (fabric, peer_port):
         config, api_key, env = _setup(tmp_path, monkeypatch, capsys, peer_port)
         request = {
             "json": {"function": "Transfer", "args": ["c1", "Org1MSP/a", "Org1MSP/b", "5"]},
@@ -120,5 +112,3 @@ def test_kill_9_then_restart_settles_the_same_transaction(
         assert {s.transaction_id for s in submits} == {body["txid"]}  # type: ignore[attr-defined]
         assert len({s.prepared_transaction.SerializeToString() for s in submits}) == 1  # type: ignore[attr-defined]
         assert len(submits) == (2 if failpoint == "after-submit" else 1)
-    finally:
-        server.stop(None)
