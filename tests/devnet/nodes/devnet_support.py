@@ -22,10 +22,12 @@ from gateway.client.identity import Identity, Signer, load_msp_identity
 from gateway.client.txid import compute_txid, new_nonce
 from network.crypto.bootstrap import generate
 from network.devnet.deliver.request import seek_envelope, seek_info, seek_specified
-from network.devnet.node import supervisor
+from network.devnet.node import processes, supervisor
 from network.devnet.node.grpcserver import GRPC_OPTIONS
 from network.layout import NetworkLayout
 from network.spec import DEFAULT_SPEC_PATH, freeports
+
+CHANNEL = "testchannel"  # the one channel of every network made by ``make_network``
 
 
 def default_spec_data() -> dict[str, Any]:
@@ -45,7 +47,7 @@ def make_network(
     msps = [o["msp_id"] for o in data["member_orgs"]]
     data["channels"] = [
         {
-            "name": "testchannel",
+            "name": CHANNEL,
             "orgs": msps,
             "batch": {"max_message_count": max_message_count, "timeout": timeout, **batch},
         }
@@ -64,6 +66,11 @@ def running_network(
         yield layout
     finally:
         supervisor.down(layout.root)
+
+
+def network_node(layout: NetworkLayout, kind: str, mspid: str | None = None) -> processes.NodeProcess:
+    """The first node of ``kind`` (``"orderer"``/``"peer"``), of org ``mspid`` when given."""
+    return next(n for n in supervisor.network_nodes(layout) if n.kind == kind and mspid in (None, n.mspid))
 
 
 def user(layout: NetworkLayout, mspid: str = "Org1MSP", name: str = "User1") -> tuple[Identity, Signer]:

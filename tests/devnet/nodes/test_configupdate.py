@@ -7,13 +7,11 @@ import pytest
 from fabric_protos.common import common_pb2, configtx_pb2
 from fabric_protos.orderer import configuration_pb2
 
-from devnet.nodes.devnet_support import batch_size_update, make_network, user
+from devnet.nodes.devnet_support import CHANNEL, batch_size_update, make_network, user
 from network.devnet.channelconfig import bundle_from_config_block
 from network.devnet.channelconfig.update import GROUP, map_config
 from network.devnet.orderer.configupdate import ConfigUpdateError, propose_config_update
 from network.layout import NetworkLayout
-
-CHANNEL = "testchannel"
 
 
 @pytest.fixture(scope="module")

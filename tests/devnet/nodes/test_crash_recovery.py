@@ -16,8 +16,10 @@ from fabric_protos.common import common_pb2
 from fabric_protos.orderer import ab_pb2_grpc
 
 from devnet.nodes.devnet_support import (
+    CHANNEL,
     blocks_and_status,
     deliver_request,
+    network_node,
     orderer_channel,
     peer_deliver,
     running_network,
@@ -30,7 +32,6 @@ from network.devnet.orderer.blocks import block_header_hash
 from network.layout import NetworkLayout
 
 pytestmark = pytest.mark.integration
-CHANNEL = "testchannel"
 
 
 @pytest.fixture()
@@ -66,10 +67,6 @@ class Load(threading.Thread):
             pass
 
 
-def node(layout: NetworkLayout, kind: str, mspid: str | None = None) -> processes.NodeProcess:
-    return next(n for n in supervisor.network_nodes(layout) if n.kind == kind and mspid in (None, n.mspid))
-
-
 def heights(layout: NetworkLayout) -> dict[str, int]:
     return {s.host: int(s.channels.get(CHANNEL, {}).get("height", -1)) for s in supervisor.status(layout.root)}
 
@@ -94,7 +91,7 @@ def wait_until(predicate: object, timeout: float, what: str) -> None:
 
 
 def test_kill9_orderer_and_peer_loses_no_acknowledged_transaction(net: NetworkLayout) -> None:
-    orderer, peer1 = node(net, "orderer"), node(net, "peer", "Org1MSP")
+    orderer, peer1 = network_node(net, "orderer"), network_node(net, "peer", "Org1MSP")
     load = Load(net)
     load.start()
     wait_until(lambda: len(load.acked) >= 100, 60, "100 acknowledged envelopes")

@@ -12,10 +12,12 @@ from fabric_protos.common import common_pb2
 from fabric_protos.orderer import ab_pb2
 
 from devnet.nodes.devnet_support import (
+    CHANNEL,
     blocks_and_status,
     broadcast,
     deliver_request,
     make_network,
+    network_node,
     orderer_deliver,
     tx_envelope,
     txid_of,
@@ -27,7 +29,6 @@ from network.devnet.orderer.blocks import block_data_hash, block_header_bytes, b
 from network.layout import NetworkLayout
 
 pytestmark = pytest.mark.integration
-CHANNEL = "testchannel"
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +48,10 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetworkLayout]:
 
 def start_orderer(layout: NetworkLayout) -> None:
     """Only the orderer runs in this module (peers are exercised in the crash-recovery test)."""
-    node = orderer_node(layout)
+    node = network_node(layout, "orderer")
     node.pid_file.unlink(missing_ok=True)
     processes.start(node)
     supervisor.wait_healthy([node], 60, lambda line: None)
-
-
-def orderer_node(layout: NetworkLayout) -> processes.NodeProcess:
-    return next(n for n in supervisor.network_nodes(layout) if n.kind == "orderer")
 
 
 def height(layout: NetworkLayout) -> int:
@@ -119,7 +116,7 @@ def test_deliver_rejections_use_fabric_statuses(net: NetworkLayout) -> None:
 
 def test_restart_continues_the_chain(net: NetworkLayout) -> None:
     before, _ = blocks_and_status(orderer_deliver(net, deliver_request(net, CHANNEL, 0, height(net) - 1)))
-    node = orderer_node(net)
+    node = network_node(net, "orderer")
     assert processes.stop(node)
     start_orderer(net)
     identity, sign = user(net)
@@ -134,7 +131,7 @@ def test_restart_continues_the_chain(net: NetworkLayout) -> None:
 
 
 def test_stale_pid_file_is_recognised_after_kill9(net: NetworkLayout) -> None:
-    node = orderer_node(net)
+    node = network_node(net, "orderer")
     processes.kill(node)
     assert node.pid_file.exists() and processes.running_pid(node) is None
     assert not processes.stop(node)  # nothing to signal, and the stale file is cleaned up

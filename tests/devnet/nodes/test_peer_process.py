@@ -13,10 +13,12 @@ from fabric_protos.common import common_pb2
 from fabric_protos.peer import transaction_pb2
 
 from devnet.nodes.devnet_support import (
+    CHANNEL,
     batch_size_update,
     blocks_and_status,
     broadcast,
     deliver_request,
+    network_node,
     orderer_deliver,
     peer_deliver,
     running_network,
@@ -29,7 +31,6 @@ from network.devnet.orderer.blocks import block_header_hash, is_config_block, la
 from network.layout import NetworkLayout
 
 pytestmark = pytest.mark.integration
-CHANNEL = "testchannel"
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +80,7 @@ def test_peer_deliver_refuses_a_forged_request(net: NetworkLayout) -> None:
 
 
 def test_restarted_peer_catches_up_and_keeps_its_chain(net: NetworkLayout) -> None:
-    peer = next(n for n in supervisor.network_nodes(net) if n.kind == "peer")
+    peer = network_node(net, "peer")
     before, _ = blocks_and_status(peer_deliver(net, "Org1MSP", deliver_request(net, CHANNEL, 0, 2)))
     assert processes.stop(peer)
     identity, sign = user(net)
