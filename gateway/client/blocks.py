@@ -24,6 +24,7 @@ from gateway.client.events import start_position
 from gateway.client.fields import decode_bytes, require_name, require_nonempty
 from gateway.client.identity import Identity
 from gateway.client.proposal import Timestamp, to_timestamp
+from gateway.client.stream import CancellableStream
 from gateway.client.txid import new_nonce
 
 BlockKind = Literal["block", "filtered", "private"]
@@ -79,7 +80,7 @@ def block_of(response: events_pb2.DeliverResponse, kind: BlockKind) -> object | 
     return getattr(response, which)
 
 
-class BlockEventIterator:
+class BlockEventIterator(CancellableStream):
     """Blocks (``common.Block``, ``FilteredBlock`` or ``BlockAndPrivateData``) in order; ``close()`` cancels."""
 
     def __init__(self, call: Iterator[events_pb2.DeliverResponse], kind: BlockKind) -> None:
@@ -108,17 +109,6 @@ class BlockEventIterator:
             self._done = True
             raise StopIteration
         return block
-
-    def close(self) -> None:
-        cancel = getattr(self._call, "cancel", None)
-        if cancel is not None:
-            cancel()
-
-    def __enter__(self) -> BlockEventIterator:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class BlockEventsRequest:

@@ -26,6 +26,7 @@ from gateway.client.signed_request import (
     sign_request,
     unsigned_request,
 )
+from gateway.client.stream import CancellableStream
 
 
 def start_position(start_block: int | None) -> ab_pb2.SeekPosition:
@@ -92,7 +93,7 @@ def events_of(response: gateway_pb2.ChaincodeEventsResponse) -> list[ChaincodeEv
     ]
 
 
-class ChaincodeEventIterator:
+class ChaincodeEventIterator(CancellableStream):
     """Events in commit order from a live server stream; ``close()`` (or ``with``) cancels the stream."""
 
     def __init__(self, call: Iterator[gateway_pb2.ChaincodeEventsResponse]) -> None:
@@ -112,17 +113,6 @@ class ChaincodeEventIterator:
                 raise ChaincodeEventsError.from_rpc_error(error) from error
             self._pending = events_of(response)
         return self._pending.pop(0)
-
-    def close(self) -> None:
-        cancel = getattr(self._call, "cancel", None)
-        if cancel is not None:
-            cancel()
-
-    def __enter__(self) -> ChaincodeEventIterator:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class ChaincodeEventsRequest(OfflineSignableRequest[gateway_pb2.SignedChaincodeEventsRequest]):
