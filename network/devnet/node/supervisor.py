@@ -91,11 +91,15 @@ def chaincode_record_file(pid_file: Path) -> Path:
     return pid_file.with_suffix(".server.json")
 
 
+def chaincode_record_files(netdir: Path) -> list[Path]:
+    return sorted(paths.run_dir(netdir).glob(f"{CHAINCODE_HOST_PREFIX}*.server.json"))
+
+
 def restart_chaincode_servers(layout: NetworkLayout, progress: Progress = _quiet) -> None:
     """Start again every chaincode server recorded by a deploy that is not running now."""
     from network.devnet import deploy  # deploy imports this module
 
-    for record_file in sorted(paths.run_dir(layout.root).glob(f"{CHAINCODE_HOST_PREFIX}*.server.json")):
+    for record_file in chaincode_record_files(layout.root):
         record = json.loads(record_file.read_text())
         deploy.start_server(layout, record["name"], record["module"], record["CHAINCODE_ID"],
                             record["CHAINCODE_SERVER_ADDRESS"], progress)
@@ -239,7 +243,7 @@ def down(netdir: Path, progress: Progress = _quiet) -> None:
 
 def reset(netdir: Path, progress: Progress = _quiet) -> None:
     down(netdir, progress)
-    for record_file in paths.run_dir(Path(netdir)).glob(f"{CHAINCODE_HOST_PREFIX}*.server.json"):
+    for record_file in chaincode_record_files(Path(netdir)):
         record_file.unlink()  # the wiped ledgers no longer hold the chaincode definitions
     data = paths.data_root(Path(netdir))
     if data.exists():

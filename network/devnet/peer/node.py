@@ -53,12 +53,21 @@ def load_local_msp(msp_dir: Path, mspid: str) -> Any:
     return X509MSP.from_config(fabric_msp_config(msp_dir, mspid))
 
 
+def all_peer_endpoints(layout: NetworkLayout) -> list[Endpoint]:
+    """Every peer the spec names, with its org's TLS root cert."""
+    return [
+        Endpoint(org.msp_id, f"{peer.name}.{org.domain}", f"127.0.0.1:{peer.port}",
+                 layout.tlsca_cert(org.msp_id).read_bytes())
+        for org, peer in layout.spec.peers()
+    ]
+
+
 class PeerNode:
     def __init__(self, netdir: Path, org: str, peer: str, bundle_factory: Any = None, validator: Any = None) -> None:
         self.netdir = Path(netdir)
         self.layout = NetworkLayout(self.netdir)
         self._spec_stamp = -1
-        self._current_layout = self.layout
+        self._all_peers: list[Endpoint] = []
         self.org_spec, self.peer_spec = find_peer(self.layout, org, peer)
         self.mspid = self.org_spec.msp_id
         self.name = self.peer_spec.name
@@ -83,27 +92,19 @@ class PeerNode:
         self.operations_port = 0
 
     # --- contract for D3 -------------------------------------------------------------------------------
-    def current_layout(self) -> NetworkLayout:
-        """The layout as the resolved spec on disk now says: a config update that adds an org (and its peers)
-        rewrites that file while this peer runs. Fabric peers learn new members through discovery; devnet has no
-        gossip, so it re-reads the spec when the file changes."""
+    def peer_endpoints(self, include_self: bool = False) -> list[Endpoint]:
+        """Peers of the network (other peers unless ``include_self``), with their org's TLS root cert.
+
+        A config update that adds an org (and its peers) rewrites the resolved spec while this peer runs. Fabric
+        peers learn new members through discovery; devnet has no gossip, so the list is rebuilt when that file
+        changes and reused otherwise (the gateway asks for it on every request)."""
         path = self.layout.resolved_spec_path()
         stamp = path.stat().st_mtime_ns if path.exists() else 0
         if stamp != self._spec_stamp:
-            self._spec_stamp = stamp
-            self._current_layout = NetworkLayout(self.netdir)
-        return self._current_layout
-
-    def peer_endpoints(self, include_self: bool = False) -> list[Endpoint]:
-        """Peers of the network (other peers unless ``include_self``), with their org's TLS root cert."""
-        endpoints = []
-        layout = self.current_layout()
-        for org, peer in layout.spec.peers():
-            if not include_self and (org.msp_id, peer.name) == (self.mspid, self.name):
-                continue
-            root = layout.tlsca_cert(org.msp_id).read_bytes()
-            endpoints.append(Endpoint(org.msp_id, f"{peer.name}.{org.domain}", f"127.0.0.1:{peer.port}", root))
-        return endpoints
+            self._spec_stamp, self._all_peers = stamp, all_peer_endpoints(NetworkLayout(self.netdir))
+        if include_self:
+            return list(self._all_peers)
+        return [ep for ep in self._all_peers if ep.host != self.host]
 
     def orderer_endpoints(self, channel_id: str | None = None) -> list[Endpoint]:
         """Orderer nodes (of the channel's orderer orgs when ``channel_id`` is given)."""
