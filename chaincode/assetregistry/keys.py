@@ -24,7 +24,7 @@ object type in key order. Object types:
 | SWAP     | swapId                            | delivery-versus-payment record           |
 | DIST     | distributionId                    | distribution record                      |
 | RCV      | receivableId                      | receivable record                        |
-| ACT      | account, time(20 digits), txId, seq | account activity entry (blind write)   |
+| ACT      | account, tx time in ns (20 digits), txId, seq | account activity entry (blind write)   |
 
 Why DELTA keys: a credit must not read the receiver's balance, otherwise concurrent credits to one hot
 account collide at commit (MVCC_READ_CONFLICT, ``validation/validator.go`` ``validateKVRead``). Each
@@ -134,5 +134,5 @@ def receivable_key(receivable_id: str) -> str:
     return composite("RCV", receivable_id)
 
 
-def activity_key(account: str, time: int, tx_id: str, seq: int) -> str:
-    return composite("ACT", account, f"{time:020d}", tx_id, f"{seq:06d}")
+def activity_key(account: str, time_ns: int, tx_id: str, seq: int) -> str:
+    return composite("ACT", account, f"{time_ns:020d}", tx_id, f"{seq:06d}")

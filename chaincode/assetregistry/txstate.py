@@ -53,6 +53,9 @@ class Tx:
         self.tx_id: str = stub.get_txid()
         ts = stub.get_tx_timestamp()
         self.now: int = int(ts.seconds) if ts is not None else 0
+        # Activity keys order entries by this: seconds alone would leave two transactions of one second in
+        # random txid order.
+        self.now_ns: int = self.now * 1_000_000_000 + (int(ts.nanos) if ts is not None else 0)
         self._overlay: dict[str, Any] = {}
         self._read_cache: dict[str, bytes | None] = {}
         self._validation: dict[str, bytes] = {}
@@ -139,7 +142,7 @@ class Tx:
     def record_activity(self, account: str, kind: str, data: dict[str, Any]) -> None:
         """Append-only account history: a blind write of a fresh key, so it never causes MVCC conflicts."""
         entry = {"kind": kind, "txId": self.tx_id, "time": self.now, **data}
-        self.put_json(keys.activity_key(account, self.now, self.tx_id, self.next_seq()), entry)
+        self.put_json(keys.activity_key(account, self.now_ns, self.tx_id, self.next_seq()), entry)
 
     # -- commit -----------------------------------------------------------------------------------
     async def flush(self) -> None:
