@@ -1,14 +1,16 @@
 """Issue 6: what the REST layer costs - submit throughput and latency through the FastAPI gateway vs the bare
 client library, against the same devnet in one run.
 
-    .venv/bin/python scripts/bench_gateway.py [--in-flight 10,50] [--duration 10]
+    .venv/bin/python scripts/bench_gateway.py [--in-flight 1,10,50] [--rounds 2] [--duration 15 --warmup 5]
 
 Both paths submit ``put(<unique key>, <32 B>)`` of ``scripts/benchkit/benchcc.py`` as Org1's User1 to Org1's
 peer and wait for the commit: bare = ``gateway.client.aio`` in this process; REST = ``POST
 /v1/orgs/Org1/submit?mode=sync`` (``python -m gateway serve``: API key auth, encrypted wallet, SQLite
-operation store, each operation stored before it is sent) driven by ``httpx.AsyncClient``. Per level the two
-paths run back to back, in alternating order so slow drift of the shared machine does not favour one.
-Target: REST costs under 10 % (throughput and p50 latency). Writes ``bench-results/bench_gateway-<UTC>.json``.
+operation store, each operation stored before it is sent) driven by ``scripts/benchkit/httpload.py`` - a lean
+HTTP/1.1 load generator in its own process, whose CPU is reported apart (``http-loadgen``). Each level runs
+``--rounds`` bare/REST pairs back to back in alternating order; ratios are taken within a round and the level
+reports their median (``scripts/benchkit/restcost.py``). Target: REST costs under 10 % (throughput and p50
+latency). Writes ``bench-results/bench_gateway-<UTC>.json``.
 """
 
 from __future__ import annotations
@@ -17,111 +19,75 @@ import argparse
 import asyncio
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scripts.benchkit import client, profiling, report  # noqa: E402
 from scripts.benchkit.devnet import BenchNet, running_devnet  # noqa: E402
-from scripts.benchkit.loadgen import Operation, RunResult  # noqa: E402
+from scripts.benchkit.loadgen import RunResult  # noqa: E402
+from scripts.benchkit.loadproc import http_load_run  # noqa: E402
 from scripts.benchkit.measure import announce_machine, benchmark_pids, profiled_run  # noqa: E402
 from scripts.benchkit.options import add_network_options, in_flight_levels, network_parameters  # noqa: E402
+from scripts.benchkit.restcost import (  # noqa: E402
+    BARE_CLIENT,
+    HTTP_LOADGEN,
+    REST_PROCESS,
+    TARGET_OVERHEAD,
+    level_ratios,
+    round_order,
+    run_label,
+)
 from scripts.benchkit.restgw import RestGateway, running_rest_gateway  # noqa: E402
-from scripts.benchkit.stats import ratio  # noqa: E402
 from scripts.benchkit.txflow import submit_and_wait  # noqa: E402
 
 NAME = "bench_gateway"
 CHAINCODE, MODULE = "benchcc", "scripts.benchkit.benchcc"
-TARGET_OVERHEAD = 0.10
 VALUE = "v" * 32
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--in-flight", type=in_flight_levels, default=[10, 50], help="levels, e.g. 10,50")
-    p.add_argument("--duration", type=float, default=10.0, help="measured seconds per path and level")
+    p.add_argument("--in-flight", type=in_flight_levels, default=[1, 10, 50], help="levels, e.g. 1,10,50")
+    p.add_argument("--duration", type=float, default=15.0, help="measured seconds per path, level and round")
+    p.add_argument("--rounds", type=int, default=2, help="bare/REST pairs per level (alternating order)")
     add_network_options(p)
+    p.set_defaults(warmup=5.0)
     p.add_argument("--profile", type=Path, default=None,
-                   help="py-spy every process during the last level's REST run; folded stacks go here")
-    return p.parse_args(argv)
-
-
-def rest_operation(http: httpx.AsyncClient, rest: RestGateway, prefix: str, examples: dict[str, str]) -> Operation:
-    async def put(worker: int, seq: int) -> tuple[str, float]:
-        began = time.monotonic()
-        try:
-            response = await http.post(rest.submit_url(), headers={"X-API-Key": rest.api_key},
-                                       json={"function": "put", "args": [f"{prefix}-w{worker}-{seq}", VALUE]})
-        except httpx.HTTPError as exc:
-            examples.setdefault("HTTP_ERROR", repr(exc)[:500])
-            return "HTTP_ERROR", began
-        if response.status_code == 200:
-            return str(response.json().get("validation_code", "VALID")), began
-        label = f"HTTP_{response.status_code}"
-        examples.setdefault(label, response.text[:500])
-        return label, began
-
-    return put
+                   help="py-spy every process during the last level's last REST run; folded stacks go here")
+    args = p.parse_args(argv)
+    if args.rounds < 1:
+        p.error("--rounds: must be >= 1")
+    return args
 
 
 async def run_levels(net: BenchNet, rest: RestGateway, args: argparse.Namespace,
                      profile: dict[str, Any]) -> tuple[list[RunResult], dict[str, str]]:
     results: list[RunResult] = []
     examples: dict[str, str] = {}
-    limits = httpx.Limits(max_connections=max(args.in_flight) + 10, max_keepalive_connections=max(args.in_flight) + 10)
-    async with client.gateway_channel(net.layout, "Org1MSP") as channel, \
-            httpx.AsyncClient(limits=limits, timeout=120) as http:
+    async with client.gateway_channel(net.layout, "Org1MSP") as channel:
         contract = client.contract(channel, net.layout, net.channel, CHAINCODE)
         await submit_and_wait(contract, "put", ["warm", "up"])
         for index, n in enumerate(args.in_flight):
+            for round_no in range(1, args.rounds + 1):
+                for path in round_order(index, round_no):
+                    label = run_label(path, n, round_no)
+                    pids = {**benchmark_pids(net), REST_PROCESS: rest.pid}
+                    last = n == args.in_flight[-1] and round_no == args.rounds and path == "rest"
+                    report.progress(f"{label}: {args.warmup:.0f}s warm-up + {args.duration:.0f}s measured")
+                    if path == "rest":
+                        result = await http_load_run(label, rest.submit_url(), rest.api_key, f"rest{n}r{round_no}",
+                                                     n, args, pids, profile, last, examples)
+                    else:
+                        async def bare(worker: int, seq: int, tag: str = f"bare{n}r{round_no}") -> tuple[str, float]:
+                            return await submit_and_wait(contract, "put", [f"{tag}-w{worker}-{seq}", VALUE], examples)
 
-            async def bare(worker: int, seq: int, level: int = n) -> tuple[str, float]:
-                return await submit_and_wait(contract, "put", [f"bare{level}-w{worker}-{seq}", VALUE], examples)
-
-            paths: list[tuple[str, Operation]] = [("bare", bare), ("rest", rest_operation(http, rest, f"rest{n}",
-                                                                                       examples))]
-            if index % 2:
-                paths.reverse()
-            for path, operation in paths:
-                pids = {**benchmark_pids(net), "rest-gateway": rest.pid}
-                report.progress(f"{path} N={n}: {args.warmup:.0f}s warm-up + {args.duration:.0f}s measured")
-                last_rest = path == "rest" and n == args.in_flight[-1]
-                result = await profiled_run(f"{path} N={n}", n, args, operation, pids, profile, last_rest)
-                report.progress(f"{path} N={n}: {result.committed} committed, {result.tps:.1f} tx/s, "
-                                f"{dict(result.outcomes)}")
-                results.append(result)
+                        result = await profiled_run(label, n, args, bare, pids, profile, False)
+                    report.progress(f"{label}: {result.committed} committed, {result.tps:.1f} tx/s, "
+                                    f"{dict(result.outcomes)}, CPU ms/tx {result.cpu_ms_per_tx}")
+                    results.append(result)
     return results, examples
-
-
-def pairs(results: list[RunResult]) -> dict[str, dict[str, Any]]:
-    """Per level: REST vs bare ratios and the REST overhead (1 - throughput ratio)."""
-    by_label = {r.label: r for r in results}
-    out = {}
-    for r in results:
-        if not r.label.startswith("bare "):
-            continue
-        level = r.label.removeprefix("bare ")
-        rest = by_label.get(f"rest {level}")
-        if rest is None:
-            continue
-        bare_s, rest_s = r.summary(), rest.summary()
-        tps_ratio = ratio(rest.tps, r.tps)
-        p50_ratio = ratio(rest_s["latency_ms"]["p50"], bare_s["latency_ms"]["p50"])
-        out[level] = {
-            "tps_rest_vs_bare": tps_ratio,
-            "p50_latency_rest_vs_bare": p50_ratio,
-            "p99_latency_rest_vs_bare": ratio(rest_s["latency_ms"]["p99"], bare_s["latency_ms"]["p99"]),
-            "throughput_overhead": None if tps_ratio is None else round(1 - tps_ratio, 4),
-            "cpu_ms_per_tx_rest_minus_bare": round(rest.cpu_ms_per_tx.get("total", 0.0)
-                                                   - r.cpu_ms_per_tx.get("total", 0.0), 2),
-            "target_met": tps_ratio is not None and p50_ratio is not None
-            and 1 - tps_ratio < TARGET_OVERHEAD and p50_ratio - 1 < TARGET_OVERHEAD,
-        }
-    return out
 
 
 def document(args: argparse.Namespace, results: list[RunResult], examples: dict[str, str],
@@ -131,13 +97,15 @@ def document(args: argparse.Namespace, results: list[RunResult], examples: dict[
         "parameters": network_parameters(args) | {
             "chaincode": f"{MODULE} put(unique key, 32 B)",
             "bare": "gateway.client.aio, one grpc.aio channel to Org1's peer",
-            "rest": "python -m gateway serve, POST /v1/orgs/Org1/submit?mode=sync via httpx.AsyncClient",
+            "rest": "python -m gateway serve, POST /v1/orgs/Org1/submit?mode=sync driven by "
+                    "scripts.benchkit.httpload (own process, keep-alive connection per in-flight worker)",
+            "rounds": args.rounds,
             "note": "REST latency is end to end only (the submit step is inside the service)",
         },
         "machine": report.machine_info(),
         "target": f"REST overhead < {TARGET_OVERHEAD:.0%}",
         "results": [r.summary() for r in results],
-        "ratios": pairs(results),
+        "ratios": level_ratios(results),
         "error_examples": examples,
         "raw": {r.label: r.raw() for r in results},
         "profile": profile,
@@ -148,14 +116,19 @@ def print_table(results: list[RunResult]) -> None:
     rows = []
     for r in results:
         s = r.summary()
+        cpu = r.cpu_ms_per_tx
         rows.append([r.label, r.committed, r.total - r.committed, round(r.tps, 1), s["latency_ms"]["p50"],
-                     s["latency_ms"]["p99"], r.cpu_ms_per_tx.get("total"), r.cpu_ms_per_tx.get("rest-gateway")])
-    print(report.table(["path", "committed", "failed", "tx/s", "p50 ms", "p99 ms", "CPU ms/tx", "REST proc ms/tx"],
-                       rows))
-    for level, p in pairs(results).items():
-        print(f"{level}: REST/bare tx/s x{p['tps_rest_vs_bare']}, p50 x{p['p50_latency_rest_vs_bare']}, "
-              f"p99 x{p['p99_latency_rest_vs_bare']}, overhead {p['throughput_overhead']}, "
-              f"target {'met' if p['target_met'] else 'NOT met'}")
+                     s["latency_ms"]["p99"], cpu.get("total"), cpu.get(BARE_CLIENT), cpu.get(REST_PROCESS),
+                     cpu.get(HTTP_LOADGEN)])
+    print(report.table(["run", "committed", "failed", "tx/s", "p50 ms", "p99 ms", "CPU ms/tx total",
+                        "bench proc", "REST proc", "http loadgen"], rows))
+    for level, p in level_ratios(results).items():
+        print(f"{level} (median of {len(p['rounds'])}): REST/bare tx/s x{p['tps_rest_vs_bare']}, "
+              f"p50 x{p['p50_latency_rest_vs_bare']}, p99 x{p['p99_latency_rest_vs_bare']}; "
+              f"CPU ms/tx REST proc {p['rest_process_cpu_ms_per_tx']} vs bare client {p['bare_client_cpu_ms_per_tx']}"
+              f" (x{p['rest_process_vs_bare_client']}), loadgen {p['http_loadgen_cpu_ms_per_tx']}, "
+              f"total {p['total_cpu_ms_per_tx_rest']} vs {p['total_cpu_ms_per_tx_bare']}; "
+              f"overhead {p['throughput_overhead']}, target {'met' if p['target_met'] else 'NOT met'}")
 
 
 def main(argv: list[str] | None = None) -> int:
