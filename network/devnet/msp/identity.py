@@ -13,8 +13,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from fabric_protos.msp import msp_principal_pb2
 
-from gateway.client import ecdsa
 from network.devnet.msp.config import OUIdentifier
+from network.devnet.msp.ecdsaverify import half_order, verify_ecdsa_sha256_digest
 from network.devnet.msp.errors import IdentityError
 
 if TYPE_CHECKING:
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 VERIFY_CACHE_SIZE = 4096
 """Signature outcomes remembered per identity (digest-sized keys: well under 1 MB per identity)."""
+
+PRINCIPAL_CACHE_SIZE = 256
+"""Principal verdicts remembered per identity (a channel's policies name a handful of principals)."""
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,9 @@ class MSPIdentity:
     msp: X509MSP
     _validation: list[IdentityError | None] = field(default_factory=list)
     _verified: dict[tuple[bytes, bytes], bool] = field(default_factory=dict)
-    _public_key: list[object] = field(default_factory=list)
+    _public_key: list[tuple[object, int | None]] = field(default_factory=list)
     _ous: list[list[OUIdentifier]] = field(default_factory=list)
+    _principals: dict[bytes, bool] = field(default_factory=dict)
 
     @cached_property
     def identifier(self) -> IdentityIdentifier:
@@ -71,8 +75,10 @@ class MSPIdentity:
             return False
         return True
 
-    def verify(self, message: bytes, signature: bytes) -> bool:
+    def verify(self, message: bytes, signature: bytes, digest: bytes | None = None) -> bool:
         """ECDSA: SHA-256, DER, low-S only (``bccsp/sw/ecdsa.go`` ``verifyECDSA``); Ed25519 for MSP V3.
+
+        ``digest``, when given, must be SHA-256 of ``message`` (a caller holding it saves hashing again).
 
         Outcomes are memoised per (signature, SHA-256 of message). Verification is a pure function of the
         key, the message digest and the signature (ECDSA only ever sees the digest), so a repeated check
@@ -80,22 +86,37 @@ class MSPIdentity:
         policy code: an ImplicitMeta policy hands the whole signature set to each sub-policy, and each
         verifies every signature again (``common/policies/policy.go`` ``SignatureSetToValidIdentities``).
         """
-        cache_key = (signature, hashlib.sha256(message).digest())
+        if digest is None:
+            digest = hashlib.sha256(message).digest()
+        cache_key = (signature, digest)
         cached = self._verified.get(cache_key)
         if cached is not None:
             return cached
-        outcome = self._verify_uncached(message, signature)
+        outcome = self._verify_uncached(message, digest, signature)
+        self._remember(cache_key, outcome)
+        return outcome
+
+    def remember_own_signature(self, message: bytes, signature: bytes) -> None:
+        """Record that ``signature`` over ``message`` verifies, for a signature this node just made with this
+        identity's own private key (an endorsement). Signing with the key yields a signature that verifies
+        under its public key, and the signer emits low-S DER as Fabric's BCCSP does, so the memoised answer
+        is the one the curve arithmetic would give; the caller must only pass signatures it produced itself.
+        """
+        self._remember((signature, hashlib.sha256(message).digest()), True)
+
+    def _remember(self, cache_key: tuple[bytes, bytes], outcome: bool) -> None:
         if len(self._verified) >= VERIFY_CACHE_SIZE:
             self._verified.clear()  # crude bound; plain dict operations stay safe across threads
         self._verified[cache_key] = outcome
-        return outcome
 
-    def _verify_uncached(self, message: bytes, signature: bytes) -> bool:
+    def _verify_uncached(self, message: bytes, digest: bytes, signature: bytes) -> bool:
         if not self._public_key:
-            self._public_key.append(self.certificate.public_key())
-        key = self._public_key[0]
+            key = self.certificate.public_key()
+            bound = half_order(key) if isinstance(key, ec.EllipticCurvePublicKey) else None
+            self._public_key.append((key, bound))
+        key, bound = self._public_key[0]
         if isinstance(key, ec.EllipticCurvePublicKey):
-            return ecdsa.verify(key, message, signature)
+            return verify_ecdsa_sha256_digest(key, digest, signature, bound)
         if isinstance(key, ed25519.Ed25519PublicKey):
             try:
                 key.verify(signature, message)
@@ -118,9 +139,23 @@ class MSPIdentity:
             self._ous.append(self.msp.organizational_units(self))
         return list(self._ous[0])
 
-    def satisfies_principal(self, principal: msp_principal_pb2.MSPPrincipal) -> bool:
+    def satisfies_principal(
+        self, principal: msp_principal_pb2.MSPPrincipal, principal_bytes: bytes | None = None
+    ) -> bool:
+        """``SatisfiesPrincipal``. With ``principal_bytes`` (= the principal serialized, what a compiled policy
+        holds) the verdict is memoised: it depends only on this identity's certificate and chain, its MSP's
+        fixed settings and its memoised validation outcome, so it cannot change for a given identity."""
+        if principal_bytes is not None:
+            cached = self._principals.get(principal_bytes)
+            if cached is not None:
+                return cached
         try:
             self.msp.satisfies_principal(self, principal)
+            outcome = True
         except IdentityError:
-            return False
-        return True
+            outcome = False
+        if principal_bytes is not None:
+            if len(self._principals) >= PRINCIPAL_CACHE_SIZE:
+                self._principals.clear()
+            self._principals[principal_bytes] = outcome
+        return outcome

@@ -42,7 +42,7 @@ def signature_set_to_valid_identities(
         key = (identity.identifier.mspid, identity.identifier.id)
         if key in seen:
             continue
-        if not identity.verify(sd.data, sd.signature):
+        if not identity.verify(sd.data, sd.signature, sd.digest):
             continue
         seen.add(key)
         identities.append(identity)
@@ -88,12 +88,13 @@ def compile_rule(rule: policies_pb2.SignaturePolicy, principals: Sequence[msp_pr
         if not 0 <= index < len(principals):
             raise PolicyError(f"signed_by: identity index {index} out of range")
         principal = principals[index]
+        principal_bytes = principal.SerializeToString()
 
         def signed_by(identities: list[MSPIdentity], used: list[bool]) -> bool:
             for i, identity in enumerate(identities):
                 if used[i]:
                     continue
-                if identity.satisfies_principal(principal):
+                if identity.satisfies_principal(principal, principal_bytes):
                     used[i] = True
                     return True
             return False
@@ -102,8 +103,20 @@ def compile_rule(rule: policies_pb2.SignaturePolicy, principals: Sequence[msp_pr
     raise PolicyError("rule: no signed_by or n_out_of set")
 
 
+VERDICT_CACHE_SIZE = 1024
+"""Rule verdicts remembered per compiled policy, keyed by the identity list."""
+
+
 class SignaturePolicy:
-    """A compiled ``SignaturePolicyEnvelope`` bound to the channel's identity deserializer."""
+    """A compiled ``SignaturePolicyEnvelope`` bound to the channel's identity deserializer.
+
+    Verdicts of :meth:`evaluate_identities` are memoised per exact identity sequence (order included: the
+    greedy rule depends on it). The rule reads nothing but the identities and the policy's fixed principals,
+    and an identity's principal verdicts never change (:meth:`MSPIdentity.satisfies_principal`), so the same
+    sequence always gets the same verdict. Identities compare by object, and the memo holds them, so a key
+    cannot be reused by another identity. A block of transactions endorsed by the same peers thus walks the
+    rule once.
+    """
 
     def __init__(self, envelope: policies_pb2.SignaturePolicyEnvelope, deserializer: IdentityDeserializer) -> None:
         if envelope.version != 0:
@@ -113,13 +126,21 @@ class SignaturePolicy:
         self.envelope = envelope
         self.deserializer = deserializer
         self._rule = compile_rule(envelope.rule, list(envelope.identities))
+        self._verdicts: dict[tuple[MSPIdentity, ...], bool] = {}
 
     @classmethod
     def from_bytes(cls, data: bytes, deserializer: IdentityDeserializer) -> SignaturePolicy:
         return cls(policies_pb2.SignaturePolicyEnvelope.FromString(data), deserializer)
 
     def evaluate_identities(self, identities: Sequence[MSPIdentity]) -> bool:
-        return self._rule(list(identities), [False] * len(identities))
+        key = tuple(identities)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._rule(list(key), [False] * len(key))
+            if len(self._verdicts) >= VERDICT_CACHE_SIZE:
+                self._verdicts.clear()  # crude bound; plain dict operations stay safe across threads
+            self._verdicts[key] = verdict
+        return verdict
 
     def evaluate(self, signed: Sequence[SignedData]) -> bool:
         return self.evaluate_identities(signature_set_to_valid_identities(signed, self.deserializer))

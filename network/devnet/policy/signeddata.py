@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -12,3 +14,9 @@ class SignedData:
     data: bytes
     identity: bytes
     signature: bytes
+
+    @cached_property
+    def digest(self) -> bytes:
+        """SHA-256 of ``data``, computed once: every sub-policy of an implicit meta policy verifies the same
+        signed data again, and the verify cache is keyed on this digest."""
+        return hashlib.sha256(self.data).digest()

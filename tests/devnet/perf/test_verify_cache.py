@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from devnet.fixtures.pki import Org, msp_config
-from gateway.client import ecdsa
-from network.devnet.msp import X509MSP
+from network.devnet.msp import X509MSP, identity
 from network.devnet.msp.identity import MSPIdentity
 
 
@@ -21,17 +22,17 @@ def fresh_identity(org: Org) -> MSPIdentity:
 
 def test_repeated_check_runs_the_crypto_once(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[bytes] = []
-    real = ecdsa.verify
+    real = identity.verify_ecdsa_sha256_digest
 
-    def counting(key: object, message: bytes, signature: bytes) -> bool:
-        calls.append(message)
-        return real(key, message, signature)  # type: ignore[arg-type]
+    def counting(key: object, digest: bytes, signature: bytes, bound: int | None) -> bool:
+        calls.append(digest)
+        return real(key, digest, signature, bound)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ecdsa, "verify", counting)
+    monkeypatch.setattr(identity, "verify_ecdsa_sha256_digest", counting)
     ident = fresh_identity(org)
     signature = org.client.sign(b"payload")
     assert all(ident.verify(b"payload", signature) for _ in range(5))
-    assert calls == [b"payload"]
+    assert calls == [hashlib.sha256(b"payload").digest()]
 
 
 def test_cached_success_does_not_leak_to_another_message_or_signature(org: Org) -> None:
