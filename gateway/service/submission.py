@@ -120,17 +120,17 @@ def _problem_outcome(problem: Problem, op: Operation) -> Outcome:
     return Outcome(problem.status, problem.body(), True, problem.headers)
 
 
-def _finish(rt: Runtime, op: Operation, outcome: Outcome, state: OpState, **changes: Any) -> Outcome:
-    rt.store.save(op.evolve(state=state, http_status=outcome.status, response=outcome.body, **changes))
+async def _finish(rt: Runtime, op: Operation, outcome: Outcome, state: OpState, **changes: Any) -> Outcome:
+    await rt.store.save_async(op.evolve(state=state, http_status=outcome.status, response=outcome.body, **changes))
     return outcome
 
 
 async def start_submit(rt: Runtime, port: AsyncFabricPort, cmd: SubmitCommand) -> Outcome:
     op = new_operation(cmd.org, cmd.key_id, cmd.idem_key, cmd.request_hash, cmd.who.label, cmd.request.channel)
-    stored, created = rt.store.claim(op)
+    stored, created = await rt.store.claim_async(op)
     if created:
         return await execute(rt, port, cmd, stored)
-    if retryable_before_send(stored, cmd) and rt.store.reopen(stored):
+    if retryable_before_send(stored, cmd) and await asyncio.to_thread(rt.store.reopen, stored):
         return await execute(rt, port, cmd, stored.evolve(state=OpState.NEW, http_status=None, response=None))
     return replay(stored, cmd)
 
@@ -206,9 +206,9 @@ async def attempt(
         response={"result": decode_result(prepared.result)},
     )
     # Durable BEFORE the envelope leaves this process. This is the one write with a flush to stable storage
-    # (``store.model.must_be_durable``); it runs in a worker thread so the event loop keeps serving the other
-    # requests while the disk syncs, and nothing is sent until it has returned.
-    await asyncio.to_thread(rt.store.save, op)
+    # (``store.model.must_be_durable``); the event loop keeps serving the other requests while the disk syncs
+    # (SQLite: group commit, one flush per batch), and nothing is sent until the await has returned.
+    await rt.store.save_async(op)
     failpoints.hit("after-store")
     t0 = time.perf_counter()
     await port.submit(who, prepared)
@@ -216,7 +216,7 @@ async def attempt(
     rt.metrics.fabric_seconds.labels("submit").observe(time.perf_counter() - t0)
     op = op.evolve(state=OpState.SUBMITTED)
     if store_submitted:
-        rt.store.save(op)
+        await rt.store.save_async(op)
     return op
 
 
@@ -225,7 +225,7 @@ async def execute(rt: Runtime, port: AsyncFabricPort, cmd: SubmitCommand, op: Op
         op = await attempt(rt, port, cmd.who, cmd.request, op, store_submitted=not cmd.wait)
     except InvalidRequest as invalid:
         # Refused while building the proposal: nothing was signed, so the answer is final (and replayable).
-        return _finish(
+        return await _finish(
             rt, op, _problem_outcome(invalid_request_problem(invalid.field, invalid.message), op), OpState.FAILED
         )
     except FabricFailure as failure:
@@ -267,18 +267,18 @@ async def non_member_endorser_problem(
 async def _failed_before_commit(
     rt: Runtime, port: AsyncFabricPort, cmd: SubmitCommand, op: Operation, failure: FabricFailure
 ) -> Outcome:
-    current = rt.store.get(op.org, op.op_id) or op
+    current = await rt.store.get_async(op.org, op.op_id) or op
     if current.state == OpState.NEW:  # nothing was signed for the orderer: the input may be the cause
         refused = await non_member_endorser_problem(port, cmd, failure)
         if refused is not None:
-            return _finish(rt, current, _problem_outcome(refused, current), OpState.FAILED)
+            return await _finish(rt, current, _problem_outcome(refused, current), OpState.FAILED)
     problem = problem_for_failure(failure)
     if current.state == OpState.PREPARED and failure.grpc_code not in DEFINITIVE_SUBMIT_REFUSALS:
         # The envelope may have reached an orderer: keep it PREPARED so recovery re-sends it (same txid).
         problem.extensions["operation_id"] = op.op_id
         problem.extensions["status_url"] = f"{cmd.status_url_base}/{op.op_id}"
         return Outcome(problem.status, problem.body(), True, problem.headers)
-    return _finish(rt, current, _problem_outcome(problem, current), OpState.FAILED)
+    return await _finish(rt, current, _problem_outcome(problem, current), OpState.FAILED)
 
 
 async def _settle_in_background(
@@ -303,7 +303,7 @@ async def settle(
             rt.metrics.fabric_seconds.labels("commit_status").observe(time.perf_counter() - t0)
         except FabricFailure as failure:
             # Outcome unknown, not failed: the operation stays SUBMITTED and is settled later.
-            rt.store.save(op)  # (re)states SUBMITTED: a sync submit skipped that write (see ``attempt``)
+            await rt.store.save_async(op)  # (re)states SUBMITTED: a sync submit skipped that write (see ``attempt``)
             problem = problem_for_failure(failure)
             return _problem_outcome(problem, op)
         name = validation_code_name(status.validation_code)
@@ -315,7 +315,7 @@ async def settle(
             body.pop("http_status", None)
             body.pop("response", None)
             body["result"] = (op.response or {}).get("result")
-            return _finish(
+            return await _finish(
                 rt, op, Outcome(200, body), OpState.COMMITTED, validation_code=name, block_number=status.block_number
             )
         retry = (
@@ -325,7 +325,7 @@ async def settle(
         )
         if not retry:
             problem = problem_for_validation_code(op.txid, status.validation_code, name)
-            return _finish(
+            return await _finish(
                 rt,
                 op,
                 _problem_outcome(problem, op),
@@ -339,10 +339,10 @@ async def settle(
         try:
             op = await attempt(rt, port, who, request, op)
         except FabricFailure as failure:
-            current = rt.store.get(op.org, op.op_id) or op
+            current = await rt.store.get_async(op.org, op.op_id) or op
             if current.state == OpState.PREPARED and failure.grpc_code not in DEFINITIVE_SUBMIT_REFUSALS:
                 return _problem_outcome(problem_for_failure(failure), current)
-            return _finish(rt, current, _problem_outcome(problem_for_failure(failure), current), OpState.FAILED)
+            return await _finish(rt, current, _problem_outcome(problem_for_failure(failure), current), OpState.FAILED)
 
 
 async def resend_prepared(port: AsyncFabricPort, who: SigningIdentity, op: Operation) -> None:

@@ -87,6 +87,15 @@ class OperationStore(Protocol):
         """Overwrite the mutable columns of an existing operation."""
         ...
 
+    # The submit path's calls as coroutines: what the event loop awaits, so neither SQL nor a flush to disk ever
+    # blocks it. Same contract as the blocking twins; the result is committed (and, for ``must_be_durable``
+    # operations, flushed) before the await returns.
+    async def claim_async(self, op: Operation) -> tuple[Operation, bool]: ...
+
+    async def save_async(self, op: Operation) -> None: ...
+
+    async def get_async(self, org: str, op_id: str) -> Operation | None: ...
+
     def reopen(self, op: Operation) -> bool:
         """Atomically move a FAILED operation that never stored an envelope back to NEW; False if another
         request (or replica) got there first or the operation has an envelope."""

@@ -9,6 +9,7 @@ PREPARED write switches it on for its own transaction, so it is flushed to the W
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import time
 from collections.abc import Iterator
@@ -72,6 +73,17 @@ class PostgresStore:
             with conn.transaction():
                 conn.execute("SET LOCAL synchronous_commit TO on")
                 conn.execute(sql.update_sql("%s"), sql.mutable_row(op))  # type: ignore[arg-type]
+
+    # psycopg's blocking connections in a worker thread: the event loop never waits for the server or its WAL
+    # flush (the pool's connections are shared with the blocking calls, so no second pool is needed).
+    async def claim_async(self, op: Operation) -> tuple[Operation, bool]:
+        return await asyncio.to_thread(self.claim, op)
+
+    async def save_async(self, op: Operation) -> None:
+        await asyncio.to_thread(self.save, op)
+
+    async def get_async(self, org: str, op_id: str) -> Operation | None:
+        return await asyncio.to_thread(self.get, org, op_id)
 
     def reopen(self, op: Operation) -> bool:
         with self._conn() as conn:

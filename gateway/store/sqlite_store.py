@@ -1,71 +1,94 @@
-"""The embedded default store: one SQLite file in WAL mode, every write its own transaction.
+"""The embedded default store: one SQLite file in WAL mode, written by one thread with group commit.
 
-``synchronous=NORMAL`` in WAL mode survives a process crash (kill -9) for every write; the PREPARED write is
-additionally made power-loss durable by syncing the WAL (``synchronous=FULL`` for that commit, which also
-flushes every earlier commit in the log). See ``model.must_be_durable``.
+Every call becomes a job of ``batch_writer.BatchWriter``: the jobs queued at the same moment share one
+transaction. ``synchronous=NORMAL`` in WAL mode survives a process crash (kill -9) for every commit; a batch
+holding a PREPARED write commits with ``synchronous=FULL`` (one WAL sync for the whole batch, which also
+flushes every earlier commit in the log) and no caller hears back before that commit returned. See
+``model.must_be_durable``.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from gateway.store import sql
+from gateway.store.batch_writer import BatchWriter
 from gateway.store.model import Operation, OpState, must_be_durable
+
+UNFINISHED = (OpState.NEW.value, OpState.PREPARED.value, OpState.SUBMITTED.value)
+
+
+def _claim(op: Operation) -> Callable[[sqlite3.Connection], tuple[Operation, bool]]:
+    def work(db: sqlite3.Connection) -> tuple[Operation, bool]:
+        if db.execute(sql.insert_sql("?"), sql.to_row(op)).rowcount == 1:
+            return op, True
+        row = db.execute(
+            sql.select_sql("org = ? AND key_id = ? AND idem_key = ?"), (op.org, op.key_id, op.idem_key)
+        ).fetchone()
+        return sql.from_row(row), False
+
+    return work
+
+
+def _save(op: Operation) -> Callable[[sqlite3.Connection], None]:
+    row = sql.mutable_row(op)
+
+    def work(db: sqlite3.Connection) -> None:
+        db.execute(sql.update_sql("?"), row)
+
+    return work
+
+
+def _one(where: str, params: tuple[object, ...]) -> Callable[[sqlite3.Connection], Operation | None]:
+    def work(db: sqlite3.Connection) -> Operation | None:
+        row = db.execute(sql.select_sql(where), params).fetchone()
+        return None if row is None else sql.from_row(row)
+
+    return work
 
 
 class SqliteStore:
     def __init__(self, path: Path | str) -> None:
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
         for stmt in sql.schema("BLOB"):
-            self._db.execute(stmt)
+            db.execute(stmt)
+        self._writer = BatchWriter(db)
 
     def claim(self, op: Operation) -> tuple[Operation, bool]:
-        with self._lock:
-            cur = self._db.execute(sql.insert_sql("?"), sql.to_row(op))
-            if cur.rowcount == 1:
-                return op, True
-            row = self._db.execute(
-                sql.select_sql("org = ? AND key_id = ? AND idem_key = ?"), (op.org, op.key_id, op.idem_key)
-            ).fetchone()
-        return sql.from_row(row), False
+        return self._writer.call(_claim(op))
+
+    async def claim_async(self, op: Operation) -> tuple[Operation, bool]:
+        return await self._writer.call_async(_claim(op))
 
     def save(self, op: Operation) -> None:
-        with self._lock:
-            if not must_be_durable(op):
-                self._db.execute(sql.update_sql("?"), sql.mutable_row(op))
-                return
-            self._db.execute("PRAGMA synchronous=FULL")
-            try:
-                self._db.execute(sql.update_sql("?"), sql.mutable_row(op))
-            finally:
-                self._db.execute("PRAGMA synchronous=NORMAL")
+        self._writer.call(_save(op), must_be_durable(op))
+
+    async def save_async(self, op: Operation) -> None:
+        await self._writer.call_async(_save(op), must_be_durable(op))
 
     def reopen(self, op: Operation) -> bool:
-        with self._lock:
-            return self._db.execute(sql.reopen_sql("?"), (time.time(), op.op_id)).rowcount == 1
+        now = time.time()
+        return self._writer.call(lambda db: db.execute(sql.reopen_sql("?"), (now, op.op_id)).rowcount == 1)
 
     def get(self, org: str, op_id: str) -> Operation | None:
-        with self._lock:
-            row = self._db.execute(sql.select_sql("org = ? AND op_id = ?"), (org, op_id)).fetchone()
-        return None if row is None else sql.from_row(row)
+        return self._writer.call(_one("org = ? AND op_id = ?", (org, op_id)))
+
+    async def get_async(self, org: str, op_id: str) -> Operation | None:
+        return await self._writer.call_async(_one("org = ? AND op_id = ?", (org, op_id)))
 
     def get_by_txid(self, org: str, txid: str) -> Operation | None:
-        with self._lock:
-            row = self._db.execute(sql.select_sql("org = ? AND txid = ?"), (org, txid)).fetchone()
-        return None if row is None else sql.from_row(row)
+        return self._writer.call(_one("org = ? AND txid = ?", (org, txid)))
 
     def unfinished(self) -> list[Operation]:
-        states = (OpState.NEW.value, OpState.PREPARED.value, OpState.SUBMITTED.value)
-        with self._lock:
-            rows = self._db.execute(sql.select_sql("state IN (?, ?, ?) ORDER BY created_at"), states).fetchall()
-        return [sql.from_row(r) for r in rows]
+        def work(db: sqlite3.Connection) -> list[Operation]:
+            rows = db.execute(sql.select_sql("state IN (?, ?, ?) ORDER BY created_at"), UNFINISHED).fetchall()
+            return [sql.from_row(r) for r in rows]
+
+        return self._writer.call(work)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._writer.close()

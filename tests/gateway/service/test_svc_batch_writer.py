@@ -1,0 +1,94 @@
+"""Group commit of the SQLite store (``gateway/store/batch_writer.py``) against a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from gateway.store.batch_writer import BatchWriter
+from gateway.store.model import OpState, new_operation, request_hash
+from gateway.store.sqlite_store import SqliteStore
+
+
+def _writer(tmp_path: Path) -> BatchWriter:
+    db = sqlite3.connect(str(tmp_path / "w.db"), check_same_thread=False, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")
+    return BatchWriter(db)
+
+
+def _insert(k: str, v: int | None):  # type: ignore[no-untyped-def]
+    return lambda db: db.execute("INSERT INTO t VALUES (?, ?)", (k, v)).rowcount
+
+
+def test_a_failing_job_fails_alone_and_leaves_no_trace(tmp_path: Path) -> None:
+    writer = _writer(tmp_path)
+    gate = threading.Event()
+    # a job holding the writer thread, so the next three queue up and run as one batch
+    blocker = threading.Thread(target=writer.call, args=(lambda db: gate.wait(5),))
+    blocker.start()
+
+    async def burst() -> list[object]:
+        calls = [writer.call_async(_insert("a", 1)), writer.call_async(_insert("b", None)),  # NOT NULL violated
+                 writer.call_async(_insert("c", 3))]
+        await asyncio.sleep(0.05)
+        gate.set()
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    outcomes = asyncio.run(burst())
+    blocker.join()
+    assert outcomes[0] == 1 and outcomes[2] == 1
+    assert isinstance(outcomes[1], sqlite3.IntegrityError)
+    assert writer.call(lambda db: db.execute("SELECT k FROM t ORDER BY k").fetchall()) == [("a",), ("c",)]
+    writer.close()
+
+
+def test_a_durable_job_makes_its_batch_commit_with_a_full_sync(tmp_path: Path) -> None:
+    writer = _writer(tmp_path)
+    mode = "PRAGMA synchronous"  # 1 = NORMAL, 2 = FULL
+    assert writer.call(lambda db: db.execute(mode).fetchone()[0]) != 2
+    assert writer.call(lambda db: db.execute(mode).fetchone()[0], durable=True) == 2
+    assert writer.call(lambda db: db.execute(mode).fetchone()[0]) != 2
+    writer.close()
+
+
+def test_jobs_run_in_queue_order_and_close_drains_them(tmp_path: Path) -> None:
+    writer = _writer(tmp_path)
+
+    async def many() -> list[object]:
+        calls = [writer.call_async(_insert(f"k{i:03d}", i)) for i in range(300)]  # more than one batch
+        calls.append(writer.call_async(lambda db: db.execute("SELECT count(*) FROM t").fetchone()[0]))
+        return await asyncio.gather(*calls)
+
+    results = asyncio.run(many())
+    assert results[-1] == 300  # the read queued last saw every write queued before it
+    writer.close()
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        writer.call(lambda db: None)
+
+
+def test_store_async_calls_match_the_blocking_ones(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "ops.db")
+    ops = [new_operation("Org1", "k", f"i{i}", request_hash("POST", "/x", i), "alice", "ch") for i in range(20)]
+
+    async def scenario() -> None:
+        claims = await asyncio.gather(*(store.claim_async(op) for op in ops))
+        assert all(created for _, created in claims)
+        again, created = await store.claim_async(ops[0].evolve())
+        assert not created and again.op_id == ops[0].op_id
+        await asyncio.gather(*(store.save_async(op.evolve(state=OpState.PREPARED, txid=f"{i:064x}", envelope=b"e"))
+                               for i, op in enumerate(ops)))
+        got = await store.get_async("Org1", ops[3].op_id)
+        assert got is not None and got.state == OpState.PREPARED and got.envelope == b"e"
+        assert await store.get_async("Org2", ops[3].op_id) is None
+
+    asyncio.run(scenario())
+    assert len(store.unfinished()) == 20
+    store.close()
+    reopened = SqliteStore(tmp_path / "ops.db")  # every write committed to the file
+    assert {op.op_id for op in reopened.unfinished()} == {op.op_id for op in ops}
+    reopened.close()
