@@ -16,7 +16,6 @@ The proto is not in the wheel, so the (simple, deterministic) wire encoding is w
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 from network.devnet.ledger.updates import Update, UpdateBatch
 
@@ -41,62 +40,43 @@ def _field_bytes(field_number: int, data: bytes) -> bytes:
     return uvarint(field_number << 3 | 2) + uvarint(len(data)) + data
 
 
-@dataclass(frozen=True)
-class CommitHashKVWrite:
-    namespace: str
-    collection: str
-    key: bytes
-    is_delete: bool
-    value: bytes
-    version_bytes: bytes
-
-    def encode(self) -> bytes:
-        out = _field_bytes(1, self.namespace.encode()) + _field_bytes(2, self.collection.encode())
-        out += _field_bytes(3, self.key)
-        if self.is_delete:
-            out += uvarint(4 << 3 | 0) + b"\x01"
-        out += _field_bytes(5, self.value) + _field_bytes(6, self.version_bytes)
-        return out
+_IS_DELETE = uvarint(4 << 3 | 0) + b"\x01"
+_EMPTY_KV_WRITE = uvarint(1 << 3 | 2) + b"\x00"
 
 
-def _kv_writes(updates: dict[bytes, Update]) -> list[CommitHashKVWrite]:
-    """``genKVs``: keys sorted bytewise; ``isDelete`` = value is nil."""
-    return [
-        CommitHashKVWrite(
-            "", "", key, updates[key].value is None, updates[key].value or b"", updates[key].version.to_bytes()
-        )
-        for key in sorted(updates)
-    ]
+def kv_write_bytes(namespace: str, collection: str, key: bytes, update: Update) -> bytes:
+    """One ``KVWrite``, fields in number order: namespace, collection, key, isDelete (= value is nil),
+    value, version_bytes (``genKVs``); proto3 leaves out empty and false fields."""
+    out = _field_bytes(1, namespace.encode()) + _field_bytes(2, collection.encode()) + _field_bytes(3, key)
+    if update.value is None:
+        out += _IS_DELETE
+    else:
+        out += _field_bytes(5, update.value)
+    return out + _field_bytes(6, update.version.to_bytes())
 
 
-def _with_namespace(w: CommitHashKVWrite, namespace: str) -> CommitHashKVWrite:
-    return CommitHashKVWrite(namespace, w.collection, w.key, w.is_delete, w.value, w.version_bytes)
-
-
-def _with_collection(w: CommitHashKVWrite, collection: str) -> CommitHashKVWrite:
-    return CommitHashKVWrite(w.namespace, collection, w.key, w.is_delete, w.value, w.version_bytes)
+def _namespace_entries(ns: str, batch: UpdateBatch) -> list[tuple[str, bytes, Update]]:
+    """(collection label, key, update): public updates sorted by key, then per collection (sorted) its
+    hashed updates sorted by key hash, the collection named on its first entry only."""
+    public = batch.public.get(ns, {})
+    entries = [("", key, public[k]) for key, k in sorted((k.encode(), k) for k in public)]
+    collections = batch.hashed.get(ns, {})
+    for coll in sorted(collections, key=str.encode):
+        updates = collections[coll]
+        entries += [(coll if i == 0 else "", kh, updates[kh]) for i, kh in enumerate(sorted(updates))]
+    return entries
 
 
 def update_batch_bytes(batch: UpdateBatch) -> bytes:
-    """``deterministicBytesForPubAndHashUpdates``."""
+    """``deterministicBytesForPubAndHashUpdates``: each KVWrite as field 1 of ``Updates`` (an all-default
+    KVWrite still appears, with length 0)."""
     namespaces = sorted(set(batch.public) | set(batch.hashed), key=str.encode)
     out = bytearray()
     for ns in namespaces:
         if ns == "":
             continue  # channel config namespace: excluded in Fabric (it is a map-bearing proto)
-        public = {k.encode(): u for k, u in batch.public.get(ns, {}).items()}
-        writes = _kv_writes(public)
-        collections = batch.hashed.get(ns, {})
-        for coll in sorted(collections, key=str.encode):
-            coll_writes = _kv_writes(collections[coll])
-            if coll_writes:
-                coll_writes[0] = _with_collection(coll_writes[0], coll)
-            writes.extend(coll_writes)
-        if not writes:
-            continue
-        writes[0] = _with_namespace(writes[0], ns)
-        for w in writes:
-            out += _field_bytes(1, w.encode()) or uvarint(1 << 3 | 2) + b"\x00"
+        for i, (coll, key, update) in enumerate(_namespace_entries(ns, batch)):
+            out += _field_bytes(1, kv_write_bytes(ns if i == 0 else "", coll, key, update)) or _EMPTY_KV_WRITE
     return bytes(out)
 
 

@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from network.devnet.ledger.blockparse import (
     summarize_block,
 )
 from network.devnet.ledger.commithash import compute_commit_hash, should_compute_commit_hash, update_batch_bytes
+from network.devnet.ledger.prepared import PreparedCommit, usable_for
 from network.devnet.ledger.updates import UpdateBatch, apply_tx_rwset
 from network.devnet.ledger.version import KeyModification, Version, VersionedValue
 
@@ -58,6 +59,15 @@ CREATE TABLE IF NOT EXISTS pvt_data (ns TEXT NOT NULL, coll TEXT NOT NULL, key B
                                      PRIMARY KEY (ns, coll, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
+
+
+SQL_VARIABLES_PER_QUERY = 500
+"""Bound parameters per batched read (SQLite's compile-time limit is 999 on old builds, 32766 on new)."""
+
+
+def _chunks(items: list[Any], size: int = SQL_VARIABLES_PER_QUERY) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 class LedgerError(Exception):
@@ -204,6 +214,18 @@ class Ledger:
     def txid_exists(self, txid: str) -> bool:
         return self._tx_location(txid) is not None
 
+    def existing_txids(self, txids: Iterable[str]) -> set[str]:
+        """The ones among ``txids`` already in the ledger: :meth:`txid_exists` for many ids, one query per
+        chunk (a block's duplicate-txid check in one round trip)."""
+        wanted = sorted(set(txids))
+        found: set[str] = set()
+        with self._read_lock:
+            for chunk in _chunks(wanted):
+                marks = ",".join("?" * len(chunk))
+                rows = self._reader.execute(f"SELECT txid FROM txids WHERE txid IN ({marks})", chunk).fetchall()
+                found.update(r[0] for r in rows)
+        return found
+
     def last_commit_hash(self) -> bytes:
         row = self._one("SELECT value FROM meta WHERE name='commit_hash'")
         return b"" if row is None else bytes(row[0])
@@ -212,6 +234,33 @@ class Ledger:
     def get_state(self, ns: str, key: str) -> VersionedValue | None:
         row = self._one("SELECT value, block_num, tx_num, metadata FROM state WHERE ns=? AND key=?", (ns, key.encode()))
         return None if row is None else _versioned(row)
+
+    def get_states(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], VersionedValue]:
+        """:meth:`get_state` for many (namespace, key) pairs at once; absent keys are left out. All chunks are
+        read in one read transaction, so they see the same committed block."""
+        by_ns: dict[str, dict[bytes, str]] = {}
+        for ns, key in keys:
+            by_ns.setdefault(ns, {})[key.encode()] = key
+        found: dict[tuple[str, str], VersionedValue] = {}
+        with self._read_lock:
+            own_transaction = not self._reader.in_transaction
+            if own_transaction:
+                self._reader.execute("BEGIN")
+            try:
+                for ns, wanted in by_ns.items():
+                    for chunk in _chunks(sorted(wanted)):
+                        marks = ",".join("?" * len(chunk))
+                        rows = self._reader.execute(
+                            "SELECT key, value, block_num, tx_num, metadata FROM state "
+                            f"WHERE ns=? AND key IN ({marks})",
+                            [ns, *chunk],
+                        ).fetchall()
+                        for row in rows:
+                            found[(ns, wanted[bytes(row[0])])] = _versioned(row[1:])
+            finally:
+                if own_transaction:
+                    self._reader.execute("COMMIT")
+        return found
 
     def range(self, ns: str, start_key: str, end_key: str) -> Iterator[tuple[str, VersionedValue]]:
         """Keys in [start_key, end_key) in byte order; "" means unbounded on that side."""
@@ -253,7 +302,10 @@ class Ledger:
 
     # -- commit -------------------------------------------------------------------------------------
     def commit(
-        self, block: common_pb2.Block, private_data: Mapping[int, rwset_pb2.TxPvtReadWriteSet] | None = None
+        self,
+        block: common_pb2.Block,
+        private_data: Mapping[int, rwset_pb2.TxPvtReadWriteSet] | None = None,
+        prepared: PreparedCommit | None = None,
     ) -> None:
         """Append a validated block; sets metadata[COMMIT_HASH] (block >= 1). All-or-nothing.
 
@@ -261,6 +313,8 @@ class Ledger:
         filter is taken as all VALID, as the peer's genesis commit does). ``private_data`` maps a tx index
         to its private rwset; only collections of VALID transactions whose SHA-256 equals the
         ``pvt_rwset_hash`` in the public rwset are stored (``pvtdatastorage``: mismatches are "missing").
+        ``prepared`` is the validator's update batch and transaction summaries for this block; it is used
+        only when :func:`usable_for` proves it equal to what would be derived here, else ignored.
         """
         ensure_metadata_slots(block)
         with self._lock:
@@ -269,21 +323,34 @@ class Ledger:
                 block.metadata.metadata[TRANSACTIONS_FILTER] = bytes(len(block.data.data))
             check_block_appendable(block, height, self.block_hash(height - 1) if height else None)
             txfilter = bytes(block.metadata.metadata[TRANSACTIONS_FILTER])
-            txs = summarize_block(block)
-            batch = UpdateBatch()
-            for tx in txs:
-                if txfilter[tx.tx_num] == VALID and tx.rwset is not None:
-                    apply_tx_rwset(batch, self, tx.rwset, Version(block.header.number, tx.tx_num))
+            if prepared is not None and usable_for(prepared, block.header.number, height, txfilter):
+                txs, batch = prepared.txs, prepared.batch
+            else:
+                txs, batch = self._prepare(block, txfilter)
             previous = self.last_commit_hash()
             commit_hash = b""
-            stored = common_pb2.Block()
-            stored.CopyFrom(block)
             if should_compute_commit_hash(block.header.number, previous):
                 commit_hash = compute_commit_hash(txfilter, update_batch_bytes(batch), previous)
-                stored.metadata.metadata[COMMIT_HASH] = common_pb2.Metadata(value=commit_hash).SerializeToString()
-            self._write(stored, txs, txfilter, batch, commit_hash, private_data or {})
-            block.CopyFrom(stored)
+            # Written into the caller's block (no copy of it); put back as it was if the write fails.
+            metadata = block.metadata.metadata
+            before = metadata[COMMIT_HASH]
+            if commit_hash:
+                metadata[COMMIT_HASH] = common_pb2.Metadata(value=commit_hash).SerializeToString()
+            try:
+                self._write(block, txs, txfilter, batch, commit_hash, private_data or {})
+            except BaseException:
+                metadata[COMMIT_HASH] = before
+                raise
         self._notify(block)
+
+    def _prepare(self, block: common_pb2.Block, txfilter: bytes) -> tuple[list[TxSummary], UpdateBatch]:
+        """Transaction summaries and the update batch of the VALID transactions, derived from the block."""
+        txs = summarize_block(block)
+        batch = UpdateBatch()
+        for tx in txs:
+            if txfilter[tx.tx_num] == VALID and tx.rwset is not None:
+                apply_tx_rwset(batch, self, tx.rwset, Version(block.header.number, tx.tx_num))
+        return txs, batch
 
     def _write(
         self,

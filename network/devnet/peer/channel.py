@@ -75,13 +75,15 @@ class PeerChannel:
             if not waiters:
                 self._commit_waiters.pop(txid, None)
 
-    async def committed(self, block: common_pb2.Block) -> None:
-        """Called by the committer after ``block`` is durably in the ledger."""
+    async def committed(self, block: common_pb2.Block, txids: list[str] | None = None) -> None:
+        """Called by the committer after ``block`` is durably in the ledger; ``txids`` (one per transaction,
+        as the ledger indexed them) saves decoding every envelope again."""
         if is_config_block(block):
             self.bundle = self._bundle_factory(block)
         txfilter = block.metadata.metadata[common_pb2.TRANSACTIONS_FILTER]
-        for index, raw in enumerate(block.data.data):
-            txid = _txid(raw)
+        if txids is None or len(txids) != len(block.data.data):
+            txids = [_txid(raw) for raw in block.data.data]
+        for index, txid in enumerate(txids):
             for future in self._commit_waiters.get(txid, []) if txid else []:
                 if not future.done():
                     future.set_result((txfilter[index], block.header.number))
@@ -89,13 +91,16 @@ class PeerChannel:
             self._changed.notify_all()
 
 
-def private_data_for(block: common_pb2.Block, provider: Callable[[str], Any] | None) -> dict[int, Any]:
+def private_data_for(
+    block: common_pb2.Block, provider: Callable[[str], Any] | None, txids: list[str] | None = None
+) -> dict[int, Any]:
     """Private rwsets this peer holds for the block's transactions, by tx index (the ledger hash-checks them)."""
     if provider is None:
         return {}
+    if txids is None or len(txids) != len(block.data.data):
+        txids = [_txid(raw) for raw in block.data.data]
     found = {}
-    for index, raw in enumerate(block.data.data):
-        txid = _txid(raw)
+    for index, txid in enumerate(txids):
         pvt = provider(txid) if txid else None
         if pvt is not None:
             found[index] = pvt

@@ -25,9 +25,9 @@ log = logging.getLogger("devnet.peer.committer")
 
 
 def default_validator() -> Any:
-    from network.devnet.validation import validate_block
+    from network.devnet.validation import validate_block_for_commit
 
-    return validate_block
+    return validate_block_for_commit
 
 
 def transactions_filter(codes: list[int], block: common_pb2.Block) -> bytes:
@@ -36,17 +36,29 @@ def transactions_filter(codes: list[int], block: common_pb2.Block) -> bytes:
     return bytes(codes)
 
 
-def validate_and_set_filter(block: common_pb2.Block, channel: PeerChannel, validate: Any) -> None:
+def validate_and_set_filter(block: common_pb2.Block, channel: PeerChannel, validate: Any) -> Any:
+    """Run the validator and write its codes into the block; returns what it prepared for the ledger's
+    commit (``validate_block_for_commit``'s ``PreparedCommit``), or None for a validator returning codes."""
     ensure_metadata_slots(block)
-    codes = [int(code) for code in validate(block, channel.bundle, channel.ledger)]
+    outcome = validate(block, channel.bundle, channel.ledger)
+    prepared = getattr(outcome, "prepared", None)
+    codes = [int(code) for code in (outcome.codes if prepared is not None else outcome)]
     block.metadata.metadata[common_pb2.TRANSACTIONS_FILTER] = transactions_filter(codes, block)
+    return prepared
+
+
+def validate_and_commit(block: common_pb2.Block, channel: PeerChannel, validate: Any) -> list[str] | None:
+    """Validation and the ledger commit in one worker-thread hop; returns the txids when known."""
+    prepared = validate_and_set_filter(block, channel, validate)
+    txids = [tx.txid for tx in prepared.txs] if prepared is not None else None
+    private_data = private_data_for(block, channel.private_data_provider, txids)
+    channel.ledger.commit(block, private_data, prepared=prepared)
+    return txids
 
 
 async def commit_block(channel: PeerChannel, block: common_pb2.Block, validate: Any) -> None:
-    await asyncio.to_thread(validate_and_set_filter, block, channel, validate)
-    private_data = private_data_for(block, channel.private_data_provider)
-    await asyncio.to_thread(channel.ledger.commit, block, private_data)
-    await channel.committed(block)
+    txids = await asyncio.to_thread(validate_and_commit, block, channel, validate)
+    await channel.committed(block, txids)
     txfilter = block.metadata.metadata[common_pb2.TRANSACTIONS_FILTER]
     codes = Counter(transaction_pb2.TxValidationCode.Name(c) for c in txfilter)
     jsonlog.event(

@@ -2,17 +2,21 @@
 
 from network.devnet.ledger.commithash import compute_commit_hash, update_batch_bytes
 from network.devnet.validation.block import (
+    BlockValidation,
     BlockValidationError,
     TxResult,
     validate_block,
+    validate_block_for_commit,
     validate_block_results,
 )
 
 __all__ = [
+    "BlockValidation",
     "BlockValidationError",
     "TxResult",
     "compute_commit_hash",
     "update_batch_bytes",
     "validate_block",
+    "validate_block_for_commit",
     "validate_block_results",
 ]

@@ -5,6 +5,11 @@ Order, as in Fabric: structural checks and creator signature; channel; duplicate
 chaincode action decoding and namespace checks; endorsement policies per invoked/written namespace;
 duplicate txid earlier in the block; finally MVCC and phantom checks against committed state plus the
 updates of the earlier valid transactions.
+
+The stateless part (envelope checks, decoding) runs for every transaction first; then the txids and keys
+the block will look up are fetched from the ledger in one query each; then the stateful rules run per
+transaction in block order, each failure reported where Fabric reports it. The MVCC pass's update batch
+is kept for the ledger (:class:`BlockValidation`), which would otherwise build the same batch again.
 """
 
 from __future__ import annotations
@@ -17,20 +22,22 @@ from typing import Protocol
 from fabric_protos.common import common_pb2, configtx_pb2
 from fabric_protos.ledger.rwset import rwset_pb2
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
-from fabric_protos.peer import chaincode_event_pb2, proposal_pb2, proposal_response_pb2, transaction_pb2
+from fabric_protos.peer import transaction_pb2
 from google.protobuf.message import DecodeError
 
 from network.devnet.channelconfig import ChannelBundle, ConfigError, bundle_from_config
 from network.devnet.channelconfig.update import ConfigUpdateError, validate_config_envelope
+from network.devnet.ledger.blockparse import TxSummary, summarize_tx
+from network.devnet.ledger.prepared import PreparedCommit
 from network.devnet.ledger.updates import UpdateBatch, apply_tx_rwset
 from network.devnet.ledger.version import Version, VersionedValue
 from network.devnet.validation import codes
-from network.devnet.validation.definitions import DEFAULT_VALIDATION_PLUGIN, DefinitionError, namespace_validation
-from network.devnet.validation.endorsement import (
-    MetadataKey,
-    endorsement_signature_set,
-    metadata_keys_written,
-    validate_namespace_endorsement,
+from network.devnet.validation.endorsement import MetadataKey, metadata_keys_written
+from network.devnet.validation.endorsertx import (
+    BlockContext,
+    ChaincodeActionParts,
+    decode_chaincode_action,
+    validate_endorser_tx,
 )
 from network.devnet.validation.envelope import CheckedEnvelope, Invalid, validate_transaction
 from network.devnet.validation.mvcc import mvcc_code
@@ -60,114 +67,7 @@ class TxResult:
     reason: str = ""
     txid: str = ""
     rwset: rwset_pb2.TxReadWriteSet | None = None
-
-
-@dataclass(frozen=True)
-class ChaincodeActionParts:
-    header_extension: proposal_pb2.ChaincodeHeaderExtension
-    action: proposal_pb2.ChaincodeAction
-    prp_bytes: bytes
-    endorsements: list[proposal_response_pb2.Endorsement]
-    rwset: rwset_pb2.TxReadWriteSet
-
-
-def decode_chaincode_action(checked: CheckedEnvelope) -> ChaincodeActionParts:
-    """Header extension, ChaincodeAction and rwset, each failure with its dispatcher code."""
-    try:
-        ext = proposal_pb2.ChaincodeHeaderExtension.FromString(checked.channel_header.extension)
-    except DecodeError as exc:
-        raise Invalid(codes.BAD_HEADER_EXTENSION, f"channel_header.extension: {exc}") from exc
-    try:
-        tx = transaction_pb2.Transaction.FromString(checked.payload.data)
-        cap = transaction_pb2.ChaincodeActionPayload.FromString(tx.actions[0].payload)
-        prp_bytes = cap.action.proposal_response_payload
-        prp = proposal_response_pb2.ProposalResponsePayload.FromString(prp_bytes)
-        action = proposal_pb2.ChaincodeAction.FromString(prp.extension)
-    except (DecodeError, IndexError) as exc:
-        raise Invalid(codes.BAD_RESPONSE_PAYLOAD, f"chaincode action: {exc}") from exc
-    try:
-        rwset = rwset_pb2.TxReadWriteSet.FromString(action.results)
-        for ns_set in rwset.ns_rwset:
-            kv_rwset_pb2.KVRWSet.FromString(ns_set.rwset)
-            for coll in ns_set.collection_hashed_rwset:
-                kv_rwset_pb2.HashedRWSet.FromString(coll.hashed_rwset)
-    except DecodeError as exc:
-        raise Invalid(codes.BAD_RWSET, f"action.results: {exc}") from exc
-    return ChaincodeActionParts(ext, action, prp_bytes, list(cap.action.endorsements), rwset)
-
-
-def invoked_chaincode(parts: ChaincodeActionParts) -> str:
-    """The chaincode named by the header must be the one that produced the action, with a version."""
-    if not parts.header_extension.HasField("chaincode_id"):
-        raise Invalid(codes.INVALID_OTHER_REASON, "header extension: nil chaincode_id")
-    if not parts.action.HasField("chaincode_id"):
-        raise Invalid(codes.INVALID_OTHER_REASON, "chaincode action: nil chaincode_id")
-    name = parts.header_extension.chaincode_id.name
-    if not name:
-        raise Invalid(codes.INVALID_CHAINCODE, "header extension: empty chaincode name")
-    if name != parts.action.chaincode_id.name:
-        raise Invalid(codes.INVALID_CHAINCODE, f"inconsistent chaincode ids ({name}/{parts.action.chaincode_id.name})")
-    if not parts.action.chaincode_id.version:
-        raise Invalid(codes.INVALID_CHAINCODE, "chaincode action: empty chaincode version")
-    return name
-
-
-def check_event(parts: ChaincodeActionParts, chaincode: str) -> None:
-    """A chaincode event must name the invoked chaincode."""
-    if not parts.action.events:
-        return
-    try:
-        event = chaincode_event_pb2.ChaincodeEvent.FromString(parts.action.events)
-    except DecodeError as exc:
-        raise Invalid(codes.INVALID_OTHER_REASON, f"chaincode event: {exc}") from exc
-    if event.chaincode_id != chaincode:
-        raise Invalid(codes.INVALID_OTHER_REASON, "chaincode event chaincode id does not match the action's")
-
-
-def writes_to_namespace(ns_set: rwset_pb2.NsReadWriteSet) -> bool:
-    """``txWritesToNamespace``: public writes/metadata writes or hashed writes/metadata writes."""
-    kv = kv_rwset_pb2.KVRWSet.FromString(ns_set.rwset)
-    if kv.writes or kv.metadata_writes:
-        return True
-    for coll in ns_set.collection_hashed_rwset:
-        hashed = kv_rwset_pb2.HashedRWSet.FromString(coll.hashed_rwset)
-        if hashed.hashed_writes or hashed.metadata_writes:
-            return True
-    return False
-
-
-def namespaces_to_validate(parts: ChaincodeActionParts, chaincode: str) -> list[str]:
-    """The invoked chaincode plus every written namespace; a namespace twice is an ILLEGAL_WRITESET."""
-    seen: set[str] = set()
-    out = [chaincode]
-    for ns_set in parts.rwset.ns_rwset:
-        if ns_set.namespace in seen:
-            raise Invalid(codes.ILLEGAL_WRITESET, f"duplicate namespace '{ns_set.namespace}' in rwset")
-        seen.add(ns_set.namespace)
-        if writes_to_namespace(ns_set) and ns_set.namespace not in out:
-            out.append(ns_set.namespace)
-    return out
-
-
-def validate_endorser_tx(
-    checked: CheckedEnvelope, bundle: ChannelBundle, ledger: LedgerView, metadata_updated: set[MetadataKey]
-) -> rwset_pb2.TxReadWriteSet:
-    """Dispatcher + v20 validation plugin for one endorser transaction; raises Invalid."""
-    if ledger.txid_exists(checked.channel_header.tx_id):
-        raise Invalid(codes.DUPLICATE_TXID, f"txid {checked.channel_header.tx_id} already in the ledger")
-    parts = decode_chaincode_action(checked)
-    chaincode = invoked_chaincode(parts)
-    check_event(parts, chaincode)
-    signed = endorsement_signature_set(parts.prp_bytes, parts.endorsements)
-    for ns in namespaces_to_validate(parts, chaincode):
-        try:
-            definition = namespace_validation(ns, bundle, ledger)
-        except DefinitionError as exc:
-            raise Invalid(codes.INVALID_CHAINCODE, str(exc)) from exc
-        if definition.validation_plugin != DEFAULT_VALIDATION_PLUGIN:
-            raise Invalid(codes.INVALID_OTHER_REASON, f"validation plugin {definition.validation_plugin!r} not found")
-        validate_namespace_endorsement(ns, parts.rwset, definition, signed, bundle, ledger, metadata_updated)
-    return parts.rwset
+    checked: CheckedEnvelope | None = None
 
 
 def validate_config_tx(checked: CheckedEnvelope, bundle: ChannelBundle) -> None:
@@ -181,23 +81,84 @@ def validate_config_tx(checked: CheckedEnvelope, bundle: ChannelBundle) -> None:
         raise BlockValidationError(f"config transaction invalid: {exc}") from exc
 
 
+@dataclass
+class StagedTx:
+    """One transaction after the stateless checks: a final result already, or its decoded pieces."""
+
+    result: TxResult | None = None
+    checked: CheckedEnvelope | None = None
+    decoded: ChaincodeActionParts | Invalid | None = None
+
+
+def stage_transaction(data: bytes, bundle: ChannelBundle) -> StagedTx:
+    """``ValidateTransaction`` (structure, creator signature) and, for an endorser transaction, decoding of
+    its chaincode action. Neither reads state, so the block's transactions all pass here first."""
+    try:
+        checked = validate_transaction(data, bundle.msp_manager)
+    except Invalid as exc:
+        return StagedTx(TxResult(exc.code, str(exc)))
+    decoded: ChaincodeActionParts | Invalid | None = None
+    if checked.channel_header.type == HT.ENDORSER_TRANSACTION:
+        try:
+            decoded = decode_chaincode_action(checked)
+        except Invalid as exc:
+            decoded = exc
+    return StagedTx(None, checked, decoded)
+
+
+def finish_transaction(staged: StagedTx, ctx: BlockContext) -> TxResult:
+    """The stateful rules, in Fabric's order after the envelope checks (channel first)."""
+    if staged.result is not None:
+        return staged.result
+    checked = staged.checked
+    assert checked is not None
+    txid = checked.channel_header.tx_id
+    try:
+        if checked.channel_header.channel_id != ctx.bundle.channel_id:
+            raise Invalid(codes.TARGET_CHAIN_NOT_FOUND, f"channel {checked.channel_header.channel_id} not found")
+        if checked.channel_header.type == HT.CONFIG:
+            validate_config_tx(checked, ctx.bundle)
+            return TxResult(codes.VALID, "config", "")
+        assert staged.decoded is not None
+        rwset = validate_endorser_tx(checked, staged.decoded, ctx)
+        ctx.metadata_updated.update(metadata_keys_written(rwset))
+        return TxResult(codes.VALID, "", txid, rwset, checked)
+    except Invalid as exc:
+        return TxResult(exc.code, str(exc), txid)
+
+
 def validate_one(
     data: bytes, bundle: ChannelBundle, ledger: LedgerView, metadata_updated: set[MetadataKey]
 ) -> TxResult:
-    txid = ""
-    try:
-        checked = validate_transaction(data, bundle.msp_manager)
-        txid = checked.channel_header.tx_id
-        if checked.channel_header.channel_id != bundle.channel_id:
-            raise Invalid(codes.TARGET_CHAIN_NOT_FOUND, f"channel {checked.channel_header.channel_id} not found")
-        if checked.channel_header.type == HT.CONFIG:
-            validate_config_tx(checked, bundle)
-            return TxResult(codes.VALID, "config", "")
-        rwset = validate_endorser_tx(checked, bundle, ledger, metadata_updated)
-        metadata_updated.update(metadata_keys_written(rwset))
-        return TxResult(codes.VALID, "", txid, rwset)
-    except Invalid as exc:
-        return TxResult(exc.code, str(exc), txid)
+    """One transaction on its own (what :func:`validate_block_results` does per transaction)."""
+    ctx = BlockContext(bundle, BlockStateView(ledger), metadata_updated)
+    return finish_transaction(stage_transaction(data, bundle), ctx)
+
+
+def prefetch_block_reads(staged: list[StagedTx], state: BlockStateView) -> None:
+    """Fetch, in one round trip each, every txid the duplicate check will ask about and every public key
+    the block reads or writes (MVCC, key-level policies and the update batch look them up). Only warms the
+    view's memo of committed state; no outcome depends on it."""
+    txids: list[str] = []
+    keys: list[tuple[str, str]] = []
+    for st in staged:
+        if st.checked is None or not isinstance(st.decoded, ChaincodeActionParts):
+            continue
+        txids.append(st.checked.channel_header.tx_id)
+        keys += public_keys_touched(st.decoded.rwset)
+    state.prefetch_txids(txids)
+    state.prefetch_states(keys)
+
+
+def public_keys_touched(tx_rwset: rwset_pb2.TxReadWriteSet) -> list[tuple[str, str]]:
+    keys: list[tuple[str, str]] = []
+    for ns_set in tx_rwset.ns_rwset:
+        kv = kv_rwset_pb2.KVRWSet.FromString(ns_set.rwset)
+        ns = ns_set.namespace
+        keys += [(ns, r.key) for r in kv.reads]
+        keys += [(ns, w.key) for w in kv.writes]
+        keys += [(ns, m.key) for m in kv.metadata_writes]
+    return keys
 
 
 def mark_duplicate_txids(results: list[TxResult]) -> None:
@@ -226,12 +187,32 @@ def apply_mvcc(results: list[TxResult], block_num: int, ledger: LedgerView) -> U
     return batch
 
 
+@dataclass(frozen=True)
+class BlockValidation:
+    """Codes of a block's transactions plus what the ledger needs to commit it without deriving it again."""
+
+    results: list[TxResult]
+    prepared: PreparedCommit
+
+    @property
+    def codes(self) -> list[int]:
+        return [r.code for r in self.results]
+
+
 def validate_block_results(block: common_pb2.Block, bundle: ChannelBundle, ledger: LedgerView) -> list[TxResult]:
-    metadata_updated: set[MetadataKey] = set()
+    return validate_block_for_commit(block, bundle, ledger).results
+
+
+def validate_block_for_commit(block: common_pb2.Block, bundle: ChannelBundle, ledger: LedgerView) -> BlockValidation:
+    """Validate, and keep the MVCC pass's update batch for :meth:`Ledger.commit` (``PreparedCommit``)."""
+    state_height = ledger_height(ledger)
     view = BlockStateView(ledger)  # committed state is frozen while this block is validated
-    results = [validate_one(data, bundle, view, metadata_updated) for data in block.data.data]
+    staged = [stage_transaction(data, bundle) for data in block.data.data]
+    prefetch_block_reads(staged, view)
+    ctx = BlockContext(bundle, view)
+    results = [finish_transaction(st, ctx) for st in staged]
     mark_duplicate_txids(results)
-    apply_mvcc(results, block.header.number, view)
+    batch = apply_mvcc(results, block.header.number, view)
     for tx_num, r in enumerate(results):
         if r.code != codes.VALID:
             log.warning(
@@ -247,9 +228,27 @@ def validate_block_results(block: common_pb2.Block, bundle: ChannelBundle, ledge
                     }
                 },
             )
-    return results
+    txfilter = bytes(r.code for r in results)
+    summaries = [tx_summary(i, data, r) for i, (data, r) in enumerate(zip(block.data.data, results, strict=True))]
+    return BlockValidation(results, PreparedCommit(block.header.number, state_height, txfilter, summaries, batch))
+
+
+def ledger_height(ledger: LedgerView) -> int:
+    """Height of the ledger validation reads; -1 when the view cannot tell (nothing prepared is then used)."""
+    height = getattr(ledger, "height", None)
+    return height if isinstance(height, int) else -1
+
+
+def tx_summary(tx_num: int, data: bytes, result: TxResult) -> TxSummary:
+    """What the ledger indexes about a transaction: taken from the validated pieces for a VALID endorser
+    transaction (the same header and rwset ``summarize_tx`` would decode), else decoded leniently."""
+    checked = result.checked
+    if result.code != codes.VALID or checked is None or result.rwset is None:
+        return summarize_tx(tx_num, data)
+    chdr = checked.channel_header
+    return TxSummary(tx_num, chdr.tx_id, chdr.type, chdr.timestamp.seconds, chdr.timestamp.nanos, result.rwset)
 
 
 def validate_block(block: common_pb2.Block, bundle: ChannelBundle, ledger: LedgerView) -> list[int]:
     """TxValidationCode per transaction, ready for ``metadata[TRANSACTIONS_FILTER]``."""
-    return [r.code for r in validate_block_results(block, bundle, ledger)]
+    return validate_block_for_commit(block, bundle, ledger).codes

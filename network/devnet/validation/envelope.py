@@ -20,13 +20,23 @@ HT = common_pb2.HeaderType
 
 
 @dataclass(frozen=True)
+class EndorserTxParts:
+    """The pieces ``validateEndorserTransaction`` decoded, kept so later rules do not decode them again."""
+
+    transaction: transaction_pb2.Transaction
+    action_payload: transaction_pb2.ChaincodeActionPayload
+    response_payload: proposal_response_pb2.ProposalResponsePayload
+
+
+@dataclass(frozen=True)
 class CheckedEnvelope:
-    """An envelope that passed the structural checks."""
+    """An envelope that passed the structural checks (``endorser`` is set for endorser transactions)."""
 
     envelope: common_pb2.Envelope
     payload: common_pb2.Payload
     channel_header: common_pb2.ChannelHeader
     signature_header: common_pb2.SignatureHeader
+    endorser: EndorserTxParts | None = None
 
 
 class Invalid(Exception):
@@ -108,7 +118,7 @@ def proposal_hash2(channel_header: bytes, signature_header: bytes, chaincode_pro
     return hashlib.sha256(channel_header + signature_header + chaincode_proposal_payload).digest()
 
 
-def validate_endorser_transaction(payload: common_pb2.Payload) -> None:
+def validate_endorser_transaction(payload: common_pb2.Payload) -> EndorserTxParts:
     """One action, a good action signature header, and the proposal hash binding (``validateEndorserTransaction``)."""
     try:
         tx = transaction_pb2.Transaction.FromString(payload.data)
@@ -129,6 +139,7 @@ def validate_endorser_transaction(payload: common_pb2.Payload) -> None:
     expected = proposal_hash2(payload.header.channel_header, action.header, cap.chaincode_proposal_payload)
     if expected != prp.proposal_hash:
         raise Invalid(codes.INVALID_ENDORSER_TRANSACTION, "proposal_hash: does not match the transaction's proposal")
+    return EndorserTxParts(tx, cap, prp)
 
 
 def validate_transaction(data: bytes, msp_manager: MSPManager) -> CheckedEnvelope:
@@ -137,9 +148,10 @@ def validate_transaction(data: bytes, msp_manager: MSPManager) -> CheckedEnvelop
     payload = parse_payload(env)
     chdr, shdr = validate_common_header(payload.header)
     check_creator_signature(shdr.creator, env.signature, env.payload, msp_manager)
+    endorser = None
     if chdr.type == HT.ENDORSER_TRANSACTION:
         check_txid(chdr, shdr)
-        validate_endorser_transaction(payload)
+        endorser = validate_endorser_transaction(payload)
     elif chdr.type != HT.CONFIG:
         raise Invalid(codes.UNSUPPORTED_TX_PAYLOAD, f"channel_header.type: {chdr.type} not supported in a block")
-    return CheckedEnvelope(env, payload, chdr, shdr)
+    return CheckedEnvelope(env, payload, chdr, shdr, endorser)

@@ -9,7 +9,7 @@ re-reading and re-decoding the chaincode definition (several ``_lifecycle`` keys
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from network.devnet.ledger.version import VersionedValue
@@ -32,6 +32,28 @@ class BlockStateView:
         self._committed = committed
         self._states: dict[tuple[str, str], VersionedValue | None] = {}
         self._hashes: dict[tuple[str, str, bytes], VersionedValue | None] = {}
+        self._txids: dict[str, bool] = {}
+
+    def prefetch_states(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Memoise many point reads with one batched read (``get_states``) when the ledger offers it; a key
+        the batch does not return is absent, exactly what ``get_state`` would answer."""
+        batch_read = getattr(self._committed, "get_states", None)
+        wanted = [k for k in dict.fromkeys(keys) if k not in self._states]
+        if batch_read is None or not wanted:
+            return
+        found = batch_read(wanted)
+        for key in wanted:
+            self._states[key] = found.get(key)
+
+    def prefetch_txids(self, txids: Iterable[str]) -> None:
+        """Memoise many ``txid_exists`` answers with one batched read (``existing_txids``)."""
+        batch_read = getattr(self._committed, "existing_txids", None)
+        wanted = [t for t in dict.fromkeys(txids) if t not in self._txids]
+        if batch_read is None or not wanted:
+            return
+        existing = batch_read(wanted)
+        for txid in wanted:
+            self._txids[txid] = txid in existing
 
     def get_state(self, ns: str, key: str) -> VersionedValue | None:
         where = (ns, key)
@@ -49,4 +71,7 @@ class BlockStateView:
         return self._committed.range(ns, start_key, end_key)
 
     def txid_exists(self, txid: str) -> bool:
-        return self._committed.txid_exists(txid)
+        known = self._txids.get(txid)
+        if known is None:
+            known = self._txids[txid] = self._committed.txid_exists(txid)
+        return known

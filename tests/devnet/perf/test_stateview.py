@@ -41,11 +41,51 @@ def test_point_reads_are_memoised_including_absent_keys() -> None:
     assert state.reads == [("_lifecycle", "namespaces/metadata/cc"), ("cc", "missing"), ("cc", "coll", "01")]
 
 
-def test_txids_and_ranges_always_reach_the_ledger() -> None:
+def test_txids_are_memoised_and_ranges_always_reach_the_ledger() -> None:
+    """Committed txids cannot change during one block's validation (duplicates inside the block are the
+    block's own check), so the ledger is asked once per txid; range scans are not memoised."""
     state = CountingState()
     view = BlockStateView(state)
     assert view.txid_exists("known") and view.txid_exists("known")
-    assert not view.txid_exists("new")
+    assert not view.txid_exists("new") and not view.txid_exists("new")
     assert list(view.range("cc", "", "")) == [] and list(view.range("cc", "", "")) == []
-    assert state.reads.count(("txid", "known")) == 2
+    assert state.reads.count(("txid", "known")) == 1
+    assert state.reads.count(("txid", "new")) == 1
     assert state.reads.count(("range", "cc")) == 2
+
+
+class BatchingState(CountingState):
+    """A ledger double that also offers the batched reads."""
+
+    def get_states(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], VersionedValue]:
+        self.reads.append(("batch", str(len(keys))))
+        return {k: self.data[k] for k in keys if k in self.data}
+
+    def existing_txids(self, txids: list[str]) -> set[str]:
+        self.reads.append(("txid-batch", ",".join(txids)))
+        return {t for t in txids if t == "known"}
+
+
+def test_prefetch_answers_like_point_reads_in_one_round_trip() -> None:
+    state = BatchingState()
+    view = BlockStateView(state)
+    keys = [("_lifecycle", "namespaces/metadata/cc"), ("cc", "missing"), ("cc", "missing")]
+    view.prefetch_states(keys)
+    view.prefetch_txids(["known", "new", "known"])
+    assert view.get_state("_lifecycle", "namespaces/metadata/cc") == state.data[keys[0]]
+    assert view.get_state("cc", "missing") is None
+    assert view.txid_exists("known") and not view.txid_exists("new")
+    assert state.reads == [("batch", "2"), ("txid-batch", "known,new")]
+    view.prefetch_states(keys)  # already known: no second round trip
+    assert view.get_state("cc", "other") is None
+    assert state.reads[2:] == [("cc", "other")]
+
+
+def test_prefetch_without_batched_reads_changes_nothing() -> None:
+    state = CountingState()
+    view = BlockStateView(state)
+    view.prefetch_states([("cc", "k")])
+    view.prefetch_txids(["known"])
+    assert state.reads == []
+    assert view.get_state("cc", "k") is None and view.txid_exists("known")
+    assert state.reads == [("cc", "k"), ("txid", "known")]
