@@ -136,14 +136,20 @@ class RequestServer:
     def __init__(self, ctx: TransactionContext) -> None:
         self.ctx = ctx
 
-    async def __call__(self, msg: Msg) -> Msg:
+    def __call__(self, msg: Msg) -> Msg | Awaitable[Msg]:
+        """The RESPONSE to one request. State requests are answered right away (they only touch the
+        simulator); a chaincode-to-chaincode call returns an awaitable, since the callee runs first."""
+        if msg.type == Msg.INVOKE_CHAINCODE:
+            return self._respond_later(msg)
         handler = _HANDLERS.get(msg.type)
         if handler is None:
             raise RequestError(
                 f"[{msg.txid[:8]}] Fabric side handler cannot handle message ({msg.type}) while in ready state"
             )
-        payload = await handler(self, msg)
-        return Msg(type=Msg.RESPONSE, payload=payload, txid=msg.txid, channel_id=msg.channel_id)
+        return _response(msg, handler(self, msg))
+
+    async def _respond_later(self, msg: Msg) -> Msg:
+        return _response(msg, await self.invoke_chaincode(msg))
 
     # -- state ---------------------------------------------------------------------------------------
     @staticmethod
@@ -151,43 +157,43 @@ class RequestServer:
         if collection:
             raise RequestError(f"collection {collection!r}: private data is not supported by this peer")
 
-    async def get_state(self, msg: Msg) -> bytes:
+    def get_state(self, msg: Msg) -> bytes:
         req = chaincode_shim_pb2.GetState.FromString(msg.payload)
         self._public_only(req.collection)
         return self.ctx.simulator.get_state(self.ctx.namespace, req.key) or b""
 
-    async def get_state_multiple(self, msg: Msg) -> bytes:
+    def get_state_multiple(self, msg: Msg) -> bytes:
         req = chaincode_shim_pb2.GetStateMultiple.FromString(msg.payload)
         self._public_only(req.collection)
         values = [self.ctx.simulator.get_state(self.ctx.namespace, key) or b"" for key in req.keys]
         return chaincode_shim_pb2.GetStateMultipleResult(values=values).SerializeToString()
 
-    async def put_state(self, msg: Msg) -> bytes:
+    def put_state(self, msg: Msg) -> bytes:
         req = chaincode_shim_pb2.PutState.FromString(msg.payload)
         self._public_only(req.collection)
         self._write(Msg.PUT_STATE, req.key, req.value)
         return b""
 
-    async def del_state(self, msg: Msg) -> bytes:
+    def del_state(self, msg: Msg) -> bytes:
         req = chaincode_shim_pb2.DelState.FromString(msg.payload)
         self._public_only(req.collection)
         self._write(Msg.DEL_STATE, req.key)
         return b""
 
-    async def get_state_metadata(self, msg: Msg) -> bytes:
+    def get_state_metadata(self, msg: Msg) -> bytes:
         req = chaincode_shim_pb2.GetStateMetadata.FromString(msg.payload)
         self._public_only(req.collection)
         metadata = self.ctx.simulator.get_state_metadata(self.ctx.namespace, req.key)
         entries = [chaincode_shim_pb2.StateMetadata(metakey=k, value=metadata[k]) for k in sorted(metadata)]
         return chaincode_shim_pb2.StateMetadataResult(entries=entries).SerializeToString()
 
-    async def put_state_metadata(self, msg: Msg) -> bytes:
+    def put_state_metadata(self, msg: Msg) -> bytes:
         req = chaincode_shim_pb2.PutStateMetadata.FromString(msg.payload)
         self._public_only(req.collection)
         self._write(Msg.PUT_STATE_METADATA, req.key, metadata=req.metadata)
         return b""
 
-    async def write_batch_state(self, msg: Msg) -> bytes:
+    def write_batch_state(self, msg: Msg) -> bytes:
         """WRITE_BATCH_STATE: the records applied in order, as individual PUT/DEL/metadata requests."""
         req = chaincode_shim_pb2.WriteBatchState.FromString(msg.payload)
         for rec in req.rec:
@@ -211,7 +217,7 @@ class RequestServer:
             sim.set_state_metadata(ns, key, {metadata.metakey: metadata.value})
 
     # -- queries -------------------------------------------------------------------------------------
-    async def get_state_by_range(self, msg: Msg) -> bytes:
+    def get_state_by_range(self, msg: Msg) -> bytes:
         req = chaincode_shim_pb2.GetStateByRange.FromString(msg.payload)
         self._public_only(req.collection)
         metadata = parse_query_metadata(req.metadata)
@@ -228,10 +234,10 @@ class RequestServer:
         scan = self.ctx.simulator.range_scan(self.ctx.namespace, start, req.endKey, page_size)
         return self._open_query(PendingQuery(paginated=paginated, scan=scan))
 
-    async def get_query_result(self, msg: Msg) -> bytes:
+    def get_query_result(self, msg: Msg) -> bytes:
         raise RequestError("ExecuteQuery not supported for leveldb")
 
-    async def get_history_for_key(self, msg: Msg) -> bytes:
+    def get_history_for_key(self, msg: Msg) -> bytes:
         req = chaincode_shim_pb2.GetHistoryForKey.FromString(msg.payload)
         history = self.ctx.simulator.history(self.ctx.namespace, req.key)
         return self._open_query(PendingQuery(paginated=False, history=iter(history)))
@@ -241,13 +247,13 @@ class RequestServer:
         self.ctx.queries[query_id] = query
         return build_query_response(self.ctx, query_id).SerializeToString()
 
-    async def query_state_next(self, msg: Msg) -> bytes:
+    def query_state_next(self, msg: Msg) -> bytes:
         req = chaincode_shim_pb2.QueryStateNext.FromString(msg.payload)
         if req.id not in self.ctx.queries:
             raise RequestError("query iterator not found")
         return build_query_response(self.ctx, req.id).SerializeToString()
 
-    async def query_state_close(self, msg: Msg) -> bytes:
+    def query_state_close(self, msg: Msg) -> bytes:
         req = chaincode_shim_pb2.QueryStateClose.FromString(msg.payload)
         query = self.ctx.queries.pop(req.id, None)
         if query is not None and query.scan is not None:
@@ -267,7 +273,11 @@ class RequestServer:
         return final.SerializeToString()
 
 
-_HANDLERS: dict[int, Callable[[RequestServer, Msg], Awaitable[bytes]]] = {
+def _response(msg: Msg, payload: bytes) -> Msg:
+    return Msg(type=Msg.RESPONSE, payload=payload, txid=msg.txid, channel_id=msg.channel_id)
+
+
+_HANDLERS: dict[int, Callable[[RequestServer, Msg], bytes]] = {
     Msg.GET_STATE: RequestServer.get_state,
     Msg.GET_STATE_MULTIPLE: RequestServer.get_state_multiple,
     Msg.PUT_STATE: RequestServer.put_state,
@@ -280,5 +290,5 @@ _HANDLERS: dict[int, Callable[[RequestServer, Msg], Awaitable[bytes]]] = {
     Msg.GET_HISTORY_FOR_KEY: RequestServer.get_history_for_key,
     Msg.QUERY_STATE_NEXT: RequestServer.query_state_next,
     Msg.QUERY_STATE_CLOSE: RequestServer.query_state_close,
-    Msg.INVOKE_CHAINCODE: RequestServer.invoke_chaincode,
 }
+"""Requests answered synchronously; INVOKE_CHAINCODE is served by ``RequestServer._respond_later``."""

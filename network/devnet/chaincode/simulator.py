@@ -94,9 +94,14 @@ class TxSimulator:
 
     # -- reads ---------------------------------------------------------------------------------------
     def get_state(self, ns: str, key: str) -> bytes | None:
+        committed = self.get_committed(ns, key)
+        return committed.value if committed else None
+
+    def get_committed(self, ns: str, key: str) -> VersionedValue | None:
+        """``get_state`` returning the committed value with its version (the read is recorded the same way)."""
         committed = self.ledger.get_state(ns, key)
         self.builder.add_read(ns, key, committed.version if committed else None)
-        return committed.value if committed else None
+        return committed
 
     def get_state_metadata(self, ns: str, key: str) -> dict[str, bytes]:
         """Records a read of the key, as Fabric's ``GetStateMetadata`` does while collecting a read set."""

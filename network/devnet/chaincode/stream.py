@@ -3,13 +3,15 @@
 The peer dials the chaincode's ``protos.Chaincode/Connect`` (``core/chaincode/extcc/extcc_handler.go``); the
 chaincode speaks first. Handshake (``core/chaincode/handler.go`` ``HandleRegister``, ``sendReady``):
 REGISTER(ChaincodeID{name=package id}) -> REGISTERED -> READY(ChaincodeAdditionalParams). Afterwards every
-message is routed by (channel_id, txid) to the transaction it belongs to (``TransactionContexts``); writes to
-the stream are serialised because a gRPC stream admits one write at a time.
+message is routed by (channel_id, txid) to the transaction it belongs to (``TransactionContexts``). Writes
+go through one outbox drained by a single writer task: a gRPC stream admits one write at a time (Fabric's
+``serialSend`` takes a mutex for the same reason), and one writer needs neither a lock nor a task per message.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -22,7 +24,8 @@ from network.devnet.chaincode.connection import ConnectionInfo
 from network.devnet.node import jsonlog
 
 Msg = chaincode_shim_pb2.ChaincodeMessage
-RequestHandler = Callable[[Msg], Awaitable[Msg]]
+RequestHandler = Callable[[Msg], Msg | Awaitable[Msg]]
+"""Answers one request of a running transaction: the reply itself, or an awaitable of it (cc2cc)."""
 
 DEFAULT_EXECUTE_TIMEOUT = 30.0
 """``chaincode.executetimeout`` default in ``sampleconfig/core.yaml``."""
@@ -35,6 +38,15 @@ RUNTIME_PARAMS = chaincode_pb2.ChaincodeAdditionalParams(
 
 class ChaincodeStreamError(Exception):
     """The chaincode stream failed, the handshake was wrong, or a transaction could not be executed."""
+
+
+class _ExecuteTimeout(Exception):
+    """Set on a transaction's completion future when ``chaincode.executetimeout`` expires."""
+
+
+def _expire(done: asyncio.Future[Msg]) -> None:
+    if not done.done():
+        done.set_exception(_ExecuteTimeout())
 
 
 _logger = logging.getLogger("devnet.chaincode")
@@ -53,6 +65,10 @@ def channel_credentials(info: ConnectionInfo) -> grpc.ChannelCredentials | None:
     return grpc.ssl_channel_credentials(info.root_cert)
 
 
+def error_reply(msg: Msg, exc: Exception) -> Msg:
+    return Msg(type=Msg.ERROR, payload=str(exc).encode(), txid=msg.txid, channel_id=msg.channel_id)
+
+
 @dataclass
 class _Transaction:
     done: asyncio.Future[Msg]
@@ -68,10 +84,10 @@ class ChaincodeStream:
         self.info = info
         self._channel: grpc.aio.Channel | None = None
         self._call: grpc.aio.StreamStreamCall | None = None
-        self._write_lock = asyncio.Lock()
+        self._outbox: collections.deque[Msg] = collections.deque()
+        self._writer: asyncio.Task[None] | None = None
         self._txs: dict[tuple[str, str], _Transaction] = {}
         self._reader: asyncio.Task[None] | None = None
-        self._orphans: set[asyncio.Task[None]] = set()
         self.closed = False
 
     async def connect(self) -> None:
@@ -119,34 +135,49 @@ class ChaincodeStream:
                 return msg
 
     async def _write(self, msg: Msg) -> None:
-        """Write one message on the shared stream; raise ChaincodeStreamError if the stream is unusable.
+        """Handshake write (before the reader and the writer task run); failures are ChaincodeStreamError."""
+        if self._call is None or self.closed:
+            raise ChaincodeStreamError(f"chaincode {self.package_id} is not connected")
+        try:
+            await self._call.write(msg)
+        except Exception as exc:
+            raise ChaincodeStreamError(f"chaincode stream write failed: {exc or type(exc).__name__}") from exc
 
-        The write itself runs shielded from the caller's cancellation: grpc.aio cancels the *whole call*
-        when a task is cancelled inside ``write()``, so one endorsement abandoned by its client (deadline,
-        disconnect) would otherwise tear down the stream every other transaction is using.
+    def _send(self, msg: Msg) -> None:
+        """Queue one message for the shared stream; raise ChaincodeStreamError if the stream is unusable.
+
+        The writer task, not the caller, performs the write: grpc.aio cancels the *whole call* when a task
+        is cancelled inside ``write()``, so one endorsement abandoned by its client (deadline, disconnect)
+        must never be the task writing. Messages are written in the order queued.
+        """
+        if self._call is None or self.closed:
+            raise ChaincodeStreamError(f"chaincode {self.package_id} is not connected")
+        self._outbox.append(msg)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._drain(self._call))
+
+    async def _drain(self, call: grpc.aio.StreamStreamCall) -> None:
+        """Write queued messages until the outbox is empty.
+
         grpc.aio raises ``InvalidStateError("RPC already finished")`` when the call ended underneath us and
         ``AioRpcError`` when it failed; either way the chaincode is gone for every transaction on this
         stream, as after a failed ``serialSend`` in ``core/chaincode/handler.go`` (the handler is
         deregistered and the next invocation dials again).
         """
-        if self._call is None or self.closed:
-            raise ChaincodeStreamError(f"chaincode {self.package_id} is not connected")
-        await asyncio.shield(self._write_serialised(self._call, msg))
-
-    async def _write_serialised(self, call: grpc.aio.StreamStreamCall, msg: Msg) -> None:
-        async with self._write_lock:
-            try:
-                await call.write(msg)
-            except Exception as exc:
-                reason = f"chaincode stream write failed: {exc or type(exc).__name__}"
-                self._broken(reason)
-                raise ChaincodeStreamError(reason) from exc
+        try:
+            while self._outbox:
+                await call.write(self._outbox.popleft())
+        except Exception as exc:
+            self._broken(f"chaincode stream write failed: {exc or type(exc).__name__}")
+        finally:
+            self._writer = None
 
     def _broken(self, reason: str) -> None:
         """Mark the stream unusable and fail every transaction still waiting on it, right now."""
         if not self.closed:
             self.closed = True
             log("chaincode stream closed", logging.WARNING, package_id=self.package_id, reason=reason)
+        self._outbox.clear()
         for tx in self._txs.values():
             if not tx.done.done():
                 tx.done.set_exception(ChaincodeStreamError(reason))
@@ -181,28 +212,36 @@ class ChaincodeStream:
             if msg.type not in (Msg.COMPLETED, Msg.ERROR):
                 # HandleTransaction -> isValidTxSim: a request outside a running transaction is refused
                 text = f"{Msg.Type.Name(msg.type)} failed: transaction ID: {msg.txid}: no ledger context"
-                reply = Msg(type=Msg.ERROR, payload=text.encode(), txid=msg.txid, channel_id=msg.channel_id)
-                task = asyncio.create_task(self._write(reply))
-                self._orphans.add(task)
-                task.add_done_callback(self._orphans.discard)
+                with contextlib.suppress(ChaincodeStreamError):
+                    self._send(Msg(type=Msg.ERROR, payload=text.encode(), txid=msg.txid, channel_id=msg.channel_id))
             return
         if msg.type in (Msg.COMPLETED, Msg.ERROR):
             if not tx.done.done():
                 tx.done.set_result(msg)
             return
-        task = asyncio.create_task(self._serve_request(tx, msg))
+        try:
+            reply = tx.handler(msg)
+        except Exception as exc:  # every failure becomes an ERROR message, as HandleTransaction does
+            reply = error_reply(msg, exc)
+        if isinstance(reply, Msg):
+            self._reply(tx, reply)
+            return
+        task = asyncio.create_task(self._serve_later(tx, msg, reply))
         tx.tasks.add(task)
         task.add_done_callback(tx.tasks.discard)
 
-    async def _serve_request(self, tx: _Transaction, msg: Msg) -> None:
+    def _reply(self, tx: _Transaction, reply: Msg) -> None:
+        if not tx.done.done():
+            with contextlib.suppress(ChaincodeStreamError):  # a broken stream already failed the transaction
+                self._send(reply)
+
+    async def _serve_later(self, tx: _Transaction, msg: Msg, pending: Awaitable[Msg]) -> None:
+        """A request whose answer needs awaiting (a chaincode-to-chaincode call) runs in its own task."""
         try:
-            reply = await tx.handler(msg)
-        except Exception as exc:  # every failure becomes an ERROR message, as HandleTransaction does
-            reply = Msg(type=Msg.ERROR, payload=str(exc).encode(), txid=msg.txid, channel_id=msg.channel_id)
-        if tx.done.done():
-            return
-        with contextlib.suppress(Exception):
-            await self._write(reply)
+            reply = await pending
+        except Exception as exc:
+            reply = error_reply(msg, exc)
+        self._reply(tx, reply)
 
     async def execute(self, msg: Msg, handler: RequestHandler, timeout: float = DEFAULT_EXECUTE_TIMEOUT) -> Msg:
         """Send TRANSACTION/INIT and serve the chaincode's requests until COMPLETED or ERROR."""
@@ -211,22 +250,30 @@ class ChaincodeStream:
         key = (msg.channel_id, msg.txid)
         if key in self._txs:
             raise ChaincodeStreamError(f"txid: {msg.txid}({msg.channel_id}) exists")
-        tx = _Transaction(done=asyncio.get_running_loop().create_future(), handler=handler)
+        loop = asyncio.get_running_loop()
+        tx = _Transaction(done=loop.create_future(), handler=handler)
         self._txs[key] = tx
+        timer = loop.call_later(timeout, _expire, tx.done)
         try:
-            await self._write(msg)
-            return await asyncio.wait_for(asyncio.shield(tx.done), timeout)
-        except TimeoutError as exc:
+            self._send(msg)
+            return await tx.done
+        except _ExecuteTimeout as exc:
             raise ChaincodeStreamError(f"timeout expired while executing transaction {msg.txid}") from exc
         finally:
+            timer.cancel()
             del self._txs[key]
             for task in list(tx.tasks):
                 task.cancel()
 
     async def close(self) -> None:
         self.closed = True
+        self._outbox.clear()
         if self._call is not None:
             self._call.cancel()
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._writer
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -23,6 +23,7 @@ from network.devnet.chaincode.runtime import INITIALIZED_KEY, ChaincodeRuntime, 
 from network.devnet.chaincode.simulator import SimulationError, TxSimulator
 from network.devnet.channelconfig.acls import resolve_acl
 from network.devnet.endorser import proposal as checks
+from network.devnet.endorser.definitions import DefinitionCache, sequence_key
 from network.devnet.endorser.qscc import invoke_cscc, invoke_qscc
 from network.devnet.endorser.response import (
     ERROR_THRESHOLD,
@@ -33,7 +34,7 @@ from network.devnet.endorser.response import (
     proposal_response_payload,
 )
 from network.devnet.lifecycle import serializer as ser
-from network.devnet.lifecycle.definition import ChaincodeDefinition, read_definition
+from network.devnet.lifecycle.definition import ChaincodeDefinition
 from network.devnet.lifecycle.scc import Invocation, LifecycleSCC
 from network.devnet.node import jsonlog
 from network.devnet.policy import SignedData
@@ -81,6 +82,8 @@ class Endorser:
         self._local_msp = local_msp
         self.now = now
         self.time_window = time_window
+        self.definitions = DefinitionCache()
+        self._installed: set[str] = set()
 
     # -- identities ----------------------------------------------------------------------------------
     def local_msp(self) -> Any:
@@ -125,9 +128,10 @@ class Endorser:
     async def process_proposal(self, signed: proposal_pb2.SignedProposal) -> Outcome:
         now = self.now()
         try:
-            checks.check_expiration(signed, now)
-            checks.check_time_window(signed, now, self.time_window)
-            up = checks.unpack_proposal(signed)
+            parts = checks.DecodedProposal(signed)
+            checks.check_expiration(parts, now)
+            checks.check_time_window(parts, now, self.time_window)
+            up = checks.unpack_proposal(parts)
         except checks.ProposalError as exc:
             return Outcome(error_response(str(exc)), str(exc))
         channel = self.channels(up.channel_id) if up.channel_id else None
@@ -190,7 +194,22 @@ class Endorser:
         if response.status >= ERROR_THRESHOLD:
             event = None
         prp = proposal_response_payload(up.proposal_hash, response, results, event, up.chaincode_name, version)
-        return build_proposal_response(response, prp, interest, self.endorser_bytes, self.signer, up.channel_id)
+        out = build_proposal_response(response, prp, interest, self.endorser_bytes, self.signer, up.channel_id)
+        if channel is not None and out.HasField("endorsement"):
+            self._remember_endorsement(channel, out.payload, out.endorsement)
+        return out
+
+    def _remember_endorsement(self, channel: Any, prp: bytes, endorsement: proposal_response_pb2.Endorsement) -> None:
+        """Tell the channel's MSP that this endorsement signature verifies (we just made it with our own key),
+        so validating the transaction on this peer later skips the curve arithmetic for it
+        (``MSPIdentity.remember_own_signature``; skipped when the MSP has no such memo)."""
+        try:
+            identity = channel.bundle.msp_manager.deserialize_identity(endorsement.endorser)
+        except Exception:  # our own identity not in this channel's MSPs: validation will say so, not us
+            return
+        remember = getattr(identity, "remember_own_signature", None)
+        if remember is not None:
+            remember(prp + endorsement.endorser, endorsement.signature)
 
     def _invoke_lifecycle(self, up: checks.UnpackedProposal, channel: Any,
                           sim: TxSimulator | None) -> proposal_response_pb2.Response:
@@ -216,22 +235,22 @@ class Endorser:
 
     def _definition(self, channel: Any, sim: TxSimulator, name: str) -> ChaincodeDefinition:
         """``ChaincodeEndorsementInfo``: the Sequence key is read through the simulator so a concurrent
-        redefinition invalidates the transaction (MVCC)."""
-        sim.get_state(ser.LIFECYCLE_NS, ser.field_key(ser.NAMESPACES, name, "Sequence"))
-
-        def read(key: str) -> bytes | None:
-            committed = channel.ledger.get_state(ser.LIFECYCLE_NS, key)
-            return committed.value if committed is not None else None
-
-        definition = read_definition(read, name)
+        redefinition invalidates the transaction (MVCC); the rest comes from the definition cache."""
+        sequence = sim.get_committed(ser.LIFECYCLE_NS, sequence_key(name))
+        definition = self.definitions.definition(channel.channel_id, channel.ledger, name, sequence)
         if definition is None:
             raise EndorsementFailure(f"make sure the chaincode {name} has been successfully defined on channel "
                                      f"{channel.channel_id} and try again: chaincode {name} not found")
         return definition
 
     def _package_for(self, channel: Any, name: str, definition: ChaincodeDefinition) -> str:
+        """The approved package, if installed. Packages found installed are remembered, as Fabric's lifecycle
+        cache keeps its installed chaincodes in memory (``cache.go`` ``localChaincodes``): an installed
+        package is never removed (there is no uninstall), so the answer cannot change back."""
         package_id = self.lifecycle.local_package_id(channel.ledger, name, definition.sequence)
-        if not package_id or not self.lifecycle.packages.has(package_id):
+        if package_id and package_id not in self._installed and self.lifecycle.packages.has(package_id):
+            self._installed.add(package_id)
+        if not package_id or package_id not in self._installed:
             raise ExecutionError(f"chaincode definition for '{name}' exists, but chaincode is not installed")
         return package_id
 

@@ -8,8 +8,10 @@ that into a gRPC error plus ``ProposalResponse{response.status=500}``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography import x509
 from fabric_protos.common import common_pb2
@@ -65,12 +67,45 @@ def compute_proposal_hash(header: common_pb2.Header, cpp_input: bytes) -> bytes:
     return hashlib.sha256(header.channel_header + header.signature_header + no_transient).digest()
 
 
-def unpack_proposal(signed: proposal_pb2.SignedProposal) -> UnpackedProposal:
+class DecodedProposal:
+    """The parts of a SignedProposal, each decoded at most once and only when first asked for.
+
+    Fabric's auth filters (expiration, time window) and ``UnpackProposal`` each unmarshal the same bytes
+    again; decoding is a pure function of those bytes, so sharing one decode gives the same parts and the
+    same first failure (each part raises the error of the rule that first needs it).
+    """
+
+    def __init__(self, signed: proposal_pb2.SignedProposal) -> None:
+        self.signed = signed
+
+    @cached_property
+    def proposal(self) -> proposal_pb2.Proposal:
+        return _decode(proposal_pb2.Proposal, self.signed.proposal_bytes, "proposal")
+
+    @cached_property
+    def header(self) -> common_pb2.Header:
+        return _decode(common_pb2.Header, self.proposal.header, "header")
+
+    @cached_property
+    def signature_header(self) -> common_pb2.SignatureHeader:
+        return _decode(common_pb2.SignatureHeader, self.header.signature_header, "signature header")
+
+    @cached_property
+    def channel_header(self) -> common_pb2.ChannelHeader:
+        return _decode(common_pb2.ChannelHeader, self.header.channel_header, "channel header")
+
+
+Proposal = proposal_pb2.SignedProposal | DecodedProposal
+
+
+def decoded(signed: Proposal) -> DecodedProposal:
+    return signed if isinstance(signed, DecodedProposal) else DecodedProposal(signed)
+
+
+def unpack_proposal(signed: Proposal) -> UnpackedProposal:
     """``UnpackProposal``."""
-    prop = _decode(proposal_pb2.Proposal, signed.proposal_bytes, "proposal")
-    hdr = _decode(common_pb2.Header, prop.header, "header")
-    chdr = _decode(common_pb2.ChannelHeader, hdr.channel_header, "channel header")
-    shdr = _decode(common_pb2.SignatureHeader, hdr.signature_header, "signature header")
+    parts = decoded(signed)
+    prop, hdr, chdr, shdr = parts.proposal, parts.header, parts.channel_header, parts.signature_header
     ext = _decode(proposal_pb2.ChaincodeHeaderExtension, chdr.extension, "header extension")
     if not ext.HasField("chaincode_id"):
         raise ProposalError("ChaincodeHeaderExtension.ChaincodeId is nil")
@@ -82,12 +117,17 @@ def unpack_proposal(signed: proposal_pb2.SignedProposal) -> UnpackedProposal:
         raise ProposalError("chaincode invocation spec did not contain chaincode spec")
     if not cis.chaincode_spec.HasField("input"):
         raise ProposalError("chaincode input did not contain any input")
-    return UnpackedProposal(signed, prop, hdr, chdr, shdr, ext.chaincode_id.name, cis.chaincode_spec.input, cpp,
-                            compute_proposal_hash(hdr, cpp.input))
+    return UnpackedProposal(parts.signed, prop, hdr, chdr, shdr, ext.chaincode_id.name, cis.chaincode_spec.input,
+                            cpp, compute_proposal_hash(hdr, cpp.input))
 
 
+@functools.lru_cache(maxsize=1024)
 def creator_expiry(creator: bytes) -> dt.datetime | None:
-    """``crypto.ExpiresAt``: NotAfter of the creator cert; None when it cannot be parsed (no check)."""
+    """``crypto.ExpiresAt``: NotAfter of the creator cert; None when it cannot be parsed (no check).
+
+    Memoised by the creator bytes: the answer is a pure function of them, and parsing the PEM certificate
+    again for every proposal of the same client was the filter's whole cost.
+    """
     try:
         sid = identities_pb2.SerializedIdentity.FromString(creator)
         return x509.load_pem_x509_certificate(sid.id_bytes).not_valid_after_utc
@@ -95,23 +135,16 @@ def creator_expiry(creator: bytes) -> dt.datetime | None:
         return None
 
 
-def check_expiration(signed: proposal_pb2.SignedProposal, now: dt.datetime) -> None:
+def check_expiration(signed: Proposal, now: dt.datetime) -> None:
     """ExpirationCheck auth filter."""
-    up_prop = _decode(proposal_pb2.Proposal, signed.proposal_bytes, "proposal")
-    hdr = _decode(common_pb2.Header, up_prop.header, "header")
-    shdr = _decode(common_pb2.SignatureHeader, hdr.signature_header, "signature header")
-    expires = creator_expiry(shdr.creator)
+    expires = creator_expiry(decoded(signed).signature_header.creator)
     if expires is not None and now > expires:
         raise ProposalError("proposal client identity expired")
 
 
-def check_time_window(signed: proposal_pb2.SignedProposal, now: dt.datetime,
-                      window: dt.timedelta = DEFAULT_TIME_WINDOW) -> None:
+def check_time_window(signed: Proposal, now: dt.datetime, window: dt.timedelta = DEFAULT_TIME_WINDOW) -> None:
     """TimeWindowCheck auth filter: |timestamp - now| must not exceed the window."""
-    prop = _decode(proposal_pb2.Proposal, signed.proposal_bytes, "proposal")
-    hdr = _decode(common_pb2.Header, prop.header, "header")
-    chdr = _decode(common_pb2.ChannelHeader, hdr.channel_header, "channel header")
-    req = chdr.timestamp.ToDatetime(tzinfo=dt.UTC)
+    req = decoded(signed).channel_header.timestamp.ToDatetime(tzinfo=dt.UTC)
     if abs(now - req) > window:
         raise ProposalError(f"request unauthorized due to incorrect timestamp {req.isoformat()}, peer time "
                             f"{now.isoformat()}, peer.authentication.timewindow {int(window.total_seconds())}s")

@@ -30,6 +30,11 @@ def _retrieve(future: asyncio.Future[Outcome]) -> None:
         future.exception()
 
 
+def _time_out(outcome: asyncio.Future[Outcome]) -> None:
+    if not outcome.done():
+        outcome.set_exception(rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED, "no broadcast response in time"))
+
+
 class OrdererStream:
     """One Broadcast stream shared by concurrent submits; responses matched to envelopes by position."""
 
@@ -37,7 +42,8 @@ class OrdererStream:
         self._channel = channel
         self._call: grpc.aio.StreamStreamCall | None = None
         self._waiting: collections.deque[asyncio.Future[Outcome]] = collections.deque()
-        self._write_lock = asyncio.Lock()
+        self._outbox: collections.deque[common_pb2.Envelope] = collections.deque()
+        self._writer: asyncio.Task[None] | None = None
         self._reader: asyncio.Task[None] | None = None
 
     @property
@@ -45,25 +51,43 @@ class OrdererStream:
         return self._call is not None
 
     async def send(self, envelope: common_pb2.Envelope, timeout: float) -> Outcome:
-        """Write one envelope and wait for its response. Raises ``grpc.aio.AioRpcError`` when the stream
-        fails (every envelope waiting on it gets the same error) or the response does not come in time."""
-        outcome: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        """Queue one envelope and wait for its response. Raises ``grpc.aio.AioRpcError`` when the stream
+        fails (every envelope waiting on it gets the same error) or the response does not come in time.
+
+        A single writer task drains the queue (write order == queue order == response order). The caller
+        never writes itself: grpc.aio cancels the *whole call* when the writing task is cancelled, and a
+        Submit whose client went away must not break the stream every other Submit shares.
+        """
+        loop = asyncio.get_running_loop()
+        outcome: asyncio.Future[Outcome] = loop.create_future()
         outcome.add_done_callback(_retrieve)  # a waiter that timed out must not log "never retrieved"
-        async with self._write_lock:  # write order == queue order == response order
-            if self._call is None:
-                self._call = ab_pb2_grpc.AtomicBroadcastStub(self._channel).Broadcast()
-                self._reader = asyncio.create_task(self._read_responses(self._call))
-            self._waiting.append(outcome)
-            try:
-                await self._call.write(envelope)
-            except grpc.aio.AioRpcError as exc:
-                self._fail(exc)
-            except Exception as exc:  # e.g. InvalidStateError: the call finished underneath us
-                self._fail(rpc_error(grpc.StatusCode.UNAVAILABLE, f"broadcast stream broken: {exc}"))
+        if self._call is None:
+            self._call = ab_pb2_grpc.AtomicBroadcastStub(self._channel).Broadcast()
+            self._reader = asyncio.create_task(self._read_responses(self._call))
+        self._waiting.append(outcome)
+        self._outbox.append(envelope)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._drain(self._call))
+        timer = loop.call_later(timeout, _time_out, outcome)
         try:
-            return await asyncio.wait_for(asyncio.shield(outcome), timeout)
-        except TimeoutError:
-            raise rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED, "no broadcast response in time") from None
+            return await outcome
+        finally:
+            timer.cancel()
+
+    async def _drain(self, call: grpc.aio.StreamStreamCall) -> None:
+        """Write queued envelopes on ``call`` until the queue is empty or the call was abandoned."""
+        try:
+            while self._outbox and call is self._call:
+                await call.write(self._outbox.popleft())
+        except grpc.aio.AioRpcError as exc:
+            if call is self._call:
+                self._fail(exc)
+        except Exception as exc:  # e.g. InvalidStateError: the call finished underneath us
+            if call is self._call:
+                self._fail(rpc_error(grpc.StatusCode.UNAVAILABLE, f"broadcast stream broken: {exc}"))
+        finally:
+            if self._writer is asyncio.current_task():
+                self._writer = None
 
     async def _read_responses(self, call: grpc.aio.StreamStreamCall) -> None:
         try:
@@ -87,9 +111,13 @@ class OrdererStream:
                 self._fail(rpc_error(grpc.StatusCode.UNAVAILABLE, f"broadcast stream broken: {exc}"))
 
     def _detach(self) -> None:
+        """Abandon the current call: its queued envelopes are dropped (their waiters are being settled) and
+        its writer, if any, stops at its next check; the next send opens a new call with a new writer."""
         if self._call is not None:
             self._call.cancel()
         self._call = None
+        self._outbox.clear()
+        self._writer = None
 
     def _settle_all(self, outcome: Outcome) -> None:
         self._detach()
@@ -106,8 +134,8 @@ class OrdererStream:
                 waiter.set_exception(error)
 
     async def close(self) -> None:
-        reader = self._reader
+        tasks = [t for t in (self._reader, self._writer) if t is not None]
         self._fail(rpc_error(grpc.StatusCode.CANCELLED, "gateway closed the broadcast stream"))
-        if reader is not None:
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
