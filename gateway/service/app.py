@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
+from gateway.service.fast_submit import install as install_fast_submit
 from gateway.service.problems import install_problem_handlers, problem_responses
 from gateway.service.recovery import RecoverySweeper
 from gateway.service.request_context import RequestContextMiddleware
@@ -27,7 +28,9 @@ async def finish_background(runtime: Runtime) -> None:
             await close()
 
 
-def create_app(runtime: Runtime, recover_on_start: bool = True) -> FastAPI:
+def create_app(runtime: Runtime, recover_on_start: bool = True, fast_submit: bool = True) -> FastAPI:
+    """``fast_submit``: valid ``POST /v1/orgs/{org}/submit`` requests skip FastAPI's dependency solving
+    (``fast_submit.py``; same checks, same call, same answers); off only to compare the two in tests."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Sync submits wait for the commit in a worker thread; anyio's default of 40 threads would cap the
@@ -58,6 +61,8 @@ def create_app(runtime: Runtime, recover_on_start: bool = True) -> FastAPI:
     for router in resources.build_routers():
         app.include_router(router)
 
+    if fast_submit:
+        install_fast_submit(app, runtime)  # inside the request context: ids, logs and metrics as for any route
     app.add_middleware(RequestContextMiddleware, metrics=runtime.metrics)
 
     return app
