@@ -15,20 +15,24 @@ from fabric_protos.ledger.rwset import rwset_pb2
 from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_pb2
 from google.protobuf.message import DecodeError
 
+from network.devnet.ledger.parsedrwset import ParsedRWSet, parse_tx_rwset
+
 TRANSACTIONS_FILTER = common_pb2.BlockMetadataIndex.TRANSACTIONS_FILTER
 COMMIT_HASH = common_pb2.BlockMetadataIndex.COMMIT_HASH
 
 
 @dataclass(frozen=True)
 class TxSummary:
-    """What the ledger indexes about one transaction of a block."""
+    """What the ledger indexes about one transaction of a block. ``rwset_undecodable``: an endorser
+    transaction whose rwset (or a nested set of it) does not decode, so ``rwset`` is None."""
 
     tx_num: int
     txid: str
     header_type: int
     timestamp_seconds: int
     timestamp_nanos: int
-    rwset: rwset_pb2.TxReadWriteSet | None
+    rwset: ParsedRWSet | None
+    rwset_undecodable: bool = False
 
 
 def ensure_metadata_slots(block: common_pb2.Block) -> None:
@@ -55,7 +59,8 @@ def endorser_tx_rwset(payload: common_pb2.Payload) -> rwset_pb2.TxReadWriteSet:
 
 def summarize_tx(tx_num: int, env_bytes: bytes) -> TxSummary:
     txid, htype, secs, nanos = "", -1, 0, 0
-    rwset: rwset_pb2.TxReadWriteSet | None = None
+    rwset: ParsedRWSet | None = None
+    undecodable = False
     try:
         env = common_pb2.Envelope.FromString(env_bytes)
         payload = common_pb2.Payload.FromString(env.payload)
@@ -63,10 +68,12 @@ def summarize_tx(tx_num: int, env_bytes: bytes) -> TxSummary:
         txid, htype = chdr.tx_id, chdr.type
         secs, nanos = chdr.timestamp.seconds, chdr.timestamp.nanos
         if htype == common_pb2.HeaderType.ENDORSER_TRANSACTION:
-            rwset = endorser_tx_rwset(payload)
+            undecodable = True
+            rwset = parse_tx_rwset(endorser_tx_rwset(payload))
+            undecodable = False
     except (DecodeError, ValueError):
         pass
-    return TxSummary(tx_num, txid, htype, secs, nanos, rwset)
+    return TxSummary(tx_num, txid, htype, secs, nanos, rwset, undecodable)
 
 
 def summarize_block(block: common_pb2.Block) -> list[TxSummary]:

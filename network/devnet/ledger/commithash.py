@@ -22,6 +22,8 @@ from network.devnet.ledger.updates import Update, UpdateBatch
 
 def uvarint(number: int) -> bytes:
     """Protobuf base-128 varint (``protowire.AppendVarint``)."""
+    if 0 <= number < 0x80:
+        return bytes((number,))
     out = bytearray()
     while True:
         byte = number & 0x7F
@@ -33,21 +35,27 @@ def uvarint(number: int) -> bytes:
             return bytes(out)
 
 
+_TAGS = {number: uvarint(number << 3 | 2) for number in (1, 2, 3, 5, 6)}
+"""Tags of the length-delimited fields of ``KVWrite`` (and of ``Updates.kvwrites``)."""
+
+
 def _field_bytes(field_number: int, data: bytes) -> bytes:
     """Length-delimited field; proto3 omits empty strings/bytes."""
     if not data:
         return b""
-    return uvarint(field_number << 3 | 2) + uvarint(len(data)) + data
+    return _TAGS[field_number] + uvarint(len(data)) + data
 
 
 _IS_DELETE = uvarint(4 << 3 | 0) + b"\x01"
-_EMPTY_KV_WRITE = uvarint(1 << 3 | 2) + b"\x00"
+_EMPTY_KV_WRITE = _TAGS[1] + b"\x00"
 
 
 def kv_write_bytes(namespace: str, collection: str, key: bytes, update: Update) -> bytes:
     """One ``KVWrite``, fields in number order: namespace, collection, key, isDelete (= value is nil),
     value, version_bytes (``genKVs``); proto3 leaves out empty and false fields."""
-    out = _field_bytes(1, namespace.encode()) + _field_bytes(2, collection.encode()) + _field_bytes(3, key)
+    out = _field_bytes(3, key)
+    if namespace or collection:
+        out = _field_bytes(1, namespace.encode()) + _field_bytes(2, collection.encode()) + out
     if update.value is None:
         out += _IS_DELETE
     else:

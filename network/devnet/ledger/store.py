@@ -75,6 +75,8 @@ class LedgerError(Exception):
 
 
 def _encode_metadata(metadata: dict[str, bytes]) -> bytes:
+    if not metadata:
+        return b""  # what an empty KVMetadataWrite serializes to
     entries = [kv_rwset_pb2.KVMetadataEntry(name=n, value=metadata[n]) for n in sorted(metadata, key=str.encode)]
     return kv_rwset_pb2.KVMetadataWrite(entries=entries).SerializeToString()
 
@@ -119,6 +121,10 @@ class Ledger:
         self._read_lock = threading.Lock() if reader is not None else self._lock
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
         self._listeners: list[Callable[[common_pb2.Block], None]] = []
+        # (height, header hash of the last block, last commit hash) as of the last commit through this object,
+        # which is the database's only writer; None = not known, read from the database. Set only after a
+        # commit's COMMIT returned and dropped when a commit fails, so it never runs ahead of the database.
+        self._tip: tuple[int, bytes | None, bytes] | None = None
 
     # -- opening ------------------------------------------------------------------------------------
     @classmethod
@@ -163,8 +169,19 @@ class Ledger:
     # -- blocks -------------------------------------------------------------------------------------
     @property
     def height(self) -> int:
+        tip = self._tip
+        return tip[0] if tip is not None else self._stored_height()
+
+    def _stored_height(self) -> int:
         row = self._one("SELECT MAX(num) FROM blocks")
         return 0 if row is None or row[0] is None else row[0] + 1
+
+    def _current_tip(self) -> tuple[int, bytes | None, bytes]:
+        """Height, last block hash and last commit hash; from memory after the first commit (under _lock)."""
+        if self._tip is None:
+            height = self._stored_height()
+            self._tip = (height, self.block_hash(height - 1) if height else None, self.last_commit_hash())
+        return self._tip
 
     def block_hash(self, num: int) -> bytes | None:
         row = self._one("SELECT hash FROM blocks WHERE num=?", (num,))
@@ -318,16 +335,15 @@ class Ledger:
         """
         ensure_metadata_slots(block)
         with self._lock:
-            height = self.height
+            height, last_hash, previous = self._current_tip()
             if height == 0 and not block.metadata.metadata[TRANSACTIONS_FILTER]:
                 block.metadata.metadata[TRANSACTIONS_FILTER] = bytes(len(block.data.data))
-            check_block_appendable(block, height, self.block_hash(height - 1) if height else None)
+            check_block_appendable(block, height, last_hash)
             txfilter = bytes(block.metadata.metadata[TRANSACTIONS_FILTER])
             if prepared is not None and usable_for(prepared, block.header.number, height, txfilter):
                 txs, batch = prepared.txs, prepared.batch
             else:
                 txs, batch = self._prepare(block, txfilter)
-            previous = self.last_commit_hash()
             commit_hash = b""
             if should_compute_commit_hash(block.header.number, previous):
                 commit_hash = compute_commit_hash(txfilter, update_batch_bytes(batch), previous)
@@ -336,11 +352,14 @@ class Ledger:
             before = metadata[COMMIT_HASH]
             if commit_hash:
                 metadata[COMMIT_HASH] = common_pb2.Metadata(value=commit_hash).SerializeToString()
+            header_hash = block_header_hash(block.header)
             try:
-                self._write(block, txs, txfilter, batch, commit_hash, private_data or {})
+                self._write(block, header_hash, txs, txfilter, batch, commit_hash, private_data or {})
             except BaseException:
                 metadata[COMMIT_HASH] = before
+                self._tip = None
                 raise
+            self._tip = (height + 1, header_hash, commit_hash or previous)
         self._notify(block)
 
     def _prepare(self, block: common_pb2.Block, txfilter: bytes) -> tuple[list[TxSummary], UpdateBatch]:
@@ -348,13 +367,20 @@ class Ledger:
         txs = summarize_block(block)
         batch = UpdateBatch()
         for tx in txs:
-            if txfilter[tx.tx_num] == VALID and tx.rwset is not None:
+            if txfilter[tx.tx_num] != VALID:
+                continue
+            if tx.rwset_undecodable:
+                raise LedgerError(
+                    f"metadata[TRANSACTIONS_FILTER][{tx.tx_num}]: VALID, but the transaction's rwset does not decode"
+                )
+            if tx.rwset is not None:
                 apply_tx_rwset(batch, self, tx.rwset, Version(block.header.number, tx.tx_num))
         return txs, batch
 
     def _write(
         self,
         block: common_pb2.Block,
+        header_hash: bytes,
         txs: list[TxSummary],
         txfilter: bytes,
         batch: UpdateBatch,
@@ -367,7 +393,7 @@ class Ledger:
         try:
             c.execute(
                 "INSERT INTO blocks (num, hash, data) VALUES (?,?,?)",
-                (num, block_header_hash(block.header), block.SerializeToString()),
+                (num, header_hash, block.SerializeToString()),
             )
             c.executemany(
                 "INSERT OR IGNORE INTO txids (txid, block_num, tx_num, code) VALUES (?,?,?,?)",
@@ -413,8 +439,8 @@ class Ledger:
         for tx in txs:
             if txfilter[tx.tx_num] != VALID or tx.rwset is None:
                 continue
-            for ns_set in tx.rwset.ns_rwset:
-                for w in kv_rwset_pb2.KVRWSet.FromString(ns_set.rwset).writes:
+            for ns_set in tx.rwset.namespaces:
+                for w in ns_set.kv.writes:
                     rows.append(
                         (
                             ns_set.namespace,
@@ -440,9 +466,7 @@ class Ledger:
             public = txs[tx_num].rwset
             assert public is not None
             expected = {
-                (ns.namespace, coll.collection_name): bytes(coll.pvt_rwset_hash)
-                for ns in public.ns_rwset
-                for coll in ns.collection_hashed_rwset
+                (ns.namespace, coll.name): coll.pvt_rwset_hash for ns in public.namespaces for coll in ns.collections
             }
             for ns_pvt in pvt.ns_pvt_rwset:
                 for coll in ns_pvt.collection_pvt_rwset:

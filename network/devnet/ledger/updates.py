@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol
 
-from fabric_protos.ledger.rwset import rwset_pb2
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 
+from network.devnet.ledger.parsedrwset import ParsedRWSet
 from network.devnet.ledger.version import Version, VersionedValue
 
 
@@ -71,12 +71,12 @@ def entries_to_dict(entries: list[kv_rwset_pb2.KVMetadataEntry]) -> dict[str, by
     return {e.name: bytes(e.value) for e in entries}
 
 
-def collect_tx_ops(tx_rwset: rwset_pb2.TxReadWriteSet) -> dict[tuple[str, str, bytes | str], _KeyOps]:
+def collect_tx_ops(tx_rwset: ParsedRWSet) -> dict[tuple[str, str, bytes | str], _KeyOps]:
     """``applyTxRwset``: writes first, then metadata writes, per namespace and collection."""
     ops: dict[tuple[str, str, bytes | str], _KeyOps] = {}
-    for ns_set in tx_rwset.ns_rwset:
+    for ns_set in tx_rwset.namespaces:
         ns = ns_set.namespace
-        kv = kv_rwset_pb2.KVRWSet.FromString(ns_set.rwset)
+        kv = ns_set.kv
         for w in kv.writes:
             op = ops.setdefault((ns, "", w.key), _KeyOps())
             if w.is_delete:
@@ -86,16 +86,16 @@ def collect_tx_ops(tx_rwset: rwset_pb2.TxReadWriteSet) -> dict[tuple[str, str, b
         for mw in kv.metadata_writes:
             op = ops.setdefault((ns, "", mw.key), _KeyOps())
             op.metadata_set, op.metadata = True, entries_to_dict(list(mw.entries))
-        for coll in ns_set.collection_hashed_rwset:
-            hashed = kv_rwset_pb2.HashedRWSet.FromString(coll.hashed_rwset)
+        for coll in ns_set.collections:
+            hashed = coll.hashed
             for hw in hashed.hashed_writes:
-                op = ops.setdefault((ns, coll.collection_name, bytes(hw.key_hash)), _KeyOps())
+                op = ops.setdefault((ns, coll.name, bytes(hw.key_hash)), _KeyOps())
                 if hw.is_delete:
                     op.delete = True
                 else:
                     op.upsert = bytes(hw.value_hash)
             for hmw in hashed.metadata_writes:
-                op = ops.setdefault((ns, coll.collection_name, bytes(hmw.key_hash)), _KeyOps())
+                op = ops.setdefault((ns, coll.name, bytes(hmw.key_hash)), _KeyOps())
                 op.metadata_set, op.metadata = True, entries_to_dict(list(hmw.entries))
     return ops
 
@@ -119,9 +119,7 @@ def _latest(
     return (vv.value, dict(vv.metadata)) if vv is not None else (None, {})
 
 
-def apply_tx_rwset(
-    batch: UpdateBatch, reader: StateReader, tx_rwset: rwset_pb2.TxReadWriteSet, version: Version
-) -> None:
+def apply_tx_rwset(batch: UpdateBatch, reader: StateReader, tx_rwset: ParsedRWSet, version: Version) -> None:
     """Apply one VALID transaction's writes to the block's update batch (``prepareTxOps`` + ``applyTxOps``)."""
     for (ns, coll, key), op in collect_tx_ops(tx_rwset).items():
         update = resolve_key_op(op, version, partial(_latest, batch, reader, ns, coll, key))

@@ -20,18 +20,18 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from fabric_protos.common import common_pb2, configtx_pb2
-from fabric_protos.ledger.rwset import rwset_pb2
-from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.peer import transaction_pb2
 from google.protobuf.message import DecodeError
 
 from network.devnet.channelconfig import ChannelBundle, ConfigError, bundle_from_config
 from network.devnet.channelconfig.update import ConfigUpdateError, validate_config_envelope
 from network.devnet.ledger.blockparse import TxSummary, summarize_tx
+from network.devnet.ledger.parsedrwset import ParsedRWSet
 from network.devnet.ledger.prepared import PreparedCommit
 from network.devnet.ledger.updates import UpdateBatch, apply_tx_rwset
 from network.devnet.ledger.version import Version, VersionedValue
 from network.devnet.validation import codes
+from network.devnet.validation.definitions import definition_keys
 from network.devnet.validation.endorsement import MetadataKey, metadata_keys_written
 from network.devnet.validation.endorsertx import (
     BlockContext,
@@ -66,7 +66,7 @@ class TxResult:
     code: int
     reason: str = ""
     txid: str = ""
-    rwset: rwset_pb2.TxReadWriteSet | None = None
+    rwset: ParsedRWSet | None = None
     checked: CheckedEnvelope | None = None
 
 
@@ -141,19 +141,24 @@ def prefetch_block_reads(staged: list[StagedTx], state: BlockStateView) -> None:
     view's memo of committed state; no outcome depends on it."""
     txids: list[str] = []
     keys: list[tuple[str, str]] = []
+    namespaces: set[str] = set()
     for st in staged:
         if st.checked is None or not isinstance(st.decoded, ChaincodeActionParts):
             continue
         txids.append(st.checked.channel_header.tx_id)
         keys += public_keys_touched(st.decoded.rwset)
+        namespaces.add(st.decoded.header_extension.chaincode_id.name)
+        namespaces.update(ns.namespace for ns in st.decoded.rwset.namespaces)
+    for ns in sorted(namespaces):
+        keys += definition_keys(ns)
     state.prefetch_txids(txids)
     state.prefetch_states(keys)
 
 
-def public_keys_touched(tx_rwset: rwset_pb2.TxReadWriteSet) -> list[tuple[str, str]]:
+def public_keys_touched(tx_rwset: ParsedRWSet) -> list[tuple[str, str]]:
     keys: list[tuple[str, str]] = []
-    for ns_set in tx_rwset.ns_rwset:
-        kv = kv_rwset_pb2.KVRWSet.FromString(ns_set.rwset)
+    for ns_set in tx_rwset.namespaces:
+        kv = ns_set.kv
         ns = ns_set.namespace
         keys += [(ns, r.key) for r in kv.reads]
         keys += [(ns, w.key) for w in kv.writes]

@@ -88,6 +88,18 @@ def committed_definition(name: str, state: StateGetter) -> ChaincodeValidation |
     )
 
 
+DEFINITION_FIELDS = ("Sequence", "EndorsementInfo", "ValidationInfo", "Collections")
+"""The fields ``_lifecycle`` stores for a committed ``ChaincodeDefinition`` (``lifecycle.go``)."""
+
+
+def definition_keys(name: str) -> list[tuple[str, str]]:
+    """The ``_lifecycle`` keys :func:`committed_definition` reads for a chaincode with the usual fields (a
+    hint for batched reads: the definition itself always follows ``metadata.fields``)."""
+    return [(LIFECYCLE_NS, f"namespaces/metadata/{name}")] + [
+        (LIFECYCLE_NS, f"namespaces/fields/{name}/{f}") for f in DEFINITION_FIELDS
+    ]
+
+
 def signed_by_n_out_of_members(n: int, mspids: list[str]) -> policies_pb2.SignaturePolicyEnvelope:
     """``policydsl.SignedByNOutOfGivenRole(n, MEMBER, ids)`` with the ids sorted, as Fabric does."""
     ids = sorted(mspids)

@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from fabric_protos.common import policies_pb2
-from fabric_protos.ledger.rwset import rwset_pb2
-from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.peer import proposal_response_pb2
 from google.protobuf.message import DecodeError
 
 from network.devnet.channelconfig import ChannelBundle, SignedData
+from network.devnet.ledger.parsedrwset import NamespaceRWSet, ParsedRWSet
 from network.devnet.ledger.version import VersionedValue
 from network.devnet.policy import PolicyError, SignaturePolicy
 from network.devnet.validation import codes
@@ -142,22 +141,21 @@ class NamespaceEvaluator:
             self.check_chaincode_policy()
 
 
-def written_keys(ns_set: rwset_pb2.NsReadWriteSet) -> list[tuple[str, bytes | str]]:
+def written_keys(ns_set: NamespaceRWSet) -> list[tuple[str, bytes | str]]:
     """Keys in Fabric's evaluation order: public writes, public metadata writes, then per collection
     hashed writes and hashed metadata writes."""
-    kv = kv_rwset_pb2.KVRWSet.FromString(ns_set.rwset)
+    kv = ns_set.kv
     keys: list[tuple[str, bytes | str]] = [("", w.key) for w in kv.writes]
     keys += [("", m.key) for m in kv.metadata_writes]
-    for coll in ns_set.collection_hashed_rwset:
-        hashed = kv_rwset_pb2.HashedRWSet.FromString(coll.hashed_rwset)
-        keys += [(coll.collection_name, bytes(w.key_hash)) for w in hashed.hashed_writes]
-        keys += [(coll.collection_name, bytes(m.key_hash)) for m in hashed.metadata_writes]
+    for coll in ns_set.collections:
+        keys += [(coll.name, bytes(w.key_hash)) for w in coll.hashed.hashed_writes]
+        keys += [(coll.name, bytes(m.key_hash)) for m in coll.hashed.metadata_writes]
     return keys
 
 
 def validate_namespace_endorsement(
     ns: str,
-    tx_rwset: rwset_pb2.TxReadWriteSet,
+    tx_rwset: ParsedRWSet,
     definition: ChaincodeValidation,
     signed: list[SignedData],
     bundle: ChannelBundle,
@@ -166,7 +164,7 @@ def validate_namespace_endorsement(
 ) -> None:
     """Raise Invalid(ENDORSEMENT_POLICY_FAILURE) unless the namespace's writes are properly endorsed."""
     evaluator = NamespaceEvaluator(ns, definition, signed, bundle, state, metadata_updated_in_block)
-    for ns_set in tx_rwset.ns_rwset:
+    for ns_set in tx_rwset.namespaces:
         if ns_set.namespace != ns:
             continue
         for coll, key in written_keys(ns_set):
@@ -175,13 +173,11 @@ def validate_namespace_endorsement(
         evaluator.check_chaincode_policy()
 
 
-def metadata_keys_written(tx_rwset: rwset_pb2.TxReadWriteSet) -> set[MetadataKey]:
+def metadata_keys_written(tx_rwset: ParsedRWSet) -> set[MetadataKey]:
     """Keys whose metadata a transaction updates (``ExtractValidationParameterDependency``)."""
     out: set[MetadataKey] = set()
-    for ns_set in tx_rwset.ns_rwset:
-        kv = kv_rwset_pb2.KVRWSet.FromString(ns_set.rwset)
-        out.update((ns_set.namespace, "", m.key) for m in kv.metadata_writes)
-        for coll in ns_set.collection_hashed_rwset:
-            hashed = kv_rwset_pb2.HashedRWSet.FromString(coll.hashed_rwset)
-            out.update((ns_set.namespace, coll.collection_name, bytes(m.key_hash)) for m in hashed.metadata_writes)
+    for ns_set in tx_rwset.namespaces:
+        out.update((ns_set.namespace, "", m.key) for m in ns_set.kv.metadata_writes)
+        for coll in ns_set.collections:
+            out.update((ns_set.namespace, coll.name, bytes(m.key_hash)) for m in coll.hashed.metadata_writes)
     return out

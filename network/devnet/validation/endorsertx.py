@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fabric_protos.ledger.rwset import rwset_pb2
-from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.peer import chaincode_event_pb2, proposal_pb2, proposal_response_pb2, transaction_pb2
 from google.protobuf.message import DecodeError
 
 from network.devnet.channelconfig import ChannelBundle
+from network.devnet.ledger.parsedrwset import NamespaceRWSet, ParsedRWSet, parse_rwset_bytes
 from network.devnet.validation import codes
 from network.devnet.validation.definitions import (
     DEFAULT_VALIDATION_PLUGIN,
@@ -39,7 +38,7 @@ class ChaincodeActionParts:
     action: proposal_pb2.ChaincodeAction
     prp_bytes: bytes
     endorsements: list[proposal_response_pb2.Endorsement]
-    rwset: rwset_pb2.TxReadWriteSet
+    rwset: ParsedRWSet
 
 
 @dataclass
@@ -79,11 +78,7 @@ def decode_chaincode_action(checked: CheckedEnvelope) -> ChaincodeActionParts:
     except (DecodeError, IndexError) as exc:
         raise Invalid(codes.BAD_RESPONSE_PAYLOAD, f"chaincode action: {exc}") from exc
     try:
-        rwset = rwset_pb2.TxReadWriteSet.FromString(action.results)
-        for ns_set in rwset.ns_rwset:
-            kv_rwset_pb2.KVRWSet.FromString(ns_set.rwset)
-            for coll in ns_set.collection_hashed_rwset:
-                kv_rwset_pb2.HashedRWSet.FromString(coll.hashed_rwset)
+        rwset = parse_rwset_bytes(action.results)
     except DecodeError as exc:
         raise Invalid(codes.BAD_RWSET, f"action.results: {exc}") from exc
     return ChaincodeActionParts(ext, action, prp_bytes, list(parts.action_payload.action.endorsements), rwset)
@@ -124,23 +119,18 @@ def check_event(parts: ChaincodeActionParts, chaincode: str) -> None:
         raise Invalid(codes.INVALID_OTHER_REASON, "chaincode event chaincode id does not match the action's")
 
 
-def writes_to_namespace(ns_set: rwset_pb2.NsReadWriteSet) -> bool:
+def writes_to_namespace(ns_set: NamespaceRWSet) -> bool:
     """``txWritesToNamespace``: public writes/metadata writes or hashed writes/metadata writes."""
-    kv = kv_rwset_pb2.KVRWSet.FromString(ns_set.rwset)
-    if kv.writes or kv.metadata_writes:
+    if ns_set.kv.writes or ns_set.kv.metadata_writes:
         return True
-    for coll in ns_set.collection_hashed_rwset:
-        hashed = kv_rwset_pb2.HashedRWSet.FromString(coll.hashed_rwset)
-        if hashed.hashed_writes or hashed.metadata_writes:
-            return True
-    return False
+    return any(coll.hashed.hashed_writes or coll.hashed.metadata_writes for coll in ns_set.collections)
 
 
 def namespaces_to_validate(parts: ChaincodeActionParts, chaincode: str) -> list[str]:
     """The invoked chaincode plus every written namespace; a namespace twice is an ILLEGAL_WRITESET."""
     seen: set[str] = set()
     out = [chaincode]
-    for ns_set in parts.rwset.ns_rwset:
+    for ns_set in parts.rwset.namespaces:
         if ns_set.namespace in seen:
             raise Invalid(codes.ILLEGAL_WRITESET, f"duplicate namespace '{ns_set.namespace}' in rwset")
         seen.add(ns_set.namespace)
@@ -151,7 +141,7 @@ def namespaces_to_validate(parts: ChaincodeActionParts, chaincode: str) -> list[
 
 def validate_endorser_tx(
     checked: CheckedEnvelope, decoded: ChaincodeActionParts | Invalid, ctx: BlockContext
-) -> rwset_pb2.TxReadWriteSet:
+) -> ParsedRWSet:
     """Dispatcher + v20 validation plugin for one endorser transaction; raises Invalid.
 
     ``decoded`` is :func:`decode_chaincode_action`'s outcome for this transaction, computed ahead."""

@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from fabric_protos.ledger.rwset import rwset_pb2
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 
+from network.devnet.ledger.parsedrwset import ParsedRWSet
 from network.devnet.ledger.rangequery import RangeQueryResultsHelper, make_kv_read
 from network.devnet.ledger.updates import UpdateBatch
 from network.devnet.ledger.version import Version, VersionedValue, version_of_read
@@ -113,17 +113,16 @@ def valid_range_query(ns: str, info: kv_rwset_pb2.RangeQueryInfo, updates: Updat
     return valid_raw_range(info, results)
 
 
-def mvcc_code(tx_rwset: rwset_pb2.TxReadWriteSet, updates: UpdateBatch, state: StateView) -> int:
+def mvcc_code(tx_rwset: ParsedRWSet, updates: UpdateBatch, state: StateView) -> int:
     """``validateTx``: per namespace, public reads, then range queries, then hashed reads."""
-    for ns_set in tx_rwset.ns_rwset:
+    for ns_set in tx_rwset.namespaces:
         ns = ns_set.namespace
-        kv = kv_rwset_pb2.KVRWSet.FromString(ns_set.rwset)
+        kv = ns_set.kv
         if not all(valid_public_read(ns, r, updates, state) for r in kv.reads):
             return codes.MVCC_READ_CONFLICT
         if not all(valid_range_query(ns, q, updates, state) for q in kv.range_queries_info):
             return codes.PHANTOM_READ_CONFLICT
-        for coll in ns_set.collection_hashed_rwset:
-            hashed = kv_rwset_pb2.HashedRWSet.FromString(coll.hashed_rwset)
-            if not all(valid_hashed_read(ns, coll.collection_name, r, updates, state) for r in hashed.hashed_reads):
+        for coll in ns_set.collections:
+            if not all(valid_hashed_read(ns, coll.name, r, updates, state) for r in coll.hashed.hashed_reads):
                 return codes.MVCC_READ_CONFLICT
     return codes.VALID
