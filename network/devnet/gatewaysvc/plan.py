@@ -8,7 +8,8 @@ signatures: a set of properly signed endorsements that passes here passes valida
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fabric_protos.common import policies_pb2
@@ -16,8 +17,9 @@ from fabric_protos.ledger.rwset import rwset_pb2
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.peer import proposal_pb2, proposal_response_pb2
 
+from network.devnet.endorser.definitions import MAX_CACHED, DefinitionCache, committed_reader
 from network.devnet.lifecycle import serializer as ser
-from network.devnet.lifecycle.definition import read_definition
+from network.devnet.lifecycle.definition import ChaincodeDefinition, read_definition
 from network.devnet.msp.identity import MSPIdentity
 from network.devnet.policy import Policy, RejectPolicy
 from network.devnet.policy.signature import IdentityDeserializer, SignaturePolicy, deduplicated_identities
@@ -25,20 +27,48 @@ from network.devnet.policy.signature import IdentityDeserializer, SignaturePolic
 LIFECYCLE_ENDORSEMENT = "/Channel/Application/LifecycleEndorsement"
 
 
-def chaincode_policy(bundle: Any, ledger: Any, name: str) -> Policy:
-    """The committed definition's ``ApplicationPolicy`` (``core/policy/application.go``)."""
-
-    def read(key: str) -> bytes | None:
-        committed = ledger.get_state(ser.LIFECYCLE_NS, key)
-        return committed.value if committed is not None else None
-
-    definition = read_definition(read, name)
+def chaincode_policy(bundle: Any, ledger: Any, name: str, definition: ChaincodeDefinition | None = None) -> Policy:
+    """The committed definition's ``ApplicationPolicy`` (``core/policy/application.go``); ``definition``, when
+    given, is that committed definition (read through the endorser's definition cache)."""
+    if definition is None:
+        definition = read_definition(committed_reader(ledger), name)
     if definition is None:
         return RejectPolicy(f"chaincode {name} not defined")
-    app = policies_pb2.ApplicationPolicy.FromString(definition.parameters.validation_parameter)
+    return application_policy(bundle, definition.parameters.validation_parameter)
+
+
+def application_policy(bundle: Any, validation_parameter: bytes) -> Policy:
+    app = policies_pb2.ApplicationPolicy.FromString(validation_parameter)
     if app.HasField("signature_policy"):
         return SignaturePolicy(app.signature_policy, bundle.msp_manager)
     return bundle.policy(app.channel_config_policy_reference)
+
+
+class ChaincodePolicies:
+    """Chaincode policies compiled once per (channel bundle, validation parameter).
+
+    A policy is a pure function of the bundle (its MSPs and channel policies) and the definition's
+    validation parameter bytes, so while both are the same objects/bytes the compiled policy is the one
+    compiling again would give; reusing it also keeps the policy's own verdict memo warm.
+    """
+
+    def __init__(self, definitions: DefinitionCache) -> None:
+        self.definitions = definitions
+        self._compiled: dict[tuple[str, str], tuple[Any, bytes, Policy]] = {}
+
+    def policy(self, channel_id: str, bundle: Any, ledger: Any, name: str) -> Policy:
+        definition = self.definitions.lookup(channel_id, ledger, name)
+        if definition is None:
+            return RejectPolicy(f"chaincode {name} not defined")
+        parameter = definition.parameters.validation_parameter
+        cached = self._compiled.get((channel_id, name))
+        if cached is not None and cached[0] is bundle and cached[1] == parameter:
+            return cached[2]
+        compiled = application_policy(bundle, parameter)
+        if len(self._compiled) >= MAX_CACHED:
+            self._compiled.clear()
+        self._compiled[(channel_id, name)] = (bundle, parameter, compiled)
+        return compiled
 
 
 def lifecycle_policies(bundle: Any, results: bytes) -> list[Policy]:
@@ -59,18 +89,21 @@ def lifecycle_policies(bundle: Any, results: bytes) -> list[Policy]:
     return policies or [bundle.policy(LIFECYCLE_ENDORSEMENT)]
 
 
-def required_policies(bundle: Any, ledger: Any, cc_name: str,
-                      first: proposal_response_pb2.ProposalResponse) -> list[Policy]:
+def required_policies(bundle: Any, ledger: Any, cc_name: str, first: proposal_response_pb2.ProposalResponse,
+                      namespace_policy: Callable[[str], Policy] | None = None) -> list[Policy]:
+    """``namespace_policy(name)``: the chaincode policy of ``name`` (default: read and compiled now)."""
     if cc_name == ser.LIFECYCLE_NS:
         prp = proposal_response_pb2.ProposalResponsePayload.FromString(first.payload)
         return lifecycle_policies(bundle, proposal_pb2.ChaincodeAction.FromString(prp.extension).results)
+    if namespace_policy is None:
+        namespace_policy = functools.partial(chaincode_policy, bundle, ledger)
     calls = list(first.interest.chaincodes) or [proposal_response_pb2.ChaincodeCall(name=cc_name)]
     policies: list[Policy] = []
     for call in calls:
         for envelope in call.key_policies:
             policies.append(SignaturePolicy(envelope, bundle.msp_manager))
         if not call.disregard_namespace_policy:
-            policies.append(chaincode_policy(bundle, ledger, call.name))
+            policies.append(namespace_policy(call.name))
     return policies
 
 

@@ -22,6 +22,7 @@ from fabric_protos.peer import chaincode_pb2, proposal_pb2, proposal_response_pb
 from google.protobuf.message import DecodeError
 
 from gateway.client.transaction import prepare_envelope
+from network.devnet.endorser.definitions import DefinitionCache
 from network.devnet.gatewaysvc import plan
 from network.devnet.gatewaysvc.broadcaster import OrdererStream
 from network.devnet.gatewaysvc.endorsers import EndorserTarget
@@ -70,6 +71,7 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
         self._orderer_channels: dict[str, grpc.aio.Channel] = {}
         self._orderer_streams: dict[str, OrdererStream] = {}
         self._endorser_of_org: dict[str, bytes] = {}  # serialized identity each org's peer endorsed with last
+        self._policies = plan.ChaincodePolicies(getattr(local, "definitions", None) or DefinitionCache())
 
     # -- helpers -------------------------------------------------------------------------------------
     def _channel(self, channel_id: str) -> Any:
@@ -159,7 +161,9 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
             if first is None:
                 code = grpc.StatusCode.FAILED_PRECONDITION if transient else grpc.StatusCode.ABORTED
                 raise GatewayError(code, "failed to endorse transaction, see attached details for more info", details)
-            policies = plan.required_policies(channel.bundle, channel.ledger, cc_name, first)
+            policies = plan.required_policies(
+                channel.bundle, channel.ledger, cc_name, first,
+                functools.partial(self._policies.policy, channel_id, channel.bundle, channel.ledger))
             responses = [first]
             others = sorted(o for o in by_org if o != self.mspid)
             together = plan.orgs_to_ask_together(policies, responses, others, self._endorser_of_org,
