@@ -1,0 +1,82 @@
+"""The gateway's Broadcast stream is written by one writer task: a Submit whose caller goes away while its
+envelope is being written does not cancel the stream the other Submits share, and a response that does not
+come in time fails only its own Submit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import grpc
+import pytest
+from fabric_protos.common import common_pb2
+from fabric_protos.orderer import ab_pb2, ab_pb2_grpc
+
+from network.devnet.gatewaysvc.broadcaster import OrdererStream
+
+
+class EchoOrderer(ab_pb2_grpc.AtomicBroadcastServicer):
+    """Answers each envelope with info = its payload, except payload ``silent`` (never answered, and the
+    envelopes after it are answered in order as usual)."""
+
+    def __init__(self) -> None:
+        self.streams = 0
+
+    async def Broadcast(  # noqa: N802 - gRPC method name
+        self, request_iterator: AsyncIterator[common_pb2.Envelope], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[ab_pb2.BroadcastResponse]:
+        self.streams += 1
+        async for envelope in request_iterator:
+            if envelope.payload == b"silent":
+                await asyncio.sleep(3600)
+            yield ab_pb2.BroadcastResponse(status=common_pb2.SUCCESS, info=envelope.payload.decode())
+
+
+async def serve(orderer: EchoOrderer) -> tuple[grpc.aio.Server, grpc.aio.Channel]:
+    server = grpc.aio.server()
+    ab_pb2_grpc.add_AtomicBroadcastServicer_to_server(orderer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    return server, grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+
+
+def test_cancelled_submit_does_not_tear_down_the_shared_stream() -> None:
+    async def run() -> None:
+        orderer = EchoOrderer()
+        server, channel = await serve(orderer)
+        stream = OrdererStream(channel)
+        try:
+            assert await stream.send(common_pb2.Envelope(payload=b"first"), 30) == (common_pb2.SUCCESS, "first")
+            abandoned = asyncio.create_task(stream.send(common_pb2.Envelope(payload=b"abandoned"), 30))
+            await asyncio.sleep(0)  # queued; the writer task (not this caller) writes it
+            abandoned.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await abandoned
+            outcomes = await asyncio.gather(*(stream.send(common_pb2.Envelope(payload=b"n%d" % i), 30)
+                                              for i in range(5)))
+            assert outcomes == [(common_pb2.SUCCESS, f"n{i}") for i in range(5)]
+            assert orderer.streams == 1 and stream.open
+        finally:
+            await stream.close()
+            await channel.close()
+            await server.stop(0)
+
+    asyncio.run(run())
+
+
+def test_missing_response_times_out_only_its_own_submit() -> None:
+    async def run() -> None:
+        orderer = EchoOrderer()
+        server, channel = await serve(orderer)
+        stream = OrdererStream(channel)
+        try:
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                await stream.send(common_pb2.Envelope(payload=b"silent"), 0.2)
+            assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+            assert stream.open  # the stream itself is still usable for later writes
+        finally:
+            await stream.close()
+            await channel.close()
+            await server.stop(0)
+
+    asyncio.run(run())
