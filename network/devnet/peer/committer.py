@@ -60,7 +60,7 @@ async def commit_block(channel: PeerChannel, block: common_pb2.Block, validate: 
     txids = await asyncio.to_thread(validate_and_commit, block, channel, validate)
     await channel.committed(block, txids)
     txfilter = block.metadata.metadata[common_pb2.TRANSACTIONS_FILTER]
-    codes = Counter(transaction_pb2.TxValidationCode.Name(c) for c in txfilter)
+    codes = {transaction_pb2.TxValidationCode.Name(c): n for c, n in Counter(txfilter).items()}
     jsonlog.event(
         log,
         "block committed",

@@ -14,6 +14,7 @@ from fabric_protos.common import policies_pb2
 
 from network.configtx.policydsl import parse_implicit_meta
 from network.devnet.policy.base import Policy, PolicyError
+from network.devnet.policy.signature import SignedSet
 from network.devnet.policy.signeddata import SignedData
 
 if TYPE_CHECKING:
@@ -41,7 +42,10 @@ class ImplicitMetaPolicy:
         self.threshold = implicit_meta_threshold(definition.rule, len(self.sub_policies))
 
     def evaluate(self, signed: Sequence[SignedData]) -> bool:
-        return self._enough(lambda policy: policy.evaluate(signed))
+        """Each sub-policy evaluates the whole set, as in Fabric; as a :class:`SignedSet` the set's valid
+        identities are worked out once for all of them."""
+        shared = signed if isinstance(signed, SignedSet) else SignedSet(signed)
+        return self._enough(lambda policy: policy.evaluate(shared))
 
     def evaluate_identities(self, identities: Sequence[MSPIdentity]) -> bool:
         """``implicitMetaPolicy.EvaluateIdentities``: the same threshold over the children's verdicts."""

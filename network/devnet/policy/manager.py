@@ -15,6 +15,8 @@ from network.devnet.policy.implicitmeta import ImplicitMetaPolicy
 from network.devnet.policy.signature import IdentityDeserializer, SignaturePolicy
 
 PATH_SEPARATOR = "/"
+RESOLVED_CACHE_SIZE = 1024
+"""Names remembered per manager (a channel config has a few dozen policies; bounded against odd names)."""
 
 
 class PolicyManager:
@@ -22,6 +24,8 @@ class PolicyManager:
         self.path = path
         self.policies = policies
         self.children = children
+        # The tree is built once from a config and never modified, so a name always resolves the same way.
+        self._resolved: dict[str, Policy | None] = {}
 
     @classmethod
     def from_group(
@@ -42,6 +46,17 @@ class PolicyManager:
         return found if found is not None else RejectPolicy(name)
 
     def lookup(self, name: str) -> Policy | None:
+        """The policy a name resolves to, or None (answers remembered per name: the tree is immutable)."""
+        try:
+            return self._resolved[name]
+        except KeyError:
+            pass
+        found = self._resolve(name)
+        if len(self._resolved) < RESOLVED_CACHE_SIZE:
+            self._resolved[name] = found
+        return found
+
+    def _resolve(self, name: str) -> Policy | None:
         if not name:
             return None
         if name.startswith(PATH_SEPARATOR):

@@ -29,6 +29,26 @@ class IdentityDeserializer(Protocol):
     def deserialize_identity(self, serialized: bytes) -> MSPIdentity: ...
 
 
+class SignedSet(tuple[SignedData, ...]):
+    """A signature set that remembers its valid identities per deserializer during one evaluation.
+
+    An implicit meta policy hands the same set to each sub-policy, and each turns it into identities
+    again (``SignatureSetToValidIdentities``). That result is a function of the set and the deserializer
+    alone (deserialization and verification are deterministic), so the first sub-policy's answer is reused
+    by the others with the same deserializer. The memo lives only as long as the set.
+    """
+
+    _memo: dict[int, tuple[IdentityDeserializer, list[MSPIdentity]]]
+
+    def valid_identities(self, deserializer: IdentityDeserializer) -> list[MSPIdentity]:
+        memo = self.__dict__.setdefault("_memo", {})
+        found = memo.get(id(deserializer))
+        if found is None or found[0] is not deserializer:
+            found = (deserializer, signature_set_to_valid_identities(self, deserializer))
+            memo[id(deserializer)] = found
+        return list(found[1])
+
+
 def signature_set_to_valid_identities(
     signed: Sequence[SignedData], deserializer: IdentityDeserializer
 ) -> list[MSPIdentity]:
@@ -143,4 +163,6 @@ class SignaturePolicy:
         return verdict
 
     def evaluate(self, signed: Sequence[SignedData]) -> bool:
+        if isinstance(signed, SignedSet):
+            return self.evaluate_identities(signed.valid_identities(self.deserializer))
         return self.evaluate_identities(signature_set_to_valid_identities(signed, self.deserializer))

@@ -126,3 +126,26 @@ def test_rule_order_matters_in_the_memo(orgs: list[Org]) -> None:
     assert policy.evaluate_identities([client, peer]) is True
     assert policy.evaluate_identities([peer, client]) is False  # the member rule took the peer first
     assert policy.evaluate_identities([client, peer]) is True
+
+
+def test_implicit_meta_works_out_the_identities_once(orgs: list[Org], monkeypatch: pytest.MonkeyPatch) -> None:
+    from network.devnet.policy import signature
+
+    manager = fresh_manager(orgs)
+    policy = ImplicitMetaPolicy(
+        parse_implicit_meta("ALL Endorsement"),
+        [SignaturePolicy(from_string(f"OR('{o.mspid}.peer')"), manager) for o in orgs],
+    )
+    calls: list[int] = []
+    real = signature.signature_set_to_valid_identities
+
+    def counting(signed: object, deserializer: object) -> object:
+        calls.append(1)
+        return real(signed, deserializer)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(signature, "signature_set_to_valid_identities", counting)
+    signed = [SignedData(b"m", o.peer.serialized, o.peer.sign(b"m")) for o in orgs]
+    assert policy.evaluate(signed) is True
+    assert len(calls) == 1  # three sub-policies, one conversion
+    assert policy.evaluate(signed[:2]) is False
+    assert len(calls) == 2
