@@ -67,7 +67,7 @@ def summarize_tx(tx_num: int, env_bytes: bytes) -> TxSummary:
         chdr = common_pb2.ChannelHeader.FromString(payload.header.channel_header)
         txid, htype = chdr.tx_id, chdr.type
         secs, nanos = chdr.timestamp.seconds, chdr.timestamp.nanos
-        if htype == common_pb2.HeaderType.ENDORSER_TRANSACTION:
+        if htype == common_pb2.ENDORSER_TRANSACTION:
             undecodable = True
             rwset = parse_tx_rwset(endorser_tx_rwset(payload))
             undecodable = False

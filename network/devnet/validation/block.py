@@ -43,7 +43,9 @@ from network.devnet.validation.envelope import CheckedEnvelope, Invalid, validat
 from network.devnet.validation.mvcc import mvcc_code
 from network.devnet.validation.stateview import BlockStateView
 
-HT = common_pb2.HeaderType
+ENDORSER_TRANSACTION = common_pb2.ENDORSER_TRANSACTION
+CONFIG = common_pb2.CONFIG
+"""``HeaderType`` values as plain ints (an enum wrapper attribute costs a Python call per read)."""
 log = logging.getLogger("devnet.validation")
 
 
@@ -98,7 +100,7 @@ def stage_transaction(data: bytes, bundle: ChannelBundle) -> StagedTx:
     except Invalid as exc:
         return StagedTx(TxResult(exc.code, str(exc)))
     decoded: ChaincodeActionParts | Invalid | None = None
-    if checked.channel_header.type == HT.ENDORSER_TRANSACTION:
+    if checked.channel_header.type == ENDORSER_TRANSACTION:
         try:
             decoded = decode_chaincode_action(checked)
         except Invalid as exc:
@@ -116,7 +118,7 @@ def finish_transaction(staged: StagedTx, ctx: BlockContext) -> TxResult:
     try:
         if checked.channel_header.channel_id != ctx.bundle.channel_id:
             raise Invalid(codes.TARGET_CHAIN_NOT_FOUND, f"channel {checked.channel_header.channel_id} not found")
-        if checked.channel_header.type == HT.CONFIG:
+        if checked.channel_header.type == CONFIG:
             validate_config_tx(checked, ctx.bundle)
             return TxResult(codes.VALID, "config", "")
         assert staged.decoded is not None

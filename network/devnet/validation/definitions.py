@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 from fabric_protos.common import policies_pb2
@@ -47,6 +48,15 @@ class ChaincodeValidation:
     validation_plugin: str
     validation_parameter: bytes
     collections: collection_pb2.CollectionConfigPackage
+
+    @cached_property
+    def endorsement_policy(self) -> policies_pb2.ApplicationPolicy | None:
+        """``validation_parameter`` decoded as the v20 plugin's ApplicationPolicy, None if it does not decode
+        (decoded once: a definition is immutable, and a block reuses it for every transaction)."""
+        try:
+            return policies_pb2.ApplicationPolicy.FromString(self.validation_parameter)
+        except DecodeError:
+            return None
 
 
 def _state_data(state: StateGetter, key: str) -> db_pb2.StateData | None:

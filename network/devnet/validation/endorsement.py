@@ -66,13 +66,6 @@ def evaluate_application_policy(
     return False
 
 
-def parse_application_policy(data: bytes) -> policies_pb2.ApplicationPolicy | None:
-    try:
-        return policies_pb2.ApplicationPolicy.FromString(data)
-    except DecodeError:
-        return None
-
-
 def key_level_policy(vp: bytes) -> policies_pb2.ApplicationPolicy | None:
     """The v20 plugin wraps the stored SignaturePolicyEnvelope into an ApplicationPolicy."""
     try:
@@ -99,7 +92,7 @@ class NamespaceEvaluator:
         return Invalid(codes.ENDORSEMENT_POLICY_FAILURE, f"namespace {self.ns}: {reason}")
 
     def check_chaincode_policy(self) -> None:
-        policy = parse_application_policy(self.definition.validation_parameter)
+        policy = self.definition.endorsement_policy
         if policy is None or not evaluate_application_policy(policy, self.signed, self.bundle):
             raise self.fail("chaincode endorsement policy not satisfied")
         self.cc_checked = True

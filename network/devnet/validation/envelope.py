@@ -16,7 +16,10 @@ from gateway.client.txid import compute_txid
 from network.devnet.msp import IdentityError, MSPManager
 from network.devnet.validation import codes
 
-HT = common_pb2.HeaderType
+ENDORSER_TRANSACTION = common_pb2.ENDORSER_TRANSACTION
+CONFIG = common_pb2.CONFIG
+CONFIG_UPDATE = common_pb2.CONFIG_UPDATE
+"""``HeaderType`` values as plain ints (an enum wrapper attribute costs a Python call per read)."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def parse_payload(env: common_pb2.Envelope) -> common_pb2.Payload:
 
 def validate_channel_header(chdr: common_pb2.ChannelHeader) -> None:
     """Header type must be ENDORSER_TRANSACTION, CONFIG_UPDATE or CONFIG; epoch must be 0."""
-    if chdr.type not in (HT.ENDORSER_TRANSACTION, HT.CONFIG_UPDATE, HT.CONFIG):
+    if chdr.type not in (ENDORSER_TRANSACTION, CONFIG_UPDATE, CONFIG):
         raise Invalid(codes.BAD_COMMON_HEADER, f"channel_header.type: invalid header type {chdr.type}")
     if chdr.epoch != 0:
         raise Invalid(codes.BAD_COMMON_HEADER, f"channel_header.epoch: expected 0, got {chdr.epoch}")
@@ -149,9 +152,9 @@ def validate_transaction(data: bytes, msp_manager: MSPManager) -> CheckedEnvelop
     chdr, shdr = validate_common_header(payload.header)
     check_creator_signature(shdr.creator, env.signature, env.payload, msp_manager)
     endorser = None
-    if chdr.type == HT.ENDORSER_TRANSACTION:
+    if chdr.type == ENDORSER_TRANSACTION:
         check_txid(chdr, shdr)
         endorser = validate_endorser_transaction(payload)
-    elif chdr.type != HT.CONFIG:
+    elif chdr.type != CONFIG:
         raise Invalid(codes.UNSUPPORTED_TX_PAYLOAD, f"channel_header.type: {chdr.type} not supported in a block")
     return CheckedEnvelope(env, payload, chdr, shdr, endorser)
