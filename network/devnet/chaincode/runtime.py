@@ -80,6 +80,9 @@ class ChaincodeRuntime:
 
     async def stream(self, package_id: str) -> ChaincodeStream:
         """Connected stream for the package, dialling (again) if there is none or it broke."""
+        existing = self._streams.get(package_id)
+        if existing is not None and not existing.closed:
+            return existing  # the common case needs no lock: nothing is dialled or replaced
         lock = self._locks.setdefault(package_id, asyncio.Lock())
         async with lock:
             existing = self._streams.get(package_id)

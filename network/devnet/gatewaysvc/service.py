@@ -168,13 +168,13 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
             others = sorted(o for o in by_org if o != self.mspid)
             together = plan.orgs_to_ask_together(policies, responses, others, self._endorser_of_org,
                                                  channel.bundle.msp_manager)
-            if together:  # the layout is known: ask its orgs concurrently
-                extras = await asyncio.gather(*(self._first_success(by_org[org], signed, details,
-                                                                   must_match=first.payload) for org in together))
-                for org, extra in zip(together, extras, strict=True):
-                    if extra is not None:
-                        responses.append(extra)
-                        self._endorser_of_org[org] = extra.endorsement.endorser
+            # the layout is known: ask its orgs concurrently (one org needs no gather and no extra task)
+            asks = [self._first_success(by_org[org], signed, details, must_match=first.payload) for org in together]
+            extras = [await asks[0]] if len(asks) == 1 else await asyncio.gather(*asks)
+            for org, extra in zip(together, extras, strict=True):
+                if extra is not None:
+                    responses.append(extra)
+                    self._endorser_of_org[org] = extra.endorsement.endorser
             for org in (o for o in others if o not in together):
                 if plan.satisfied(policies, responses, channel.bundle.msp_manager):
                     break

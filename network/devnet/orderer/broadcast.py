@@ -14,6 +14,7 @@ import asyncio
 import datetime
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import grpc
 from fabric_protos.common import common_pb2
@@ -62,11 +63,48 @@ ORDERER_DELIVER = DeliverPolicy(
 )
 
 
+@dataclass(frozen=True)
+class Ordering:
+    """An admitted envelope waiting for the WAL fsync that makes it durable."""
+
+    durable: asyncio.Future[None]
+    channel_id: str
+
+
+Admission = ab_pb2.BroadcastResponse | Ordering | asyncio.Future[ab_pb2.BroadcastResponse]
+"""A response known at admission, an envelope being ordered, or a config update being applied."""
+
+
+def _retrieved(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()  # a failure nobody awaits any more must not be logged as "never retrieved"
+
+
+async def settle(admission: Admission) -> ab_pb2.BroadcastResponse:
+    """The response of one admitted envelope: SUCCESS once durable, SERVICE_UNAVAILABLE if ordering failed."""
+    if isinstance(admission, ab_pb2.BroadcastResponse):
+        return admission
+    if not isinstance(admission, Ordering):
+        return await admission
+    try:
+        await admission.durable
+    except Exception as exc:
+        jsonlog.event(log, "ordering failed", logging.ERROR, channel=admission.channel_id, error=str(exc))
+        return _response(common_pb2.SERVICE_UNAVAILABLE, f"cannot order: {exc}")
+    return _response(common_pb2.SUCCESS)
+
+
 class AtomicBroadcast(ab_pb2_grpc.AtomicBroadcastServicer):
     def __init__(self, chains: dict[str, OrdererChain]) -> None:
         self.chains = chains
 
     async def process(self, envelope: common_pb2.Envelope) -> ab_pb2.BroadcastResponse:
+        """The BroadcastResponse for one envelope (``ProcessMessage``)."""
+        return await settle(self.admit(envelope))
+
+    def admit(self, envelope: common_pb2.Envelope) -> Admission:
+        """Run every admission check now; an admitted envelope is queued for ordering at once (its position
+        is fixed here, in arrival order) and its response comes when its WAL fsync settles."""
         try:
             _, chdr = envelope_header(envelope)
         except ValueError as exc:
@@ -88,13 +126,8 @@ class AtomicBroadcast(ab_pb2_grpc.AtomicBroadcastServicer):
             )
             return _response(rejection.status, rejection.info)
         if chdr.type == common_pb2.CONFIG_UPDATE:
-            return await self.process_config_update(chain, envelope)
-        try:
-            await chain.order(envelope.SerializeToString())
-        except Exception as exc:
-            jsonlog.event(log, "ordering failed", logging.ERROR, channel=chdr.channel_id, error=str(exc))
-            return _response(common_pb2.SERVICE_UNAVAILABLE, f"cannot order: {exc}")
-        return _response(common_pb2.SUCCESS)
+            return asyncio.ensure_future(self.process_config_update(chain, envelope))
+        return Ordering(chain.submit(envelope.SerializeToString()), chdr.channel_id)
 
     async def process_config_update(
         self, chain: OrdererChain, envelope: common_pb2.Envelope
@@ -124,20 +157,20 @@ class AtomicBroadcast(ab_pb2_grpc.AtomicBroadcastServicer):
         arrival order, which fixes its position in the WAL -- and their responses are written in order.
         """
         in_flight = asyncio.Semaphore(MAX_PIPELINED)
-        queue: asyncio.Queue[asyncio.Task[ab_pb2.BroadcastResponse] | None] = asyncio.Queue()
+        queue: asyncio.Queue[Admission | None] = asyncio.Queue()
 
         async def read_requests() -> None:
             try:
                 async for envelope in request_iterator:
                     await in_flight.acquire()
-                    queue.put_nowait(asyncio.create_task(self.process(envelope)))
+                    queue.put_nowait(self.admit(envelope))
             finally:
                 queue.put_nowait(None)
 
         reader = asyncio.create_task(read_requests())
         try:
-            while (task := await queue.get()) is not None:
-                response = await task
+            while (admission := await queue.get()) is not None:
+                response = await settle(admission)
                 in_flight.release()
                 yield response
             await reader  # surfaces a failed read (e.g. the client cancelled) as before
@@ -145,8 +178,10 @@ class AtomicBroadcast(ab_pb2_grpc.AtomicBroadcastServicer):
             reader.cancel()
             while not queue.empty():
                 leftover = queue.get_nowait()
-                if leftover is not None:
-                    leftover.cancel()  # the caller is gone; an envelope already logged is still ordered
+                if isinstance(leftover, asyncio.Future):
+                    leftover.cancel()  # a config update nobody will hear about
+                elif isinstance(leftover, Ordering):  # the caller is gone; a logged envelope is still ordered
+                    leftover.durable.add_done_callback(_retrieved)
 
     async def Deliver(  # noqa: N802 - gRPC method name
         self, request_iterator: AsyncIterator[common_pb2.Envelope], context: grpc.aio.ServicerContext

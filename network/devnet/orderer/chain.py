@@ -106,11 +106,16 @@ class OrdererChain:
         ``Store``). An envelope is acknowledged only after the fsync covering it, so SUCCESS still
         survives ``kill -9``. If the caller goes away the envelope may still be ordered, as in Fabric.
         """
+        await self.submit(envelope)
+
+    def submit(self, envelope: bytes) -> asyncio.Future[None]:
+        """:meth:`order` without awaiting: queue the envelope now and return the future the WAL fsync that
+        covers it resolves (Broadcast keeps one future per envelope instead of one task)."""
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._incoming.append((envelope, waiter))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_incoming())
-        await waiter
+        return waiter
 
     async def _flush_incoming(self) -> None:
         while self._incoming:
