@@ -219,3 +219,29 @@ def test_peer_commits_with_prepared_and_with_codes_only_validators(world: World)
 
     height = world.ledger.height
     assert asyncio.run(run()) == [(C.VALID, height), (C.VALID, height + 1)]
+
+
+def test_remembered_tip_matches_the_database(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Height, last block hash and commit hash kept in memory equal what the database holds, also after a
+    failed commit and for a second Ledger opened on the same file."""
+    ledger = world.ledger
+
+    def stored_tip() -> tuple[int, bytes | None, bytes]:
+        height = ledger._stored_height()
+        return height, ledger.block_hash(height - 1), ledger.last_commit_hash()
+
+    assert ledger._current_tip() == stored_tip()
+    monkeypatch.setattr(Ledger, "_write_state", lambda *args: (_ for _ in ()).throw(OSError("io")))
+    write = RWSetBuilder()
+    write.add_write("basic", "a", b"x")
+    with pytest.raises(OSError):
+        world.commit([world.tx(write)])
+    monkeypatch.undo()
+    assert ledger.height == ledger._stored_height()
+    assert ledger._current_tip() == stored_tip()
+    assert world.commit([world.tx(write)]) == [C.VALID]
+    assert ledger._current_tip() == stored_tip()
+    path = Path(ledger._conn.execute("PRAGMA database_list").fetchall()[0][2])
+    other = Ledger.open(path)
+    assert other.height == ledger.height and other._current_tip() == ledger._current_tip()
+    other.close()
