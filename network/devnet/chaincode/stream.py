@@ -243,8 +243,10 @@ class ChaincodeStream:
             reply = error_reply(msg, exc)
         self._reply(tx, reply)
 
-    async def execute(self, msg: Msg, handler: RequestHandler, timeout: float = DEFAULT_EXECUTE_TIMEOUT) -> Msg:
-        """Send TRANSACTION/INIT and serve the chaincode's requests until COMPLETED or ERROR."""
+    async def execute(self, msg: Msg, handler: RequestHandler,
+                      timeout: float | None = DEFAULT_EXECUTE_TIMEOUT) -> Msg:
+        """Send TRANSACTION/INIT and serve the chaincode's requests until COMPLETED or ERROR (``timeout``:
+        ``chaincode.executetimeout`` in seconds, None = wait forever)."""
         if self.closed or self._call is None:
             raise ChaincodeStreamError(f"chaincode {self.package_id} is not connected")
         key = (msg.channel_id, msg.txid)
@@ -253,14 +255,15 @@ class ChaincodeStream:
         loop = asyncio.get_running_loop()
         tx = _Transaction(done=loop.create_future(), handler=handler)
         self._txs[key] = tx
-        timer = loop.call_later(timeout, _expire, tx.done)
+        timer = loop.call_later(timeout, _expire, tx.done) if timeout is not None else None
         try:
             self._send(msg)
             return await tx.done
         except _ExecuteTimeout as exc:
             raise ChaincodeStreamError(f"timeout expired while executing transaction {msg.txid}") from exc
         finally:
-            timer.cancel()
+            if timer is not None:
+                timer.cancel()
             del self._txs[key]
             for task in list(tx.tasks):
                 task.cancel()
