@@ -12,7 +12,12 @@ from fabric_protos.msp import msp_principal_pb2
 
 from devnet.fixtures.pki import Org, msp_config
 from network.devnet.msp import X509MSP, MSPManager, identity
-from network.devnet.msp.ecdsaverify import CURVE_ORDERS, half_order, is_low_s_canonical, verify_ecdsa_sha256_digest
+from network.devnet.msp.ecdsaverify import (
+    CURVE_ORDERS,
+    fabric_signature_values,
+    half_order,
+    verify_ecdsa_sha256_digest,
+)
 from network.devnet.policy import ImplicitMetaPolicy, SignaturePolicy, SignedData, from_string, parse_implicit_meta
 
 P256_ORDER = CURVE_ORDERS["secp256r1"]
@@ -27,7 +32,19 @@ def fresh_manager(orgs: list[Org]) -> MSPManager:
     return MSPManager({o.mspid: X509MSP.from_config(msp_config(o)) for o in orgs})
 
 
-def test_digest_verification_keeps_low_s_and_canonical_der(orgs: list[Org]) -> None:
+def der_int(value: int, pad: bytes = b"") -> bytes:
+    body = pad + value.to_bytes((value.bit_length() + 8) // 8, "big")
+    return b"\x02" + bytes([len(body)]) + body
+
+
+def der_seq(body: bytes, long_length: bool = False) -> bytes:
+    length = b"\x81" + bytes([len(body)]) if long_length else bytes([len(body)])
+    return b"\x30" + length + body
+
+
+def test_digest_verification_keeps_low_s_and_fabric_der_rules(orgs: list[Org]) -> None:
+    """Go's ``asn1.Unmarshal`` as ``UnmarshalECDSASignature`` uses it: bytes after the SEQUENCE and extra
+    elements inside it are ignored; non-minimal integers and lengths, r or s <= 0 and high S are not."""
     peer = orgs[0].peer
     key = peer.cert.public_key()
     assert isinstance(key, ec.EllipticCurvePublicKey)
@@ -36,11 +53,19 @@ def test_digest_verification_keeps_low_s_and_canonical_der(orgs: list[Org]) -> N
     digest = hashlib.sha256(b"m").digest()
     r, s = decode_dss_signature(good)
     assert verify_ecdsa_sha256_digest(key, digest, good, bound)
+    assert verify_ecdsa_sha256_digest(key, digest, good + b"\x00trailing", bound)  # rest is ignored
+    assert verify_ecdsa_sha256_digest(key, digest, der_seq(der_int(r) + der_int(s) + der_int(7)), bound)
     assert not verify_ecdsa_sha256_digest(key, digest, encode_dss_signature(r, P256_ORDER - s), bound)  # high S
-    assert not verify_ecdsa_sha256_digest(key, digest, good + b"\x00", bound)  # trailing bytes
+    assert not verify_ecdsa_sha256_digest(key, digest, der_seq(der_int(r, b"\x00") + der_int(s)), bound)
+    assert not verify_ecdsa_sha256_digest(key, digest, der_seq(der_int(r) + der_int(s), long_length=True), bound)
+    assert not verify_ecdsa_sha256_digest(key, digest, good[:-1], bound)  # truncated
     assert not verify_ecdsa_sha256_digest(key, hashlib.sha256(b"n").digest(), good, bound)
     assert not verify_ecdsa_sha256_digest(key, digest, good, None)  # curve Fabric does not know
-    assert not is_low_s_canonical(b"\x30\x00", bound)
+    assert fabric_signature_values(der_seq(der_int(0) + der_int(s))) is None
+    assert fabric_signature_values(der_seq(b"\x02\x01\xff" + der_int(s))) is None  # negative r
+    assert fabric_signature_values(der_seq(der_int(r))) is None  # s missing
+    assert fabric_signature_values(b"\x30\x80" + der_int(r) + der_int(s) + b"\x00\x00") is None  # indefinite
+    assert fabric_signature_values(good + b"junk") == (r, s, good)
 
 
 def test_half_order_is_per_curve() -> None:
