@@ -65,7 +65,7 @@ ORDERER_DELIVER = DeliverPolicy(
 
 @dataclass(frozen=True)
 class Ordering:
-    """An admitted envelope waiting for the WAL fsync that makes it durable."""
+    """An admitted envelope waiting for the WAL write that lets it outlive a crash of the orderer."""
 
     durable: asyncio.Future[None]
     channel_id: str
@@ -104,7 +104,7 @@ class AtomicBroadcast(ab_pb2_grpc.AtomicBroadcastServicer):
 
     def admit(self, envelope: common_pb2.Envelope) -> Admission:
         """Run every admission check now; an admitted envelope is queued for ordering at once (its position
-        is fixed here, in arrival order) and its response comes when its WAL fsync settles."""
+        is fixed here, in arrival order) and its response comes when its WAL write settles."""
         try:
             _, chdr = envelope_header(envelope)
         except ValueError as exc:
@@ -153,7 +153,7 @@ class AtomicBroadcast(ab_pb2_grpc.AtomicBroadcastServicer):
         Fabric's handler answers each envelope on the stream in order (``broadcast.go`` ``Handle``), and
         an etcdraft leader answers once the envelope is queued for consensus, so a long-lived stream (the
         gateway keeps one per orderer) is not limited to one envelope per disk sync. Here SUCCESS means
-        "fsynced", so envelopes of one stream are admitted and ordered concurrently -- each starts in
+        "written to the WAL", so envelopes of one stream are admitted and ordered concurrently -- each starts in
         arrival order, which fixes its position in the WAL -- and their responses are written in order.
         """
         in_flight = asyncio.Semaphore(MAX_PIPELINED)

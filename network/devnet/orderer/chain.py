@@ -1,7 +1,7 @@
 """One channel on the orderer: accept envelopes, cut batches, write signed blocks durably.
 
 The flow is Fabric's solo/etcdraft leader path without the replication: an accepted envelope goes to the
-write-ahead log (one fsync per group of envelopes that arrived together) and then to the block cutter
+write-ahead log (one write per group of envelopes that arrived together, see :mod:`wal`) and then to the block cutter
 (:mod:`blockcutter`); each cut batch becomes the next block (:mod:`blockwriter`), appended to the block
 store (fsync) before anybody can Deliver it. The BatchTimeout timer starts when the first envelope of a
 batch arrives and is cancelled when the batch is cut (``orderer/consensus/etcdraft/chain.go``: ``ticking``
@@ -98,18 +98,17 @@ class OrdererChain:
                     await self._enqueue(index, envelope)
 
     async def order(self, envelope: bytes) -> None:
-        """Durably accept one already-admitted envelope. Returns after the WAL fsync that covers it.
+        """Accept one already-admitted envelope. Returns after the WAL write that covers it.
 
-        Group commit: envelopes arriving while a WAL fsync is in flight are queued and logged together
-        with one fsync, then acknowledged together. etcdraft does the same by batching proposals into one
-        raft ``Ready`` whose entries are saved to the WAL with a single sync (``etcdraft/storage.go``
-        ``Store``). An envelope is acknowledged only after the fsync covering it, so SUCCESS still
-        survives ``kill -9``. If the caller goes away the envelope may still be ordered, as in Fabric.
+        Envelopes arriving while a group is being logged are queued and logged together with one write,
+        then acknowledged together (etcdraft batches proposals into one raft ``Ready`` the same way,
+        ``etcdraft/storage.go`` ``Store``). An envelope is acknowledged only after the write covering it, so
+        SUCCESS survives ``kill -9``. If the caller goes away the envelope may still be ordered, as in Fabric.
         """
         await self.submit(envelope)
 
     def submit(self, envelope: bytes) -> asyncio.Future[None]:
-        """:meth:`order` without awaiting: queue the envelope now and return the future the WAL fsync that
+        """:meth:`order` without awaiting: queue the envelope now and return the future the WAL write that
         covers it resolves (Broadcast keeps one future per envelope instead of one task)."""
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._incoming.append((envelope, waiter))
@@ -123,7 +122,7 @@ class OrdererChain:
             try:
                 async with self._lock:
                     envelopes = [envelope for envelope, _ in group]
-                    indexes = await asyncio.to_thread(self.wal.append_group, envelopes)
+                    indexes = self.wal.append_group(envelopes)  # one write() of a few KB: no thread hop
                     for index, envelope in zip(indexes, envelopes, strict=True):
                         await self._enqueue(index, envelope)
             except Exception as exc:  # every waiter of the group learns the failure
@@ -189,7 +188,7 @@ class OrdererChain:
 
     async def close(self) -> None:
         if self._flusher is not None:
-            await asyncio.wait([self._flusher])  # let an in-flight group finish its fsync; never raises
+            await asyncio.wait([self._flusher])  # let an in-flight group finish its write; never raises
         if self._timer is not None:
             self._timer.cancel()
             with contextlib.suppress(asyncio.CancelledError):

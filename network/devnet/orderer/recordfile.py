@@ -56,11 +56,13 @@ class RecordFile:
         """Durably append one record; returns its index. Nothing is visible before the fsync succeeds."""
         return self.append_many([body])
 
-    def append_many(self, bodies: list[bytes]) -> int:
-        """Durably append records with ONE write and ONE fsync (group commit); returns the first index.
+    def append_many(self, bodies: list[bytes], sync: bool = True) -> int:
+        """Append records with ONE write and (``sync``) ONE fsync (group commit); returns the first index.
 
-        All or nothing: on a failed write or fsync the file is cut back to its previous end and no offset
-        is published, so a failed group leaves the file as it was.
+        ``sync=False`` stops at the ``write``: the bytes are in the kernel's page cache, which outlives a
+        ``kill -9`` of this process but not a power loss. All or nothing: on a failed write or fsync the
+        file is cut back to its previous end and no offset is published, so a failed group leaves the file
+        as it was.
         """
         if not bodies:
             raise ValueError("bodies: at least one record is required")
@@ -77,7 +79,8 @@ class RecordFile:
             written = os.pwrite(self._fd, data, self._end)
             if written != len(data):
                 raise OSError(f"{self.path}: short write ({written} of {len(data)} bytes)")
-            os.fsync(self._fd)
+            if sync:
+                os.fsync(self._fd)
         except OSError:
             # Cut the unacknowledged bytes off so a later, shorter group cannot leave stale but intact
             # records behind it that a recovery scan would resurrect.

@@ -1,9 +1,13 @@
-"""Write-ahead log of accepted envelopes: what makes a Broadcast SUCCESS durable.
+"""Write-ahead log of accepted envelopes: what lets a Broadcast SUCCESS outlive a ``kill -9``.
 
-Fabric's etcdraft orderer acknowledges a Broadcast once the envelope is handed to consensus, and raft's
-WAL plus replication keep it from being lost. A single devnet orderer has no replicas, so every accepted
-envelope is fsynced here under a monotonically increasing index *before* SUCCESS is returned. Each block
-records the index of its last envelope as ``raft_index`` in its etcdraft consenter metadata, so after a
+Fabric's etcdraft orderer acknowledges a Broadcast once the envelope is handed to the chain's run loop
+(``orderer/consensus/etcdraft/chain.go`` ``Submit``/``Order``), before raft has persisted or replicated it:
+SUCCESS means "accepted for ordering", not "durable". Devnet gives a little more: every accepted envelope is
+written here under a monotonically increasing index *before* SUCCESS is returned, without an fsync. The
+written bytes sit in the kernel's page cache, so they survive a ``kill -9`` of the orderer (what the crash
+tests do); only a power loss can drop an acknowledged envelope that is not yet in a block, which Fabric
+does not promise either. Blocks themselves are fsynced (:mod:`blockstore`) before anyone can Deliver them.
+Each block records the index of its last envelope as ``raft_index`` in its etcdraft consenter metadata, so after a
 crash the envelopes with an index above the last block's ``raft_index`` are exactly the ones to re-order.
 """
 
@@ -56,11 +60,11 @@ class WriteAheadLog:
         return self.append_group([envelope], kind)[0]
 
     def append_group(self, envelopes: list[bytes], kind: int = NORMAL) -> list[int]:
-        """Log envelopes under consecutive indexes with a single fsync. The indexes are consumed only if
-        the write succeeds, so a failed group leaves no gap and no entry behind."""
+        """Log envelopes under consecutive indexes with one write (no fsync, see the module docstring). The
+        indexes are consumed only if the write succeeds, so a failed group leaves no gap and no entry behind."""
         first = self.next_index
         indexes = list(range(first, first + len(envelopes)))
-        self._file.append_many([encode_entry(i, e, kind) for i, e in zip(indexes, envelopes, strict=True)])
+        self._file.append_many([encode_entry(i, e, kind) for i, e in zip(indexes, envelopes, strict=True)], sync=False)
         self.next_index = first + len(envelopes)
         return indexes
 
