@@ -15,6 +15,7 @@ import grpc
 
 from gateway.client.aio import AsyncGateway, connect_async
 from gateway.client.errors import GatewayError
+from gateway.client.identity import Identity, Signer
 from gateway.service.client_port import (
     config_block_orgs,
     failure_of,
@@ -33,14 +34,26 @@ from gateway.service.fabric_port import (
 
 
 class AsyncClientPort:
+    MAX_GATEWAYS = 256  # wallet identities served; past this the cache starts over (never unbounded)
+
     def __init__(self, open_channel: Callable[[], grpc.aio.Channel]) -> None:
         self._open_channel = open_channel
         self._channel: grpc.aio.Channel | None = None
+        self._gateways: dict[tuple[Identity, Signer], AsyncGateway] = {}
 
     def _gateway(self, who: SigningIdentity) -> AsyncGateway:
+        """One ``AsyncGateway`` per (identity, signer) on the channel, made once: it holds only those, the gRPC
+        stub and fixed timeouts, so a cached one is the one ``connect_async`` would build again (building one
+        makes a stub of five RPC callables - three times per transaction otherwise)."""
         if self._channel is None:
             self._channel = self._open_channel()
-        return connect_async(self._channel, who.identity, who.signer)
+        key = (who.identity, who.signer)
+        gateway = self._gateways.get(key)
+        if gateway is None:
+            if len(self._gateways) >= self.MAX_GATEWAYS:
+                self._gateways.clear()
+            gateway = self._gateways[key] = connect_async(self._channel, who.identity, who.signer)
+        return gateway
 
     async def endorse(self, who: SigningIdentity, request: TxRequest) -> PreparedTransaction:
         contract = self._gateway(who).get_network(request.channel).get_contract(request.chaincode)
@@ -78,3 +91,4 @@ class AsyncClientPort:
         if self._channel is not None:
             await self._channel.close()
             self._channel = None
+            self._gateways.clear()

@@ -210,7 +210,9 @@ def _store_errors() -> list[type[Exception]]:
 
     import psycopg
 
-    return [sqlite3.Error, psycopg.Error]
+    from gateway.store.model import StoreError
+
+    return [sqlite3.Error, psycopg.Error, StoreError]
 
 
 def allowed_methods(app: FastAPI, path: str) -> list[str]:

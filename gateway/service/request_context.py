@@ -7,9 +7,9 @@ request (that middleware is a known cost on the hot path) and leaves streaming r
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,7 +28,7 @@ def request_id_of(scope: Scope) -> str:
             text = value.decode("latin-1")
             if REQUEST_ID.match(text):
                 return text
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # uuid4().hex's randomness without the UUID object
 
 
 class RequestContextMiddleware:
@@ -64,8 +64,8 @@ class RequestContextMiddleware:
     def _record(self, scope: Scope, request_id: str, status: int, elapsed: float, txids: list[str]) -> None:
         route: Any = scope.get("route")
         operation = getattr(route, "name", None) or "unmatched"
-        self.metrics.request_seconds.labels(operation, scope["method"]).observe(elapsed)
-        self.metrics.responses.labels(operation, str(status)).inc()
+        self.metrics.child(self.metrics.request_seconds, operation, scope["method"]).observe(elapsed)
+        self.metrics.child(self.metrics.responses, operation, str(status)).inc()
         log.info(
             "request",
             extra={

@@ -196,7 +196,7 @@ async def attempt(
     stores SUBMITTED only if it ends without a final answer (``settle``)."""
     t0 = time.perf_counter()
     prepared = await port.endorse(who, request)
-    rt.metrics.fabric_seconds.labels("endorse").observe(time.perf_counter() - t0)
+    rt.metrics.child(rt.metrics.fabric_seconds, "endorse").observe(time.perf_counter() - t0)
     note_txid(prepared.txid)
     op = op.evolve(
         state=OpState.PREPARED,
@@ -213,7 +213,7 @@ async def attempt(
     t0 = time.perf_counter()
     await port.submit(who, prepared)
     failpoints.hit("after-submit")
-    rt.metrics.fabric_seconds.labels("submit").observe(time.perf_counter() - t0)
+    rt.metrics.child(rt.metrics.fabric_seconds, "submit").observe(time.perf_counter() - t0)
     op = op.evolve(state=OpState.SUBMITTED)
     if store_submitted:
         await rt.store.save_async(op)
@@ -300,14 +300,14 @@ async def settle(
         try:
             t0 = time.perf_counter()
             status = await port.commit_status(who, op.channel, op.txid, rt.settings.commit_timeout)
-            rt.metrics.fabric_seconds.labels("commit_status").observe(time.perf_counter() - t0)
+            rt.metrics.child(rt.metrics.fabric_seconds, "commit_status").observe(time.perf_counter() - t0)
         except FabricFailure as failure:
             # Outcome unknown, not failed: the operation stays SUBMITTED and is settled later.
             await rt.store.save_async(op)  # (re)states SUBMITTED: a sync submit skipped that write (see ``attempt``)
             problem = problem_for_failure(failure)
             return _problem_outcome(problem, op)
         name = validation_code_name(status.validation_code)
-        rt.metrics.tx_outcomes.labels(name).inc()
+        rt.metrics.child(rt.metrics.tx_outcomes, name).inc()
         if status.valid:
             body = operation_view(
                 op.evolve(state=OpState.COMMITTED, validation_code=name, block_number=status.block_number)

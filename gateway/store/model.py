@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
-import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -50,7 +50,20 @@ class Operation:
     updated_at: float = field(default_factory=time.time)
 
     def evolve(self, **changes: Any) -> Operation:
-        return replace(self, updated_at=time.time(), **changes)
+        """``dataclasses.replace(self, updated_at=now, **changes)`` at half the cost (it runs several times per
+        request): same unknown-field refusal, and with no ``__post_init__`` and every field an init field,
+        ``replace``'s ``__init__`` call does nothing but assign - which is what this does."""
+        if not _FIELD_NAMES.issuperset(changes):
+            raise TypeError(f"Operation.evolve: unknown field(s) {sorted(set(changes) - _FIELD_NAMES)}")
+        evolved = object.__new__(Operation)
+        state = evolved.__dict__
+        state.update(self.__dict__)
+        state.update(changes)
+        state["updated_at"] = time.time()
+        return evolved
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(Operation) if f.init)
 
 
 def must_be_durable(op: Operation) -> bool:
@@ -65,7 +78,8 @@ def must_be_durable(op: Operation) -> bool:
 def new_operation(
     org: str, key_id: str, idem_key: str | None, request_hash: str, identity: str, channel: str
 ) -> Operation:
-    return Operation(uuid.uuid4().hex, org, key_id, idem_key, request_hash, identity, channel)
+    # 128 random bits as 32 hex digits, as uuid4().hex but without building a UUID object (per request)
+    return Operation(os.urandom(16).hex(), org, key_id, idem_key, request_hash, identity, channel)
 
 
 def request_hash(method: str, path: str, body: Any) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from gateway.store import sql
 from gateway.store.batch_writer import BatchWriter
-from gateway.store.model import Operation, OpState, must_be_durable
+from gateway.store.model import Operation, OpState, StoreError, must_be_durable
 
 UNFINISHED = (OpState.NEW.value, OpState.PREPARED.value, OpState.SUBMITTED.value)
 
@@ -35,9 +35,12 @@ def _claim(op: Operation) -> Callable[[sqlite3.Connection], tuple[Operation, boo
 
 def _save(op: Operation) -> Callable[[sqlite3.Connection], None]:
     row = sql.mutable_row(op)
+    durable = must_be_durable(op)
 
     def work(db: sqlite3.Connection) -> None:
-        db.execute(sql.update_sql("?"), row)
+        if db.execute(sql.update_sql("?"), row).rowcount != 1 and durable:
+            # the envelope about to be sent would not be recoverable: refuse, so nothing is sent
+            raise StoreError(f"operation {op.op_id}: no stored row to record the envelope in")
 
     return work
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gateway.store.batch_writer import BatchWriter
-from gateway.store.model import OpState, new_operation, request_hash
+from gateway.store.model import OpState, StoreError, new_operation, request_hash
 from gateway.store.sqlite_store import SqliteStore
 
 
@@ -92,3 +92,12 @@ def test_store_async_calls_match_the_blocking_ones(tmp_path: Path) -> None:
     reopened = SqliteStore(tmp_path / "ops.db")  # every write committed to the file
     assert {op.op_id for op in reopened.unfinished()} == {op.op_id for op in ops}
     reopened.close()
+
+
+def test_the_prepared_write_refuses_when_the_row_is_missing(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "ops.db")
+    never_claimed = new_operation("Org1", "k", None, "h", "alice", "ch")
+    store.save(never_claimed.evolve(state=OpState.COMMITTED))  # nothing to update: harmless for any other state
+    with pytest.raises(StoreError, match="no stored row"):
+        store.save(never_claimed.evolve(state=OpState.PREPARED, txid="ab" * 32, envelope=b"e"))
+    store.close()
