@@ -202,14 +202,12 @@ class Endorser:
     def _remember_endorsement(self, channel: Any, prp: bytes, endorsement: proposal_response_pb2.Endorsement) -> None:
         """Tell the channel's MSP that this endorsement signature verifies (we just made it with our own key),
         so validating the transaction on this peer later skips the curve arithmetic for it
-        (``MSPIdentity.remember_own_signature``; skipped when the MSP has no such memo)."""
+        (``MSPIdentity.remember_own_signature``)."""
         try:
             identity = channel.bundle.msp_manager.deserialize_identity(endorsement.endorser)
         except Exception:  # our own identity not in this channel's MSPs: validation will say so, not us
             return
-        remember = getattr(identity, "remember_own_signature", None)
-        if remember is not None:
-            remember(prp + endorsement.endorser, endorsement.signature)
+        identity.remember_own_signature(prp + endorsement.endorser, endorsement.signature)
 
     def _invoke_lifecycle(self, up: checks.UnpackedProposal, channel: Any,
                           sim: TxSimulator | None) -> proposal_response_pb2.Response:
