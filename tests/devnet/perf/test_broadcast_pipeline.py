@@ -8,11 +8,14 @@ from collections.abc import AsyncIterator
 from fabric_protos.common import common_pb2
 from fabric_protos.orderer import ab_pb2
 
-from network.devnet.orderer.broadcast import AtomicBroadcast
+from network.devnet.orderer.broadcast import Admission, AtomicBroadcast
 
 
 class SlowFirst(AtomicBroadcast):
-    """Envelope i takes longer the earlier it arrived, so completion order is the reverse of arrival."""
+    """Envelope i takes longer the earlier it arrived, so completion order is the reverse of arrival.
+
+    ``admit`` is where Broadcast hands each envelope over (in arrival order); the future it returns is what
+    the stream waits on before answering, so overriding it exercises the real pipelining code."""
 
     def __init__(self, count: int) -> None:
         super().__init__({})
@@ -21,8 +24,11 @@ class SlowFirst(AtomicBroadcast):
         self.running = 0
         self.max_running = 0
 
-    async def process(self, envelope: common_pb2.Envelope) -> ab_pb2.BroadcastResponse:
+    def admit(self, envelope: common_pb2.Envelope) -> Admission:
         self.started.append(envelope.payload)
+        return asyncio.ensure_future(self._slow(envelope))
+
+    async def _slow(self, envelope: common_pb2.Envelope) -> ab_pb2.BroadcastResponse:
         self.running += 1
         self.max_running = max(self.max_running, self.running)
         index = int(envelope.payload)
@@ -51,7 +57,10 @@ def test_responses_keep_arrival_order_while_processing_overlaps() -> None:
 
 def test_a_failing_envelope_ends_the_stream_after_earlier_replies() -> None:
     class Failing(AtomicBroadcast):
-        async def process(self, envelope: common_pb2.Envelope) -> ab_pb2.BroadcastResponse:
+        def admit(self, envelope: common_pb2.Envelope) -> Admission:
+            return asyncio.ensure_future(self._answer(envelope))
+
+        async def _answer(self, envelope: common_pb2.Envelope) -> ab_pb2.BroadcastResponse:
             if envelope.payload == b"2":
                 raise RuntimeError("boom")
             return ab_pb2.BroadcastResponse(status=common_pb2.SUCCESS, info=envelope.payload.decode())
