@@ -20,3 +20,8 @@ def org2() -> Org:
 @pytest.fixture(scope="session")
 def org3() -> Org:
     return Org.create("Org3MSP")
+
+
+@pytest.fixture(scope="session")
+def orderer_org() -> Org:
+    return Org.create("OrdererMSP")

@@ -19,11 +19,6 @@ def signed(*members: Member) -> list[SignedData]:
     return [SignedData(MSG, m.serialized, m.sign(MSG)) for m in members]
 
 
-@pytest.fixture(scope="module")
-def orderer_org() -> Org:
-    return Org.create("OrdererMSP")
-
-
 def test_bundle_basics(org1: Org, org2: Org, orderer_org: Org) -> None:
     b = bundle_from_config_block(config_block("mychannel", channel_group([org1, org2], [orderer_org])))
     assert (b.channel_id, b.sequence, b.config_block_number) == ("mychannel", 0, 0)

@@ -21,11 +21,6 @@ from network.devnet.channelconfig import (
 CH = "mychannel"
 
 
-@pytest.fixture(scope="module")
-def orderer_org() -> Org:
-    return Org.create("OrdererMSP")
-
-
 @pytest.fixture
 def bundle(org1: Org, org2: Org, orderer_org: Org) -> ChannelBundle:
     return bundle_from_config_block(config_block(CH, channel_group([org1, org2], [orderer_org])))

@@ -26,11 +26,6 @@ C = transaction_pb2.TxValidationCode
 EITHER = "OR('Org1MSP.peer', 'Org2MSP.peer')"
 
 
-@pytest.fixture(scope="module")
-def orderer_org() -> Org:
-    return Org.create("OrdererMSP")
-
-
 @pytest.fixture
 def world(tmp_path: Path, org1: Org, org2: Org, orderer_org: Org) -> World:
     w = World.create(tmp_path, org1, org2, orderer_org)

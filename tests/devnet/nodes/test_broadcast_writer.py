@@ -5,39 +5,13 @@ come in time fails only its own Submit."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import grpc
 import pytest
 from fabric_protos.common import common_pb2
-from fabric_protos.orderer import ab_pb2, ab_pb2_grpc
 
+from devnet.nodes.echo_orderer import EchoOrderer, serve
 from network.devnet.gatewaysvc.broadcaster import OrdererStream
-
-
-class EchoOrderer(ab_pb2_grpc.AtomicBroadcastServicer):
-    """Answers each envelope with info = its payload, except payload ``silent`` (never answered, and the
-    envelopes after it are answered in order as usual)."""
-
-    def __init__(self) -> None:
-        self.streams = 0
-
-    async def Broadcast(  # noqa: N802 - gRPC method name
-        self, request_iterator: AsyncIterator[common_pb2.Envelope], context: grpc.aio.ServicerContext
-    ) -> AsyncIterator[ab_pb2.BroadcastResponse]:
-        self.streams += 1
-        async for envelope in request_iterator:
-            if envelope.payload == b"silent":
-                await asyncio.sleep(3600)
-            yield ab_pb2.BroadcastResponse(status=common_pb2.SUCCESS, info=envelope.payload.decode())
-
-
-async def serve(orderer: EchoOrderer) -> tuple[grpc.aio.Server, grpc.aio.Channel]:
-    server = grpc.aio.server()
-    ab_pb2_grpc.add_AtomicBroadcastServicer_to_server(orderer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    return server, grpc.aio.insecure_channel(f"127.0.0.1:{port}")
 
 
 def test_cancelled_submit_does_not_tear_down_the_shared_stream() -> None:
@@ -52,8 +26,9 @@ def test_cancelled_submit_does_not_tear_down_the_shared_stream() -> None:
             abandoned.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await abandoned
-            outcomes = await asyncio.gather(*(stream.send(common_pb2.Envelope(payload=b"n%d" % i), 30)
-                                              for i in range(5)))
+            outcomes = await asyncio.gather(
+                *(stream.send(common_pb2.Envelope(payload=b"n%d" % i), 30) for i in range(5))
+            )
             assert outcomes == [(common_pb2.SUCCESS, f"n{i}") for i in range(5)]
             assert orderer.streams == 1 and stream.open
         finally:
