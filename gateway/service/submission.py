@@ -121,7 +121,10 @@ def _problem_outcome(problem: Problem, op: Operation) -> Outcome:
 
 
 async def _finish(rt: Runtime, op: Operation, outcome: Outcome, state: OpState, **changes: Any) -> Outcome:
-    await rt.store.save_async(op.evolve(state=state, http_status=outcome.status, response=outcome.body, **changes))
+    """Record the final answer, then give it. ``save_soon``: a repeated Idempotency-Key arriving after this
+    answer sees it (the store serves calls in order); a crash before it reaches the disk leaves the PREPARED
+    row, which recovery settles to the same answer (re-send, same txid, commit status)."""
+    await rt.store.save_soon(op.evolve(state=state, http_status=outcome.status, response=outcome.body, **changes))
     return outcome
 
 
@@ -216,7 +219,7 @@ async def attempt(
     rt.metrics.child(rt.metrics.fabric_seconds, "submit").observe(time.perf_counter() - t0)
     op = op.evolve(state=OpState.SUBMITTED)
     if store_submitted:
-        await rt.store.save_async(op)
+        await rt.store.save_soon(op)
     return op
 
 
@@ -303,7 +306,7 @@ async def settle(
             rt.metrics.child(rt.metrics.fabric_seconds, "commit_status").observe(time.perf_counter() - t0)
         except FabricFailure as failure:
             # Outcome unknown, not failed: the operation stays SUBMITTED and is settled later.
-            await rt.store.save_async(op)  # (re)states SUBMITTED: a sync submit skipped that write (see ``attempt``)
+            await rt.store.save_soon(op)  # (re)states SUBMITTED: a sync submit skipped that write (see ``attempt``)
             problem = problem_for_failure(failure)
             return _problem_outcome(problem, op)
         name = validation_code_name(status.validation_code)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import queue
 import sqlite3
 import threading
@@ -30,8 +31,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger("gateway.store")
 Work = Callable[[sqlite3.Connection], Any]
 
+POST_DELAY_S = 0.02  # longest a posted job waits for company before it is written alone
 MAX_BATCH = 256  # bounds one transaction (and the latency of its first job) under a flood of writes
 
 
@@ -39,7 +42,8 @@ MAX_BATCH = 256  # bounds one transaction (and the latency of its first job) und
 class Job:
     work: Work
     durable: bool
-    # exactly one of the two is set: a thread waits on ``future``; a coroutine on ``aio`` (resolved on ``loop``)
+    # at most one of the two is set: a thread waits on ``future``; a coroutine on ``aio`` (resolved on ``loop``);
+    # neither for a posted job (nobody waits; a failure is logged)
     future: Future[Any] | None = None
     aio: asyncio.Future[Any] | None = None
     loop: asyncio.AbstractEventLoop | None = None
@@ -66,6 +70,8 @@ class BatchWriter:
         self._queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._synchronous_full = False
         self._closed = False
+        self._posted: list[Job] = []
+        self._posted_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -84,10 +90,30 @@ class BatchWriter:
         self._put(Job(work, durable, aio=aio, loop=loop))
         return await aio
 
+    def post(self, work: Callable[[sqlite3.Connection], object]) -> None:
+        """Queue ``work`` without waiting for it. Every job queued later runs after it on the same connection, so
+        later calls see its effect; only whether it reached the disk is not awaited. A failure is logged.
+
+        A posted job does not wake the writer: it rides along with the next awaited job (which is queued behind
+        it), or goes within ``POST_DELAY_S`` when none comes - one transaction for many, not one each."""
+        if self._closed:
+            raise sqlite3.ProgrammingError("store: closed")
+        with self._posted_lock:
+            self._posted.append(Job(work, False))
+
     def _put(self, job: Job) -> None:
         if self._closed:
             raise sqlite3.ProgrammingError("store: closed")
-        self._queue.put(job)
+        with self._posted_lock:  # posted jobs first: queue order is the order of the calls
+            for posted in self._posted:
+                self._queue.put(posted)
+            self._posted.clear()
+            self._queue.put(job)
+
+    def _take_posted(self) -> list[Job]:
+        with self._posted_lock:
+            jobs, self._posted = self._posted, []
+        return jobs
 
     def close(self) -> None:
         """Finish every queued job, then stop the thread and close the connection."""
@@ -101,10 +127,14 @@ class BatchWriter:
     # -- the writer thread -----------------------------------------------------------------------------------
 
     def _next_batch(self) -> tuple[list[Job], bool]:
-        """Block for one job, then take whatever else is already queued; -> (jobs, stop after them)."""
-        first = self._queue.get()
+        """Wait for one job (or, after ``POST_DELAY_S``, take the posted ones), then whatever else is already
+        queued; -> (jobs, stop after them)."""
+        try:
+            first = self._queue.get(timeout=POST_DELAY_S)
+        except queue.Empty:
+            return self._take_posted(), False
         if first is None:
-            return [], True
+            return self._take_posted(), True
         jobs = [first]
         while len(jobs) < MAX_BATCH:
             try:
@@ -112,7 +142,7 @@ class BatchWriter:
             except queue.Empty:
                 break
             if job is None:
-                return jobs, True
+                return jobs + self._take_posted(), True
             jobs.append(job)
         return jobs, False
 
@@ -162,15 +192,16 @@ class BatchWriter:
     def _deliver(self, jobs: list[Job]) -> None:
         by_loop: dict[asyncio.AbstractEventLoop, list[Job]] = {}
         for job in jobs:
+            ok, value = job.outcome
             if job.future is not None:
-                ok, value = job.outcome
                 if ok:
                     job.future.set_result(value)
                 else:
                     job.future.set_exception(value)
-            else:
-                assert job.loop is not None
+            elif job.loop is not None:
                 by_loop.setdefault(job.loop, []).append(job)
+            elif not ok:
+                log.error("queued store write failed", exc_info=value)
         for loop, waiting in by_loop.items():
             with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is waiting any more
                 loop.call_soon_threadsafe(_settle_aio, waiting)

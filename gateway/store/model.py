@@ -108,6 +108,12 @@ class OperationStore(Protocol):
 
     async def save_async(self, op: Operation) -> None: ...
 
+    async def save_soon(self, op: Operation) -> None:
+        """A write no crash-safety argument waits for (a final answer): when this returns, every later call of
+        this store sees it, but it may not be committed yet - a write lost to a crash is re-derived by recovery
+        from the PREPARED envelope, like any write other than PREPARED (:func:`must_be_durable`)."""
+        ...
+
     async def get_async(self, org: str, op_id: str) -> Operation | None: ...
 
     def reopen(self, op: Operation) -> bool:

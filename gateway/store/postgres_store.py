@@ -82,6 +82,10 @@ class PostgresStore:
     async def save_async(self, op: Operation) -> None:
         await asyncio.to_thread(self.save, op)
 
+    async def save_soon(self, op: Operation) -> None:
+        # Replicas share the database: only a committed write is visible to the next request, wherever it lands.
+        await self.save_async(op)
+
     async def get_async(self, org: str, op_id: str) -> Operation | None:
         return await asyncio.to_thread(self.get, org, op_id)
 

@@ -65,6 +65,12 @@ class SqliteStore:
         return self._writer.call(_claim(op))
 
     async def claim_async(self, op: Operation) -> tuple[Operation, bool]:
+        """Without an Idempotency-Key the insert cannot meet an existing row (fresh random op_id, and NULL keys
+        never collide), so its answer is known: it is queued, not awaited. Should it still fail, the PREPARED
+        write finds no row and refuses (``_save``) before anything is sent."""
+        if op.idem_key is None:
+            self._writer.post(_claim(op))
+            return op, True
         return await self._writer.call_async(_claim(op))
 
     def save(self, op: Operation) -> None:
@@ -79,6 +85,13 @@ class SqliteStore:
 
     def get(self, org: str, op_id: str) -> Operation | None:
         return self._writer.call(_one("org = ? AND op_id = ?", (org, op_id)))
+
+    async def save_soon(self, op: Operation) -> None:
+        """Queued, not awaited: every later call of this store sees it (one writer, in order)."""
+        if must_be_durable(op):
+            await self.save_async(op)
+        else:
+            self._writer.post(_save(op))
 
     async def get_async(self, org: str, op_id: str) -> Operation | None:
         return await self._writer.call_async(_one("org = ? AND op_id = ?", (org, op_id)))

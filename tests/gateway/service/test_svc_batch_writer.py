@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gateway.store.batch_writer import BatchWriter
-from gateway.store.model import OpState, StoreError, new_operation, request_hash
+from gateway.store.model import Operation, OpState, StoreError, new_operation, request_hash
 from gateway.store.sqlite_store import SqliteStore
 
 
@@ -101,3 +101,36 @@ def test_the_prepared_write_refuses_when_the_row_is_missing(tmp_path: Path) -> N
     with pytest.raises(StoreError, match="no stored row"):
         store.save(never_claimed.evolve(state=OpState.PREPARED, txid="ab" * 32, envelope=b"e"))
     store.close()
+
+
+def test_a_posted_job_runs_in_order_and_its_failure_is_logged(tmp_path: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    writer = _writer(tmp_path)
+    writer.post(_insert("a", 1))
+    writer.post(lambda db: db.execute("INSERT INTO nowhere VALUES (1)"))
+    assert writer.call(lambda db: db.execute("SELECT k FROM t").fetchall()) == [("a",)]
+    writer.post(_insert("b", 2))  # nothing awaited behind it: written within POST_DELAY_S anyway
+    writer.close()
+    assert any(r.message == "queued store write failed" for r in caplog.records)
+    db = sqlite3.connect(str(tmp_path / "w.db"))
+    assert db.execute("SELECT k FROM t ORDER BY k").fetchall() == [("a",), ("b",)]
+    db.close()
+
+
+def test_unkeyed_claim_and_final_answer_are_queued_yet_seen_by_later_calls(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "ops.db")
+    op = new_operation("Org1", "k", None, "h", "alice", "ch")
+
+    async def scenario() -> Operation | None:
+        assert await store.claim_async(op) == (op, True)
+        prepared = op.evolve(state=OpState.PREPARED, txid="ab" * 32, envelope=b"e")
+        await store.save_async(prepared)
+        await store.save_soon(prepared.evolve(state=OpState.COMMITTED, http_status=200, response={"ok": True}))
+        return await store.get_async("Org1", op.op_id)
+
+    seen = asyncio.run(scenario())
+    assert seen is not None and seen.state == OpState.COMMITTED and seen.envelope == b"e"
+    store.close()
+    reopened = SqliteStore(tmp_path / "ops.db")
+    assert reopened.get("Org1", op.op_id) == seen  # close drained the queue to the file
+    reopened.close()

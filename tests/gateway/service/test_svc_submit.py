@@ -217,17 +217,20 @@ def test_sync_submit_writes_only_what_crash_safety_needs(client: TestClient, wor
     """claim (NEW), PREPARED before the envelope is sent, then the final answer: no separate SUBMITTED write."""
     store, fake = world.runtime.store, world.fakes["Org1"]
     written: list[tuple[OpState, int]] = []
-    real_save = store.save_async
+    real_save, real_soon = store.save_async, store.save_soon
 
-    async def recording_save(op: Operation) -> None:
-        written.append((op.state, len(fake.submitted)))
-        await real_save(op)
+    def recording(real):  # type: ignore[no-untyped-def]
+        async def save(op: Operation) -> None:
+            written.append((op.state, len(fake.submitted)))
+            await real(op)
 
-    store.save_async = recording_save  # type: ignore[method-assign]
+        return save
+
+    store.save_async, store.save_soon = recording(real_save), recording(real_soon)  # type: ignore[method-assign]
     try:
         r = client.post("/v1/orgs/Org1/transfers", json=MINT, headers=auth(world.keys["org1-full"]))
     finally:
-        store.save_async = real_save  # type: ignore[method-assign]
+        store.save_async, store.save_soon = real_save, real_soon  # type: ignore[method-assign]
     assert r.status_code == 200, r.text
     # (state written, envelopes sent when it was written): PREPARED is stored while nothing is sent yet
     assert written == [(OpState.PREPARED, 0), (OpState.COMMITTED, 1)]
