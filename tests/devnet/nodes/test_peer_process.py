@@ -38,14 +38,24 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetworkLayout]:
     yield from running_network(tmp_path_factory.mktemp("peernet"), orgs=1, max_message_count=2, timeout="300ms")
 
 
-def test_peer_commits_orderer_blocks_with_filter_and_commit_hash(net: NetworkLayout) -> None:
+@pytest.fixture(scope="module")
+def seeded(net: NetworkLayout) -> list[str]:
+    """Blocks 1 and 2 (three unendorsed transactions, MaxMessageCount 2), written before any test here adds
+    blocks or changes the batch size (every test asks for this fixture), so no test depends on which of them
+    runs first."""
     identity, sign = user(net)
     txs = [tx_envelope(CHANNEL, identity, sign) for _ in range(3)]
     assert {r.status for r in broadcast(net, [e for _, e in txs])} == {common_pb2.SUCCESS}
     # BLOCK_UNTIL_READY on the peer returns once the peer has committed blocks 1 and 2.
+    _, status = blocks_and_status(peer_deliver(net, "Org1MSP", deliver_request(net, CHANNEL, 0, 2)))
+    assert status == common_pb2.SUCCESS
+    return [t for t, _ in txs]
+
+
+def test_peer_commits_orderer_blocks_with_filter_and_commit_hash(net: NetworkLayout, seeded: list[str]) -> None:
     blocks, status = blocks_and_status(peer_deliver(net, "Org1MSP", deliver_request(net, CHANNEL, 0, 2)))
     assert status == common_pb2.SUCCESS
-    assert [txid_of(raw) for b in blocks[1:] for raw in b.data.data] == [t for t, _ in txs]
+    assert [txid_of(raw) for b in blocks[1:] for raw in b.data.data] == seeded
     ordered, _ = blocks_and_status(orderer_deliver(net, deliver_request(net, CHANNEL, 0, 2)))
     for committed, original in zip(blocks, ordered, strict=True):
         assert committed.header == original.header and committed.data == original.data
@@ -59,7 +69,7 @@ def test_peer_commits_orderer_blocks_with_filter_and_commit_hash(net: NetworkLay
     assert transaction_pb2.VALID not in codes
 
 
-def test_deliver_filtered_mirrors_the_committed_blocks(net: NetworkLayout) -> None:
+def test_deliver_filtered_mirrors_the_committed_blocks(net: NetworkLayout, seeded: list[str]) -> None:
     full, _ = blocks_and_status(peer_deliver(net, "Org1MSP", deliver_request(net, CHANNEL, 1, 2)))
     filtered, status = blocks_and_status(
         peer_deliver(net, "Org1MSP", deliver_request(net, CHANNEL, 1, 2), method="DeliverFiltered")
@@ -79,23 +89,24 @@ def test_peer_deliver_refuses_a_forged_request(net: NetworkLayout) -> None:
     assert blocks_and_status(peer_deliver(net, "Org1MSP", forged)) == ([], common_pb2.FORBIDDEN)
 
 
-def test_restarted_peer_catches_up_and_keeps_its_chain(net: NetworkLayout) -> None:
+def test_restarted_peer_catches_up_and_keeps_its_chain(net: NetworkLayout, seeded: list[str]) -> None:
     peer = network_node(net, "peer")
-    before, _ = blocks_and_status(peer_deliver(net, "Org1MSP", deliver_request(net, CHANNEL, 0, 2)))
+    height = supervisor.status(net.root)[0].channels[CHANNEL]["height"]
+    before, _ = blocks_and_status(peer_deliver(net, "Org1MSP", deliver_request(net, CHANNEL, 0, height - 1)))
     assert processes.stop(peer)
     identity, sign = user(net)
     txs = [tx_envelope(CHANNEL, identity, sign) for _ in range(2)]
     assert {r.status for r in broadcast(net, [e for _, e in txs])} == {common_pb2.SUCCESS}
     supervisor.up(net.root, timeout=60)
-    after, status = blocks_and_status(peer_deliver(net, "Org1MSP", deliver_request(net, CHANNEL, 0, 3)))
+    after, status = blocks_and_status(peer_deliver(net, "Org1MSP", deliver_request(net, CHANNEL, 0, height)))
     assert status == common_pb2.SUCCESS
-    assert after[:3] == before
-    assert after[3].header.previous_hash == block_header_hash(before[2].header)
-    assert [txid_of(raw) for raw in after[3].data.data] == [t for t, _ in txs]
+    assert after[:height] == before
+    assert after[height].header.previous_hash == block_header_hash(before[-1].header)
+    assert [txid_of(raw) for raw in after[height].data.data] == [t for t, _ in txs]
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js for the official fabric-gateway client")
-def test_official_node_client_block_events(net: NetworkLayout, tmp_path: Path) -> None:
+def test_official_node_client_block_events(net: NetworkLayout, seeded: list[str], tmp_path: Path) -> None:
     """``@hyperledger/fabric-gateway`` getBlockEvents / getFilteredBlockEvents / getBlockAndPrivateDataEvents."""
     org, peer = net.spec.peers()[0]
     msp = net.user_msp_dir(org.msp_id, "User1")
@@ -131,7 +142,7 @@ def test_official_node_client_block_events(net: NetworkLayout, tmp_path: Path) -
     ]
 
 
-def test_config_update_is_ordered_committed_and_takes_effect(net: NetworkLayout) -> None:
+def test_config_update_is_ordered_committed_and_takes_effect(net: NetworkLayout, seeded: list[str]) -> None:
     genesis = common_pb2.Block.FromString(net.genesis_block(CHANNEL).read_bytes())
     orderer_admin = user(net, "OrdererMSP", "Admin")
     not_admin = batch_size_update(net, CHANNEL, genesis, 4, [user(net)])
