@@ -74,16 +74,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # request. The asyncio loop stays (uvloop measured no better here, and grpc.aio's poller is built for it).
     options = {"host": args.host, "port": args.port, "log_config": None, "access_log": False, "http": "httptools",
                "loop": "asyncio"}
-    if args.pid_file is None:
-        uvicorn.run(create_app(runtime), **options)
-        return 0
-    from gateway.service.daemon import remove_own_pid_file, write_pid_file
+    write_pid = args.pid_file is not None
+    if write_pid:
+        from gateway.service.daemon import remove_own_pid_file, write_pid_file
 
-    write_pid_file(args.pid_file)
+        write_pid_file(args.pid_file)
     try:
         uvicorn.run(create_app(runtime), **options)
     finally:
-        remove_own_pid_file(args.pid_file)
+        # The app's shutdown already flushed the store's queued writes (SIGTERM: uvicorn re-raises it after
+        # that, so this line is reached on Ctrl-C or a normal return only); close it all.
+        runtime.close()
+        if write_pid:
+            remove_own_pid_file(args.pid_file)
     return 0
 
 

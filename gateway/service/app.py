@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +17,8 @@ from gateway.service.request_context import RequestContextMiddleware
 from gateway.service.routers import events, generic, health, resources
 from gateway.service.runtime import Runtime
 
+log = logging.getLogger("gateway.service")
+
 
 async def finish_background(runtime: Runtime) -> None:
     """Let async-mode settles finish (bounded by the commit timeout), then close the ``grpc.aio`` channels on
@@ -26,6 +29,12 @@ async def finish_background(runtime: Runtime) -> None:
         close = getattr(port, "close", None)
         if close is not None:
             await close()
+    # Final answers are queued, not awaited (``store.model.OperationStore.save_soon``): write them before the
+    # process goes (uvicorn re-raises SIGTERM once shut down, so nothing after the server runs).
+    try:
+        await asyncio.to_thread(runtime.store.flush)
+    except Exception:  # noqa: BLE001 - a store already gone must not stop the shutdown; recovery settles the rest
+        log.exception("operation store could not be flushed at shutdown")
 
 
 def create_app(runtime: Runtime, recover_on_start: bool = True, fast_submit: bool = True) -> FastAPI:

@@ -108,6 +108,9 @@ class PostgresStore:
             ).fetchall()
         return [sql.from_row(r) for r in rows]
 
+    def flush(self) -> None:
+        """Every write here is committed before its call returns: nothing is queued."""
+
     def close(self) -> None:
         for conn in self._all:
             conn.close()

@@ -106,5 +106,8 @@ class SqliteStore:
 
         return self._writer.call(work)
 
+    def flush(self) -> None:
+        self._writer.call(lambda db: None)  # queued behind every posted job: returns after their commit
+
     def close(self) -> None:
         self._writer.close()

@@ -134,3 +134,21 @@ def test_unkeyed_claim_and_final_answer_are_queued_yet_seen_by_later_calls(tmp_p
     reopened = SqliteStore(tmp_path / "ops.db")
     assert reopened.get("Org1", op.op_id) == seen  # close drained the queue to the file
     reopened.close()
+
+
+def test_the_app_shutdown_writes_the_queued_final_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi.testclient import TestClient
+    from svc_support import auth, build_world
+
+    from gateway.service.app import create_app
+    from gateway.store import batch_writer
+
+    monkeypatch.setattr(batch_writer, "POST_DELAY_S", 60.0)  # queued jobs would wait a minute on their own
+    world = build_world(tmp_path)
+    with TestClient(create_app(world.runtime, recover_on_start=False)) as client:
+        answer = client.post("/v1/orgs/Org1/submit", json={"function": "Mint"}, headers=auth(world.keys["org1-full"]))
+        assert answer.status_code == 200, answer.text
+    db = sqlite3.connect(str(tmp_path / "store.db"))  # another connection: sees only what was committed
+    assert db.execute("SELECT state, http_status FROM operations").fetchall() == [("COMMITTED", 200)]
+    db.close()
+    world.runtime.close()

@@ -112,3 +112,27 @@ def test_kill_9_then_restart_settles_the_same_transaction(
         assert {s.transaction_id for s in submits} == {body["txid"]}  # type: ignore[attr-defined]
         assert len({s.prepared_transaction.SerializeToString() for s in submits}) == 1  # type: ignore[attr-defined]
         assert len(submits) == (2 if failpoint == "after-submit" else 1)
+
+
+@pytest.mark.integration
+def test_a_clean_stop_leaves_every_final_answer_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Final answers are queued, not awaited (``store/batch_writer.py``): SIGTERM must still write them all."""
+    import sqlite3
+
+    with serving_gateway("Org1MSP") as (_fabric, peer_port):
+        config, api_key, env = _setup(tmp_path, monkeypatch, capsys, peer_port)
+        proc, base = start_gateway(config, env)
+        try:
+            answers = [httpx.post(f"{base}/v1/orgs/Org1/submit", timeout=30, headers={"X-API-Key": api_key},
+                                  json={"function": "Transfer", "args": ["c1", "Org1MSP/a", "Org1MSP/b", str(i)]})
+                       for i in range(5)]
+        finally:
+            proc.terminate()
+            assert proc.wait(timeout=30) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once stopped
+    assert [a.status_code for a in answers] == [200] * 5, answers[-1].text
+    db = sqlite3.connect(str(tmp_path / "store.db"))
+    states = db.execute("SELECT state, http_status FROM operations").fetchall()
+    db.close()
+    assert states == [("COMMITTED", 200)] * 5
