@@ -16,8 +16,8 @@ accept, and with the very same calls:
 - Then exactly the route's call: ``actions.submit`` with the same arguments, its answer sent as is; an
   exception is answered by the app's own exception handlers (problem+json), as inside the route.
 
-The route stays registered (OpenAPI, fallback); ``tests/gateway/service/test_svc_fast_submit.py`` checks that
-both give the same answers.
+The route stays registered (OpenAPI, fallback); ``app.GatewayApp`` puts this in front of FastAPI's own layers.
+``tests/gateway/service/test_svc_fast_submit.py`` checks that both give the same answers.
 """
 
 from __future__ import annotations
@@ -199,8 +199,3 @@ class FastSubmitMiddleware:
 
     async def _fallback(self, scope: Scope, receive: Receive, send: Send, messages: list[Message]) -> None:
         await self.app(scope, replaying(messages, receive), send)
-
-
-def install(app: FastAPI, runtime: Runtime) -> None:
-    """Serve valid submits directly; call before adding the request-context middleware (which must wrap this)."""
-    app.add_middleware(FastSubmitMiddleware, runtime=runtime, fastapi_app=app)

@@ -18,6 +18,7 @@ from gateway.service.logs import request_id_var, request_txids_var
 from gateway.service.metrics import Metrics
 
 log = logging.getLogger("gateway.service.access")
+CONTEXT_KEY = "gateway.request_context"
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -37,9 +38,10 @@ class RequestContextMiddleware:
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or CONTEXT_KEY in scope:  # a request has one context (see app.GatewayApp)
             await self.app(scope, receive, send)
             return
+        scope[CONTEXT_KEY] = True
         request_id = request_id_of(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         status = [500]
