@@ -55,7 +55,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add_network_options(p)
     p.set_defaults(warmup=5.0)
     p.add_argument("--profile", type=Path, default=None,
-                   help="py-spy every process during the last level's last REST run; folded stacks go here")
+                   help="py-spy every process during the last level's last REST run; folded stacks go here "
+                        "(sampling costs CPU: that run's ratios are biased against REST)")
     args = p.parse_args(argv)
     if args.rounds < 1:
         p.error("--rounds: must be >= 1")
