@@ -140,6 +140,12 @@ async def endorse_and_commit(peers: Sequence[InProcessPeer], client: Client, cc:
                              **kw: object) -> tuple[list[Outcome], int]:
     """Endorse on every peer, assemble the transaction, commit it; returns outcomes and the tx's code."""
     signed, _ = client.proposal(cc, *args, **kw)
+    return await commit_proposal(peers, client, signed)
+
+
+async def commit_proposal(peers: Sequence[InProcessPeer], client: Client,
+                          signed: proposal_pb2.SignedProposal) -> tuple[list[Outcome], int]:
+    """:func:`endorse_and_commit` for a proposal the caller built (and may replay afterwards)."""
     outcomes = [await p.process(signed) for p in peers]
     for o in outcomes:
         assert o.grpc_error is None and o.response.response.status == 200, o

@@ -61,6 +61,22 @@ async def harness(state: MemState) -> AsyncIterator[Harness]:
         await server.stop(0)
 
 
+@contextlib.asynccontextmanager
+async def raw_chaincode(servicer: chaincode_shim_pb2_grpc.ChaincodeServicer,
+                        execute_timeout: float) -> AsyncIterator[ChaincodeRuntime]:
+    """A runtime dialling ``servicer`` (a hand-written shim peer end) served on a free loopback port."""
+    server = grpc.aio.server()
+    chaincode_shim_pb2_grpc.add_ChaincodeServicer_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    runtime = ChaincodeRuntime(lambda pid: ConnectionInfo(address=f"127.0.0.1:{port}"), execute_timeout=execute_timeout)
+    try:
+        yield runtime
+    finally:
+        await runtime.close()
+        await server.stop(0)
+
+
 def run(coro):
     return asyncio.run(coro)
 
@@ -197,18 +213,10 @@ def test_check_init_rules() -> None:
 
 def test_execute_timeout_fails_the_transaction() -> None:
     async def body() -> None:
-        server = grpc.aio.server()
-        chaincode_shim_pb2_grpc.add_ChaincodeServicer_to_server(SilentChaincode(PKG), server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        await server.start()
-        runtime = ChaincodeRuntime(lambda pid: ConnectionInfo(address=f"127.0.0.1:{port}"), execute_timeout=0.5)
         ctx = TransactionContext("ch", "t", "cc", TxSimulator(MemState(), "t"), proposal_pb2.SignedProposal())
-        try:
+        async with raw_chaincode(SilentChaincode(PKG), execute_timeout=0.5) as runtime:
             with pytest.raises(ExecutionError, match="timeout expired"):
                 await runtime.execute(PKG, ctx, chaincode_pb2.ChaincodeInput(args=[b"get", b"a"]))
-        finally:
-            await runtime.close()
-            await server.stop(0)
 
     run(body())
 
@@ -252,17 +260,9 @@ def test_tls_connection_with_and_without_client_auth(layout, client_auth: bool) 
 
 def test_request_outside_a_running_transaction_gets_an_error() -> None:
     async def body() -> None:
-        server = grpc.aio.server()
-        chaincode_shim_pb2_grpc.add_ChaincodeServicer_to_server(ProbeChaincode(PKG), server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        await server.start()
-        runtime = ChaincodeRuntime(lambda pid: ConnectionInfo(address=f"127.0.0.1:{port}"), execute_timeout=5)
         ctx = TransactionContext("ch", "t1", "cc", TxSimulator(MemState(), "t1"), proposal_pb2.SignedProposal())
-        try:
+        async with raw_chaincode(ProbeChaincode(PKG), execute_timeout=5) as runtime:
             ex = await runtime.execute(PKG, ctx, chaincode_pb2.ChaincodeInput(args=[b"x"]))
             assert ex.response.payload == b"ERROR:GET_STATE failed: transaction ID: bogus: no ledger context"
-        finally:
-            await runtime.close()
-            await server.stop(0)
 
     run(body())

@@ -12,7 +12,15 @@ from fabric_protos.ledger.rwset import rwset_pb2
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.peer import proposal_pb2, proposal_response_pb2
 
-from devnet.endorsement.support import InProcessPeer, admin, deployed_chaincode, endorse_and_commit, peers_for, user
+from devnet.endorsement.support import (
+    InProcessPeer,
+    admin,
+    commit_proposal,
+    deployed_chaincode,
+    endorse_and_commit,
+    peers_for,
+    user,
+)
 from network.devnet.endorser.proposal import unpack_proposal
 from network.layout import NetworkLayout
 
@@ -155,9 +163,7 @@ def test_non_member_and_replayed_txid(layout: NetworkLayout, tmp_path: Path) -> 
         client = user(layout, "Org1MSP")
         async with deployed_chaincode(layout, peers):
             signed, _ = client.proposal("testcc", "put", "r", "1")
-            outs = [await p.process(signed) for p in peers]
-            from devnet.endorsement.support import commit
-            await commit(peers, [client.envelope(signed, [o.response for o in outs])], [0])
+            await commit_proposal(peers, client, signed)
             out = await peers[0].process(signed)
             assert out.grpc_error is not None and out.grpc_error.startswith("duplicate transaction found [")
         # an identity from an org that is not in the channel (its MSP is unknown)
@@ -214,9 +220,7 @@ def test_qscc_and_cscc_queries(layout: NetworkLayout, tmp_path: Path) -> None:
         client = user(layout, "Org1MSP")
         async with deployed_chaincode(layout, peers):
             signed, txid = client.proposal("testcc", "put", "q", "1")
-            outs = [await p.process(signed) for p in peers]
-            from devnet.endorsement.support import commit
-            await commit(peers, [client.envelope(signed, [o.response for o in outs])], [0])
+            await commit_proposal(peers, client, signed)
 
             async def qscc(*args: str) -> proposal_response_pb2.ProposalResponse:
                 sp, _ = signed_system_proposal(client.identity, client.signer, "", "qscc",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
@@ -17,20 +16,11 @@ from fabric_protos.peer import peer_pb2_grpc, transaction_pb2
 
 from devnet.endorsement.support import CHANNEL, InProcessPeer, commit, deployed_chaincode, peers_for, user
 from gateway.client.status import error_details_from_call
+from network.devnet.deliver.puller import Endpoint
 from network.devnet.endorser.services import EndorserService
 from network.devnet.gatewaysvc.service import GatewayService
 from network.devnet.node.grpcserver import bind, new_server, server_credentials
 from network.layout import NetworkLayout
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """What the gateway needs to know of another peer (the fields of the peer's ``peer_endpoints()``)."""
-
-    mspid: str
-    host: str
-    address: str
-    tls_root_cert: bytes
 
 
 @contextlib.asynccontextmanager
