@@ -12,7 +12,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from svc_postgres import postgres_server
 from svc_support import World, build_world
 
 from gateway.service import submission
@@ -25,12 +24,6 @@ from gateway.store.open_store import open_store
 
 class Crash(BaseException):
     """Stands for kill -9: nothing after the crash point runs."""
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])

@@ -8,16 +8,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from svc_postgres import postgres_server
 
 from gateway.store.model import Operation, OperationStore, OpState, new_operation, request_hash
 from gateway.store.open_store import open_store
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
