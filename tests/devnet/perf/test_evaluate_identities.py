@@ -5,27 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from devnet.fixtures.pki import Org, msp_config
-from network.devnet.msp import X509MSP, MSPManager
+from devnet.fixtures.pki import Org
+from devnet.perf.policies import majority
+from network.devnet.msp import MSPManager
 from network.devnet.msp.identity import MSPIdentity
-from network.devnet.policy import ImplicitMetaPolicy, RejectPolicy, SignaturePolicy, SignedData, from_string
-from network.devnet.policy import parse_implicit_meta as meta
+from network.devnet.policy import RejectPolicy, SignedData
 from network.devnet.policy.signature import deduplicated_identities
 
 
 @pytest.fixture(scope="module")
 def orgs() -> list[Org]:
     return [Org.create(f"P{i}MSP") for i in range(3)]
-
-
-@pytest.fixture(scope="module")
-def manager(orgs: list[Org]) -> MSPManager:
-    return MSPManager({o.mspid: X509MSP.from_config(msp_config(o)) for o in orgs})
-
-
-def majority(orgs: list[Org], manager: MSPManager) -> ImplicitMetaPolicy:
-    subs = [SignaturePolicy(from_string(f"OR('{o.mspid}.peer')"), manager) for o in orgs]
-    return ImplicitMetaPolicy(meta("MAJORITY Endorsement"), subs)
 
 
 @pytest.mark.parametrize("endorsers, expected", [((0,), False), ((0, 1), True), ((1, 2), True), ((2, 2), False)])

@@ -6,26 +6,17 @@ from __future__ import annotations
 import pytest
 from fabric_protos.peer import proposal_response_pb2
 
-from devnet.fixtures.pki import Member, Org, msp_config
+from devnet.fixtures.pki import Member, Org
+from devnet.perf.policies import majority
 from network.devnet.gatewaysvc import plan
-from network.devnet.msp import X509MSP, MSPManager
+from network.devnet.msp import MSPManager
 from network.devnet.msp.identity import MSPIdentity
-from network.devnet.policy import ImplicitMetaPolicy, SignaturePolicy, from_string, parse_implicit_meta
+from network.devnet.policy import SignaturePolicy, from_string
 
 
 @pytest.fixture(scope="module")
 def orgs() -> list[Org]:
     return [Org.create(f"G{i}MSP") for i in range(3)]
-
-
-@pytest.fixture(scope="module")
-def manager(orgs: list[Org]) -> MSPManager:
-    return MSPManager({o.mspid: X509MSP.from_config(msp_config(o)) for o in orgs})
-
-
-def majority(orgs: list[Org], manager: MSPManager) -> ImplicitMetaPolicy:
-    subs = [SignaturePolicy(from_string(f"OR('{o.mspid}.peer')"), manager) for o in orgs]
-    return ImplicitMetaPolicy(parse_implicit_meta("MAJORITY Endorsement"), subs)
 
 
 def response(peer: Member) -> proposal_response_pb2.ProposalResponse:

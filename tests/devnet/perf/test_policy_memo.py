@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from fabric_protos.msp import msp_principal_pb2
 
 from devnet.fixtures.pki import Org, msp_config
+from devnet.perf.policies import majority
 from network.devnet.msp import X509MSP, MSPManager, identity
 from network.devnet.msp.ecdsaverify import (
     CURVE_ORDERS,
@@ -124,11 +125,6 @@ def test_principal_verdict_memo_is_per_principal(orgs: list[Org], monkeypatch: p
     assert len(calls) == 2
     assert not ident.satisfies_principal(client_p)  # without the key: always evaluated
     assert len(calls) == 3
-
-
-def majority(orgs: list[Org], manager: MSPManager) -> ImplicitMetaPolicy:
-    subs = [SignaturePolicy(from_string(f"OR('{o.mspid}.peer')"), manager) for o in orgs]
-    return ImplicitMetaPolicy(parse_implicit_meta("MAJORITY Endorsement"), subs)
 
 
 @pytest.mark.parametrize("endorsers, expected", [((0, 1), True), ((0,), False), ((2, 2), False), ((1, 2), True)])
