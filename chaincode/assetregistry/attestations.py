@@ -19,8 +19,9 @@ from chaincode.assetregistry.codec import (
     parse_id,
     parse_json_object,
 )
-from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid, not_found, unauthorized
+from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid, unauthorized
 from chaincode.assetregistry.identity import require_role
+from chaincode.assetregistry.records import load_record
 from chaincode.assetregistry.txstate import Tx
 
 
@@ -53,11 +54,7 @@ async def register_underlying(tx: Tx, spec: str) -> dict[str, Any]:
 
 
 async def load_underlying(tx: Tx, underlying_id: str, field: str = "underlyingId") -> dict[str, Any]:
-    parse_id(field, underlying_id)
-    record = await tx.get_json(keys.underlying_key(underlying_id))
-    if record is None:
-        raise not_found(field, f"underlying asset {underlying_id} does not exist")
-    return record
+    return await load_record(tx, keys.underlying_key, field, "underlying asset", underlying_id)
 
 
 async def attest(tx: Tx, underlying_id: str, document_hash: str, opinion: str) -> dict[str, Any]:

@@ -14,8 +14,9 @@ from chaincode.assetregistry.codec import (
     parse_json_object,
     parse_msp_id,
 )
-from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid, not_found, unauthorized
+from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid, unauthorized
 from chaincode.assetregistry.identity import require_role
+from chaincode.assetregistry.records import load_record
 from chaincode.assetregistry.txstate import Tx
 
 FUNGIBLE = "fungible"
@@ -85,16 +86,19 @@ def parse_class_spec(raw: Any, issuer_org: str) -> dict[str, Any]:
 
 
 async def load_class(tx: Tx, class_id: str, field: str = "classId") -> dict[str, Any]:
-    parse_id(field, class_id)
-    record = await tx.get_json(keys.class_key(class_id))
-    if record is None:
-        raise not_found(field, f"asset class {class_id} does not exist")
-    return record
+    return await load_record(tx, keys.class_key, field, "asset class", class_id)
 
 
 def require_kind(cls: dict[str, Any], kind: str, field: str = "classId") -> None:
     if cls["kind"] != kind:
         raise invalid(field, f"class {cls['id']} is {cls['kind']}, this operation needs {kind}")
+
+
+async def load_class_of_kind(tx: Tx, class_id: str, kind: str) -> dict[str, Any]:
+    """The class named by the ``classId`` argument, refused unless it holds ``kind`` assets."""
+    cls = await load_class(tx, class_id)
+    require_kind(cls, kind)
+    return cls
 
 
 def require_class_issuer(tx: Tx, cls: dict[str, Any]) -> None:

@@ -28,8 +28,9 @@ from chaincode.assetregistry.classes import (
 )
 from chaincode.assetregistry.codec import format_amount, get_field, parse_amount, parse_id, parse_int, parse_json_object
 from chaincode.assetregistry.compliance import check_sender
-from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid, not_found
+from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid
 from chaincode.assetregistry.identity import escrow_account, is_escrow, parse_account, require_controls_account
+from chaincode.assetregistry.records import load_record, require_status
 from chaincode.assetregistry.txstate import Tx
 
 MAX_PAGE = 500
@@ -85,12 +86,8 @@ async def create_distribution(tx: Tx, spec: str) -> dict[str, Any]:
 async def process_distribution(tx: Tx, distribution_id: str, page_size: str) -> dict[str, Any]:
     parse_id("distributionId", distribution_id)
     size = parse_int("pageSize", page_size or 100, minimum=1, maximum=MAX_PAGE)
-    record = await tx.get_json(keys.distribution_key(distribution_id))
-    if record is None:
-        raise not_found("distributionId", f"distribution {distribution_id} does not exist")
-    if record["status"] != "open":
-        raise RegistryError(ErrorCode.INVALID_STATE, f"distribution {distribution_id} is {record['status']}",
-                            "distributionId")
+    record = await load_record(tx, keys.distribution_key, "distributionId", "distribution", distribution_id)
+    require_status(record, "open", "distributionId", "distribution", distribution_id)
     payments = await pay_page(tx, record, size)
     data = {"distributionId": distribution_id, "payments": payments, "paid": record["paid"]}
     if record["status"] == "completed":

@@ -15,13 +15,14 @@ from chaincode.assetregistry.balances import credit, debit, load_item, put_item_
 from chaincode.assetregistry.classes import FUNGIBLE, load_class, require_class_unlocked
 from chaincode.assetregistry.codec import format_amount, get_field, parse_amount, parse_id, parse_int, parse_json_object
 from chaincode.assetregistry.compliance import check_movement, check_receiver, check_sender
-from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid, not_found, unauthorized
+from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid, unauthorized
 from chaincode.assetregistry.identity import (
     controls_account,
     escrow_account,
     parse_parties,
     require_controls_account,
 )
+from chaincode.assetregistry.records import load_record, require_status
 from chaincode.assetregistry.txstate import Tx
 
 
@@ -70,12 +71,8 @@ async def propose_swap(tx: Tx, spec: str) -> dict[str, Any]:
 
 
 async def load_open_swap(tx: Tx, swap_id: str) -> dict[str, Any]:
-    parse_id("swapId", swap_id)
-    record = await tx.get_json(keys.swap_key(swap_id))
-    if record is None:
-        raise not_found("swapId", f"swap {swap_id} does not exist")
-    if record["status"] != "proposed":
-        raise RegistryError(ErrorCode.INVALID_STATE, f"swap {swap_id} is {record['status']}", "swapId")
+    record = await load_record(tx, keys.swap_key, "swapId", "swap", swap_id)
+    require_status(record, "proposed", "swapId", "swap", swap_id)
     return record
 
 

@@ -12,6 +12,7 @@ from chaincode.assetregistry.classes import (
     NON_FUNGIBLE,
     get_supply,
     load_class,
+    load_class_of_kind,
     put_supply,
     require_class_active,
     require_class_issuer,
@@ -35,8 +36,7 @@ MAX_METADATA_BYTES = 8192
 
 
 async def mint(tx: Tx, class_id: str, to: str, amount: str, underlying_id: str) -> dict[str, Any]:
-    cls = await load_class(tx, class_id)
-    require_kind(cls, FUNGIBLE)
+    cls = await load_class_of_kind(tx, class_id, FUNGIBLE)
     require_class_issuer(tx, cls)
     parse_account("to", to)
     value = parse_amount("amount", amount)
@@ -58,8 +58,7 @@ async def mint(tx: Tx, class_id: str, to: str, amount: str, underlying_id: str) 
 
 async def burn(tx: Tx, class_id: str, account: str, amount: str, reference: str, *, redeem: bool) -> dict[str, Any]:
     """Holder destroys its own units; ``redeem`` marks it as a claim on the issuer (off-chain payout)."""
-    cls = await load_class(tx, class_id)
-    require_kind(cls, FUNGIBLE)
+    cls = await load_class_of_kind(tx, class_id, FUNGIBLE)
     parse_account("account", account)
     require_controls_account(tx.caller, account, "account")
     value = parse_amount("amount", amount)

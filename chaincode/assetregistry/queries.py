@@ -17,8 +17,9 @@ from chaincode.assetregistry import keys
 from chaincode.assetregistry.balances import balance_of, load_item, read_balance
 from chaincode.assetregistry.classes import FUNGIBLE, get_supply, load_class
 from chaincode.assetregistry.codec import format_amount, parse_id, parse_int
-from chaincode.assetregistry.errors import invalid, not_found
+from chaincode.assetregistry.errors import invalid
 from chaincode.assetregistry.identity import parse_account
+from chaincode.assetregistry.records import load_record
 from chaincode.assetregistry.txstate import Tx
 
 MAX_PAGE = 200
@@ -144,14 +145,6 @@ async def get_pending_transfers(tx: Tx, account: str, page_size: str, bookmark: 
     return {"account": account, "transfers": transfers, "bookmark": next_bookmark}
 
 
-async def get_record(tx: Tx, key: str, field: str, what: str, ident: str) -> dict[str, Any]:
-    parse_id(field, ident)
-    record = await tx.get_json(key)
-    if record is None:
-        raise not_found(field, f"{what} {ident} does not exist")
-    return record
-
-
 async def get_allowance(tx: Tx, class_id: str, owner: str, spender: str) -> dict[str, Any]:
     parse_account("owner", owner)
     parse_account("spender", spender)
@@ -176,8 +169,7 @@ _BY_ID = {"underlying": (keys.underlying_key, "underlyingId"), "swap": (keys.swa
 
 async def get_by_id(tx: Tx, what: str, ident: str) -> dict[str, Any]:
     key_of, field = _BY_ID[what]
-    parse_id(field, ident)
-    return await get_record(tx, key_of(ident), field, what, ident)
+    return await load_record(tx, key_of, field, what, ident)
 
 
 async def whoami(tx: Tx) -> dict[str, Any]:

@@ -26,8 +26,9 @@ from chaincode.assetregistry.codec import (
     parse_json_object,
 )
 from chaincode.assetregistry.distributions import open_distribution, pay_page
-from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid, not_found
+from chaincode.assetregistry.errors import ErrorCode, RegistryError, invalid
 from chaincode.assetregistry.identity import account_org, parse_account, parse_parties, require_controls_account
+from chaincode.assetregistry.records import load_record, require_status
 from chaincode.assetregistry.txstate import Tx
 
 AUTO_SETTLE_HOLDERS = 50
@@ -72,12 +73,8 @@ async def settle_receivable(tx: Tx, receivable_id: str, payer: str) -> dict[str,
     parse_id("receivableId", receivable_id)
     parse_account("payer", payer)
     require_controls_account(tx.caller, payer, "payer")
-    record = await tx.get_json(keys.receivable_key(receivable_id))
-    if record is None:
-        raise not_found("receivableId", f"receivable {receivable_id} does not exist")
-    if record["status"] != "open":
-        raise RegistryError(ErrorCode.INVALID_STATE, f"receivable {receivable_id} is {record['status']}",
-                            "receivableId")
+    record = await load_record(tx, keys.receivable_key, "receivableId", "receivable", receivable_id)
+    require_status(record, "open", "receivableId", "receivable", receivable_id)
     unit_cls = await load_class(tx, record["classId"])
     payment_cls = await load_class(tx, record["paymentClassId"])
     distribution = await open_distribution(tx, f"rcv.{receivable_id}", unit_cls, payment_cls, payer,

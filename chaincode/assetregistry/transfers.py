@@ -15,9 +15,9 @@ from chaincode.assetregistry.classes import (
     FUNGIBLE,
     NON_FUNGIBLE,
     load_class,
+    load_class_of_kind,
     require_class_issuer,
     require_class_unlocked,
-    require_kind,
 )
 from chaincode.assetregistry.codec import format_amount, parse_amount, parse_id, parse_json_list
 from chaincode.assetregistry.compliance import check_movement, check_receiver, parse_reason
@@ -66,8 +66,7 @@ async def move_item(tx: Tx, cls: dict[str, Any], item_id: str, receiver: str) ->
 
 
 async def transfer(tx: Tx, class_id: str, sender: str, receiver: str, amount: str) -> dict[str, Any]:
-    cls = await load_class(tx, class_id)
-    require_kind(cls, FUNGIBLE)
+    cls = await load_class_of_kind(tx, class_id, FUNGIBLE)
     parse_account("from", sender)
     parse_account("to", receiver)
     require_controls_account(tx.caller, sender, "from")
@@ -77,8 +76,7 @@ async def transfer(tx: Tx, class_id: str, sender: str, receiver: str, amount: st
 
 
 async def transfer_item(tx: Tx, class_id: str, item_id: str, receiver: str) -> dict[str, Any]:
-    cls = await load_class(tx, class_id)
-    require_kind(cls, NON_FUNGIBLE)
+    cls = await load_class_of_kind(tx, class_id, NON_FUNGIBLE)
     parse_id("itemId", item_id)
     parse_account("to", receiver)
     record = await move_item(tx, cls, item_id, receiver)
@@ -118,22 +116,27 @@ async def batch_entry(tx: Tx, entry: Any, field: str) -> dict[str, Any]:
 
 async def approve(tx: Tx, class_id: str, owner: str, spender: str, amount: str) -> dict[str, Any]:
     """Set (not add to) the amount ``spender`` may move out of ``owner``; 0 revokes."""
-    cls = await load_class(tx, class_id)
-    require_kind(cls, FUNGIBLE)
+    await load_class_of_kind(tx, class_id, FUNGIBLE)
     parse_account("owner", owner)
     parse_account("spender", spender)
     require_controls_account(tx.caller, owner, "owner")
     if owner == spender:
         raise invalid("spender", "spender must differ from owner")
     value = parse_amount("amount", amount, positive=False)
-    key = keys.allowance_key(class_id, owner, spender)
-    if value == 0:
-        tx.delete(key)
-    else:
-        tx.put_json(key, {"amount": format_amount(value)})
+    put_allowance(tx, class_id, owner, spender, value)
     data = {"classId": class_id, "owner": owner, "spender": spender, "amount": format_amount(value)}
     tx.emit("Approved", data)
     return data
+
+
+def put_allowance(tx: Tx, class_id: str, owner: str, spender: str, amount: int) -> None:
+    """Store what ``spender`` may still move out of ``owner``; a zero allowance is no key at all, so a
+    revoked or used-up allowance leaves nothing behind (``allowance_of`` reads a missing key as 0)."""
+    key = keys.allowance_key(class_id, owner, spender)
+    if amount == 0:
+        tx.delete(key)
+    else:
+        tx.put_json(key, {"amount": format_amount(amount)})
 
 
 async def allowance_of(tx: Tx, class_id: str, owner: str, spender: str) -> int:
@@ -143,8 +146,7 @@ async def allowance_of(tx: Tx, class_id: str, owner: str, spender: str) -> int:
 
 async def transfer_from(tx: Tx, class_id: str, owner: str, spender: str, receiver: str,
                         amount: str) -> dict[str, Any]:
-    cls = await load_class(tx, class_id)
-    require_kind(cls, FUNGIBLE)
+    cls = await load_class_of_kind(tx, class_id, FUNGIBLE)
     parse_account("owner", owner)
     parse_account("spender", spender)
     parse_account("to", receiver)
@@ -153,11 +155,7 @@ async def transfer_from(tx: Tx, class_id: str, owner: str, spender: str, receive
     allowed = await allowance_of(tx, class_id, owner, spender)
     if value > allowed:
         raise RegistryError(ErrorCode.INSUFFICIENT_ALLOWANCE, f"{spender} may move {allowed} from {owner}", "amount")
-    key = keys.allowance_key(class_id, owner, spender)
-    if allowed == value:
-        tx.delete(key)
-    else:
-        tx.put_json(key, {"amount": format_amount(allowed - value)})
+    put_allowance(tx, class_id, owner, spender, allowed - value)
     record = await move_units(tx, cls, owner, receiver, value)
     record["spender"] = spender
     tx.emit("TransferredFrom", record)
