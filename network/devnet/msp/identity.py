@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from fabric_protos.msp import msp_principal_pb2
+from fabric_protos.msp import identities_pb2, msp_principal_pb2
+from google.protobuf.message import DecodeError
 
 from network.devnet.msp.config import OUIdentifier
 from network.devnet.msp.ecdsaverify import half_order, verify_ecdsa_sha256_digest
@@ -19,6 +20,16 @@ from network.devnet.msp.errors import IdentityError
 
 if TYPE_CHECKING:
     from network.devnet.msp.x509msp import X509MSP
+
+
+def parse_serialized_identity(serialized: bytes) -> identities_pb2.SerializedIdentity:
+    """The ``SerializedIdentity`` (mspid + PEM) in ``serialized``. Both the manager's routing
+    (``msp/mspmgrimpl.go`` ``DeserializeIdentity``) and the MSP itself (``msp/mspimpl.go``
+    ``deserializeIdentity``) refuse undecodable bytes with this same message."""
+    try:
+        return identities_pb2.SerializedIdentity.FromString(serialized)
+    except DecodeError as exc:
+        raise IdentityError("could not deserialize a SerializedIdentity") from exc
 
 
 VERIFY_CACHE_SIZE = 4096

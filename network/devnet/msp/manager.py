@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fabric_protos.msp import identities_pb2
-from google.protobuf.message import DecodeError
 
 from network.devnet.msp.errors import IdentityError
-from network.devnet.msp.identity import MSPIdentity
+from network.devnet.msp.identity import MSPIdentity, parse_serialized_identity
 from network.devnet.msp.x509msp import X509MSP
 
 IDENTITY_CACHE_SIZE = 256
@@ -41,11 +40,7 @@ class MSPManager:
         return identity
 
     def _route(self, serialized: bytes) -> MSPIdentity:
-        try:
-            sid = identities_pb2.SerializedIdentity.FromString(serialized)
-        except DecodeError as exc:
-            raise IdentityError("could not deserialize a SerializedIdentity") from exc
-        return self.msp(sid.mspid).deserialize_identity(serialized)
+        return self.msp(parse_serialized_identity(serialized).mspid).deserialize_identity(serialized)
 
     def is_well_formed(self, serialized: bytes) -> None:
         sid = identities_pb2.SerializedIdentity.FromString(serialized)

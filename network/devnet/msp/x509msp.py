@@ -17,7 +17,7 @@ from network.devnet.msp.chain import is_ca, unique_validation_chain
 from network.devnet.msp.config import MSPSettings, OUIdentifier, chain_identifier, raw, settings_from_config
 from network.devnet.msp.der import is_canonical_ecdsa_signature, sanitize_ecdsa_certificate
 from network.devnet.msp.errors import IdentityError
-from network.devnet.msp.identity import MSPIdentity
+from network.devnet.msp.identity import MSPIdentity, parse_serialized_identity
 from network.devnet.msp.pem import decode_first
 
 IDENTITY_CACHE_SIZE = 100
@@ -88,10 +88,7 @@ class X509MSP:
         return identity
 
     def _deserialize(self, serialized: bytes) -> MSPIdentity:
-        try:
-            sid = identities_pb2.SerializedIdentity.FromString(serialized)
-        except DecodeError as exc:
-            raise IdentityError("could not deserialize a SerializedIdentity") from exc
+        sid = parse_serialized_identity(serialized)
         if sid.mspid != self.name:
             raise IdentityError(f"expected MSP ID {self.name}, received {sid.mspid}")
         return self.identity_from_pem(bytes(sid.id_bytes), serialized)

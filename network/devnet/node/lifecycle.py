@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Awaitable, Callable
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 
 async def run_until_signalled(start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]]) -> None:
@@ -17,3 +19,15 @@ async def run_until_signalled(start: Callable[[], Awaitable[None]], stop: Callab
         await stopping.wait()
     finally:
         await stop()
+
+
+def run_node_process(kind: str, serve: Coroutine[Any, Any, None]) -> int:
+    """A node process's exit code: 0 after ``serve`` returns; 2 when the node cannot start (unknown node or
+    org name, missing crypto file, bad config value), after one ``<kind>: <reason>`` line on stderr that the
+    supervisor shows to the operator."""
+    try:
+        asyncio.run(serve)
+    except (KeyError, FileNotFoundError, ValueError) as exc:
+        print(f"{kind}: {exc}", file=sys.stderr)
+        return 2
+    return 0

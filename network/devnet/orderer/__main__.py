@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
 from network.devnet.node import jsonlog
+from network.devnet.node.lifecycle import run_node_process
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,12 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     jsonlog.configure(f"orderer:{args.name}")
     from network.devnet.orderer.server import serve
 
-    try:
-        asyncio.run(serve(args.netdir, args.name))
-    except (KeyError, FileNotFoundError, ValueError) as exc:
-        print(f"orderer: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run_node_process("orderer", serve(args.netdir, args.name))
 
 
 if __name__ == "__main__":

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
 from network.devnet.node import jsonlog
+from network.devnet.node.lifecycle import run_node_process
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,12 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     jsonlog.configure(f"peer:{args.peer}.{args.org}")
     from network.devnet.peer.node import serve
 
-    try:
-        asyncio.run(serve(args.netdir, args.org, args.peer))
-    except (KeyError, FileNotFoundError, ValueError) as exc:
-        print(f"peer: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run_node_process("peer", serve(args.netdir, args.org, args.peer))
 
 
 if __name__ == "__main__":
