@@ -5,11 +5,9 @@
 // prints {"blocks": [...], "filtered": [...], "private": [...]} with block numbers and txids.
 const path = require('node:path');
 const fs = require('node:fs');
-const crypto = require('node:crypto');
-const modules = path.join(__dirname, '..', '..', 'interop', 'node', 'node_modules');
-const grpc = require(path.join(modules, '@grpc', 'grpc-js'));
-const { connect, signers } = require(path.join(modules, '@hyperledger', 'fabric-gateway'));
-const { common } = require(path.join(modules, '@hyperledger', 'fabric-protos'));
+const interop = path.join(__dirname, '..', '..', 'interop', 'node');
+const { connectGateway, take } = require(path.join(interop, 'gateway_plan.js'));
+const { common } = require(path.join(interop, 'node_modules', '@hyperledger', 'fabric-protos'));
 
 function txids(block) {
     return block.getData().getDataList().map((raw) => {
@@ -19,28 +17,9 @@ function txids(block) {
     });
 }
 
-async function take(iterable, count, describe) {
-    const out = [];
-    try {
-        for await (const item of iterable) {
-            out.push(describe(item));
-            if (out.length >= count) break;
-        }
-    } finally {
-        iterable.close();
-    }
-    return out;
-}
-
 async function main() {
     const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-    const client = new grpc.Client(plan.peer.address, grpc.credentials.createSsl(fs.readFileSync(plan.peer.tlsRootCertPath)),
-        { 'grpc.ssl_target_name_override': plan.peer.hostAlias });
-    const gateway = connect({
-        client,
-        identity: { mspId: plan.identity.mspId, credentials: fs.readFileSync(plan.identity.certPath) },
-        signer: signers.newPrivateKeySigner(crypto.createPrivateKey(fs.readFileSync(plan.identity.keyPath))),
-    });
+    const { client, gateway } = connectGateway(plan);
     try {
         const network = gateway.getNetwork(plan.channel);
         const options = { startBlock: BigInt(plan.startBlock) };

@@ -4,9 +4,7 @@
 // plan = {peer: {address, hostAlias, tlsRootCertPath}, identity: {mspId, certPath, keyPath},
 //         channel, chaincode, steps: [{op: "submit"|"evaluate"|"events"|"submitAsync", ...}]}
 const fs = require('node:fs');
-const crypto = require('node:crypto');
-const grpc = require('@grpc/grpc-js');
-const { connect, signers } = require('@hyperledger/fabric-gateway');
+const { connectGateway, take } = require('./gateway_plan');
 
 function describeError(err) {
     const out = { error: err.constructor.name, message: err.message, code: err.code };
@@ -43,21 +41,14 @@ async function runStep(network, contract, step) {
     case 'events': {
         const options = step.startBlock !== undefined ? { startBlock: BigInt(step.startBlock) } : {};
         const events = await network.getChaincodeEvents(step.chaincode, options);
-        const seen = [];
-        try {
-            for await (const event of events) {
-                seen.push({
-                    eventName: event.eventName,
-                    transactionId: event.transactionId,
-                    blockNumber: event.blockNumber.toString(),
-                    payload: Buffer.from(event.payload).toString('utf8'),
-                });
-                if (seen.length >= (step.count || 1)) break;
-            }
-        } finally {
-            events.close();
-        }
-        return { events: seen };
+        return {
+            events: await take(events, step.count || 1, (event) => ({
+                eventName: event.eventName,
+                transactionId: event.transactionId,
+                blockNumber: event.blockNumber.toString(),
+                payload: Buffer.from(event.payload).toString('utf8'),
+            })),
+        };
     }
     default:
         throw new Error(`unknown op ${step.op}`);
@@ -66,14 +57,7 @@ async function runStep(network, contract, step) {
 
 async function main() {
     const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-    const tlsCredentials = grpc.credentials.createSsl(fs.readFileSync(plan.peer.tlsRootCertPath));
-    const client = new grpc.Client(plan.peer.address, tlsCredentials, {
-        'grpc.ssl_target_name_override': plan.peer.hostAlias,
-    });
-    const gateway = connect({
-        client,
-        identity: { mspId: plan.identity.mspId, credentials: fs.readFileSync(plan.identity.certPath) },
-        signer: signers.newPrivateKeySigner(crypto.createPrivateKey(fs.readFileSync(plan.identity.keyPath))),
+    const { client, gateway } = connectGateway(plan, {
         evaluateOptions: () => ({ deadline: Date.now() + 15000 }),
         endorseOptions: () => ({ deadline: Date.now() + 30000 }),
         submitOptions: () => ({ deadline: Date.now() + 15000 }),

@@ -1,0 +1,40 @@
+'use strict';
+// Shared by the Node drivers (client.js here, tests/devnet/nodes/blockevents.js): the official Gateway
+// client connected as a plan's identity to a plan's peer over TLS, and reading the first items of one of the
+// client's closeable event streams. plan = {peer: {address, hostAlias, tlsRootCertPath},
+// identity: {mspId, certPath, keyPath}, ...}.
+const fs = require('node:fs');
+const crypto = require('node:crypto');
+const grpc = require('@grpc/grpc-js');
+const { connect, signers } = require('@hyperledger/fabric-gateway');
+
+// Returns {client, gateway}; the caller closes both. `options` are extra connect() options (deadlines).
+function connectGateway(plan, options = {}) {
+    const tlsCredentials = grpc.credentials.createSsl(fs.readFileSync(plan.peer.tlsRootCertPath));
+    const client = new grpc.Client(plan.peer.address, tlsCredentials, {
+        'grpc.ssl_target_name_override': plan.peer.hostAlias,
+    });
+    const gateway = connect({
+        client,
+        identity: { mspId: plan.identity.mspId, credentials: fs.readFileSync(plan.identity.certPath) },
+        signer: signers.newPrivateKeySigner(crypto.createPrivateKey(fs.readFileSync(plan.identity.keyPath))),
+        ...options,
+    });
+    return { client, gateway };
+}
+
+// The first `count` items of `iterable`, each mapped by `describe`; the stream is closed either way.
+async function take(iterable, count, describe) {
+    const out = [];
+    try {
+        for await (const item of iterable) {
+            out.push(describe(item));
+            if (out.length >= count) break;
+        }
+    } finally {
+        iterable.close();
+    }
+    return out;
+}
+
+module.exports = { connectGateway, take };
