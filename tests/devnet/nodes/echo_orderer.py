@@ -4,11 +4,14 @@ stream early and can leave one envelope unanswered, so each test can provoke the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import grpc
 from fabric_protos.common import common_pb2
 from fabric_protos.orderer import ab_pb2, ab_pb2_grpc
+
+from network.devnet.gatewaysvc.broadcaster import OrdererStream
 
 SILENT = b"silent"
 
@@ -41,3 +44,17 @@ async def serve(orderer: EchoOrderer) -> tuple[grpc.aio.Server, grpc.aio.Channel
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     return server, grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+
+
+@contextlib.asynccontextmanager
+async def echo_stream(orderer: EchoOrderer) -> AsyncIterator[OrdererStream]:
+    """The gateway's Broadcast stream to ``orderer`` served on a free loopback port; stream, channel and
+    server are closed afterwards whatever the test did."""
+    server, channel = await serve(orderer)
+    stream = OrdererStream(channel)
+    try:
+        yield stream
+    finally:
+        await stream.close()
+        await channel.close()
+        await server.stop(0)

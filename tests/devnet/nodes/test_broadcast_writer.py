@@ -10,16 +10,13 @@ import grpc
 import pytest
 from fabric_protos.common import common_pb2
 
-from devnet.nodes.echo_orderer import EchoOrderer, serve
-from network.devnet.gatewaysvc.broadcaster import OrdererStream
+from devnet.nodes.echo_orderer import EchoOrderer, echo_stream
 
 
 def test_cancelled_submit_does_not_tear_down_the_shared_stream() -> None:
     async def run() -> None:
         orderer = EchoOrderer()
-        server, channel = await serve(orderer)
-        stream = OrdererStream(channel)
-        try:
+        async with echo_stream(orderer) as stream:
             assert await stream.send(common_pb2.Envelope(payload=b"first"), 30) == (common_pb2.SUCCESS, "first")
             abandoned = asyncio.create_task(stream.send(common_pb2.Envelope(payload=b"abandoned"), 30))
             await asyncio.sleep(0)  # queued; the writer task (not this caller) writes it
@@ -31,10 +28,6 @@ def test_cancelled_submit_does_not_tear_down_the_shared_stream() -> None:
             )
             assert outcomes == [(common_pb2.SUCCESS, f"n{i}") for i in range(5)]
             assert orderer.streams == 1 and stream.open
-        finally:
-            await stream.close()
-            await channel.close()
-            await server.stop(0)
 
     asyncio.run(run())
 
@@ -42,16 +35,10 @@ def test_cancelled_submit_does_not_tear_down_the_shared_stream() -> None:
 def test_missing_response_times_out_only_its_own_submit() -> None:
     async def run() -> None:
         orderer = EchoOrderer()
-        server, channel = await serve(orderer)
-        stream = OrdererStream(channel)
-        try:
+        async with echo_stream(orderer) as stream:
             with pytest.raises(grpc.aio.AioRpcError) as info:
                 await stream.send(common_pb2.Envelope(payload=b"silent"), 0.2)
             assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
             assert stream.open  # the stream itself is still usable for later writes
-        finally:
-            await stream.close()
-            await channel.close()
-            await server.stop(0)
 
     asyncio.run(run())

@@ -8,24 +8,18 @@ import asyncio
 import grpc
 from fabric_protos.common import common_pb2
 
-from devnet.nodes.echo_orderer import EchoOrderer, serve
+from devnet.nodes.echo_orderer import EchoOrderer, echo_stream, serve
 from network.devnet.gatewaysvc.broadcaster import CLOSED_BY_ORDERER, OrdererStream
 
 
 def test_concurrent_submits_share_one_stream_and_get_their_own_response() -> None:
     async def run() -> list[tuple[int, str]]:
         orderer = EchoOrderer()
-        server, channel = await serve(orderer)
-        stream = OrdererStream(channel)
-        try:
+        async with echo_stream(orderer) as stream:
             sends = [stream.send(common_pb2.Envelope(payload=b"tx%d" % i), 30) for i in range(40)]
             outcomes = await asyncio.gather(*sends)
             assert orderer.streams == 1
             return outcomes
-        finally:
-            await stream.close()
-            await channel.close()
-            await server.stop(0)
 
     outcomes = asyncio.run(run())
     assert outcomes == [(common_pb2.SUCCESS, f"tx{i}") for i in range(40)]
@@ -34,17 +28,11 @@ def test_concurrent_submits_share_one_stream_and_get_their_own_response() -> Non
 def test_stream_ended_by_the_orderer_is_reported_and_reopened() -> None:
     async def run() -> None:
         orderer = EchoOrderer(per_stream=1)
-        server, channel = await serve(orderer)
-        stream = OrdererStream(channel)
-        try:
+        async with echo_stream(orderer) as stream:
             assert await stream.send(common_pb2.Envelope(payload=b"a"), 30) == (common_pb2.SUCCESS, "a")
             assert await stream.send(common_pb2.Envelope(payload=b"b"), 30) == CLOSED_BY_ORDERER
             assert await stream.send(common_pb2.Envelope(payload=b"c"), 30) == (common_pb2.SUCCESS, "c")
             assert orderer.streams == 2
-        finally:
-            await stream.close()
-            await channel.close()
-            await server.stop(0)
 
     asyncio.run(run())
 
