@@ -17,15 +17,23 @@ from fabric_protos.peer import (
 Msg = chaincode_shim_pb2.ChaincodeMessage
 
 
-class EventChaincode(chaincode_shim_pb2_grpc.ChaincodeServicer):
-    """Every transaction ``[name, payload]`` writes key ``name`` and emits event ``name`` with ``payload``."""
+class RawChaincode(chaincode_shim_pb2_grpc.ChaincodeServicer):
+    """A shim-protocol chaincode server for ``package_id``; its stream opens with :meth:`register`."""
 
     def __init__(self, package_id: str) -> None:
         self.package_id = package_id
 
+    def register(self) -> Msg:
+        """REGISTER naming the package id, the first message a chaincode sends on its stream."""
+        return Msg(type=Msg.REGISTER, payload=chaincode_pb2.ChaincodeID(name=self.package_id).SerializeToString())
+
+
+class EventChaincode(RawChaincode):
+    """Every transaction ``[name, payload]`` writes key ``name`` and emits event ``name`` with ``payload``."""
+
     async def Connect(self, request_iterator: AsyncIterator[Msg], context: grpc.aio.ServicerContext,  # noqa: N802
                       ) -> AsyncIterator[Msg]:
-        yield Msg(type=Msg.REGISTER, payload=chaincode_pb2.ChaincodeID(name=self.package_id).SerializeToString())
+        yield self.register()
         pending: dict[str, chaincode_pb2.ChaincodeInput] = {}
         async for msg in request_iterator:
             if msg.type == Msg.TRANSACTION:
@@ -50,29 +58,23 @@ async def start_event_server(package_id: str, port: int) -> grpc.aio.Server:
     return server
 
 
-class SilentChaincode(chaincode_shim_pb2_grpc.ChaincodeServicer):
+class SilentChaincode(RawChaincode):
     """Registers, then never answers a transaction: the peer's execute timeout must fire."""
-
-    def __init__(self, package_id: str) -> None:
-        self.package_id = package_id
 
     async def Connect(self, request_iterator: AsyncIterator[Msg], context: grpc.aio.ServicerContext,  # noqa: N802
                       ) -> AsyncIterator[Msg]:
-        yield Msg(type=Msg.REGISTER, payload=chaincode_pb2.ChaincodeID(name=self.package_id).SerializeToString())
+        yield self.register()
         async for _ in request_iterator:
             pass
 
 
-class ProbeChaincode(chaincode_shim_pb2_grpc.ChaincodeServicer):
+class ProbeChaincode(RawChaincode):
     """On a transaction, sends GET_STATE under a txid the peer does not know and completes with the peer's
     answer (type name and payload) as the response payload."""
 
-    def __init__(self, package_id: str) -> None:
-        self.package_id = package_id
-
     async def Connect(self, request_iterator: AsyncIterator[Msg], context: grpc.aio.ServicerContext,  # noqa: N802
                       ) -> AsyncIterator[Msg]:
-        yield Msg(type=Msg.REGISTER, payload=chaincode_pb2.ChaincodeID(name=self.package_id).SerializeToString())
+        yield self.register()
         real_txid = ""
         async for msg in request_iterator:
             if msg.type == Msg.TRANSACTION:

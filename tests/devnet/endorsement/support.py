@@ -12,6 +12,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import grpc
 import yaml
@@ -134,6 +135,24 @@ async def commit(peers: Sequence[InProcessPeer], envelopes: Sequence[common_pb2.
         peer.ledger.commit(copy)
         await peer.channel.committed(copy)
     return result
+
+
+@contextlib.asynccontextmanager
+async def peers_with_chaincode(layout: NetworkLayout, tmp_path: Path, **deploy: Any,
+                               ) -> AsyncIterator[tuple[list[InProcessPeer], Client]]:
+    """Both orgs' peers with a chaincode deployed (``deploy`` as for :func:`deployed_chaincode`) and Org1's
+    User1 to propose with."""
+    peers = peers_for(layout, tmp_path)
+    client = user(layout, "Org1MSP")
+    async with deployed_chaincode(layout, peers, **deploy):
+        yield peers, client
+
+
+async def endorse(peer: InProcessPeer, client: Client, cc: str, *args: str | bytes,
+                  **kw: object) -> proposal_response_pb2.ProposalResponse:
+    """``peer``'s ProposalResponse to a fresh proposal of ``client`` (endorsed only, nothing committed)."""
+    signed, _ = client.proposal(cc, *args, **kw)
+    return (await peer.process(signed)).response
 
 
 async def endorse_and_commit(peers: Sequence[InProcessPeer], client: Client, cc: str, *args: str | bytes,

@@ -17,8 +17,10 @@ from devnet.endorsement.support import (
     admin,
     commit_proposal,
     deployed_chaincode,
+    endorse,
     endorse_and_commit,
     peers_for,
+    peers_with_chaincode,
     user,
 )
 from network.devnet.endorser.proposal import unpack_proposal
@@ -39,9 +41,7 @@ def ns_rwset(resp: proposal_response_pb2.ProposalResponse, ns: str) -> kv_rwset_
 
 def test_deploy_invoke_query_and_response_shape(layout: NetworkLayout, tmp_path: Path) -> None:
     async def body() -> None:
-        peers = peers_for(layout, tmp_path)
-        client = user(layout, "Org1MSP")
-        async with deployed_chaincode(layout, peers):
+        async with peers_with_chaincode(layout, tmp_path) as (peers, client):
             outcomes, code = await endorse_and_commit(peers, client, "testcc", "put", "a", "1")
             assert code == 0
             resp = outcomes[0].response
@@ -68,22 +68,17 @@ def test_deploy_invoke_query_and_response_shape(layout: NetworkLayout, tmp_path:
 
 def test_status_rules_and_events(layout: NetworkLayout, tmp_path: Path) -> None:
     async def body() -> None:
-        peers = peers_for(layout, tmp_path)
-        client = user(layout, "Org1MSP")
-        async with deployed_chaincode(layout, peers):
+        async with peers_with_chaincode(layout, tmp_path) as (peers, client):
             signed, _ = client.proposal("testcc", "fail", "nope")
             out = await peers[0].process(signed)
             assert out.grpc_error is None
             r = out.response
             assert r.response.status == 500 and r.payload and not r.HasField("endorsement")
-            signed, _ = client.proposal("testcc", "status", "404", "missing")
-            r = (await peers[0].process(signed)).response
+            r = await endorse(peers[0], client, "testcc", "status", "404", "missing")
             assert r.response.status == 404 and not r.payload and not r.HasField("endorsement")
-            signed, _ = client.proposal("testcc", "status", "300", "redirect-ish")
-            r = (await peers[0].process(signed)).response
+            r = await endorse(peers[0], client, "testcc", "status", "300", "redirect-ish")
             assert r.response.status == 300 and r.HasField("endorsement")
-            signed, _ = client.proposal("nocc", "x")
-            r = (await peers[0].process(signed)).response
+            r = await endorse(peers[0], client, "nocc", "x")
             assert r.response.status == 500 and "nocc" in r.response.message
 
     asyncio.run(body())
@@ -91,12 +86,9 @@ def test_status_rules_and_events(layout: NetworkLayout, tmp_path: Path) -> None:
 
 def test_cc2cc_invocation_shares_the_simulation(layout: NetworkLayout, tmp_path: Path) -> None:
     async def body() -> None:
-        peers = peers_for(layout, tmp_path)
-        client = user(layout, "Org1MSP")
-        async with deployed_chaincode(layout, peers):
+        async with peers_with_chaincode(layout, tmp_path) as (peers, client):
             await endorse_and_commit(peers, client, "testcc", "put", "k", "v")
-            signed, _ = client.proposal("testcc", "call", "testcc", "get", "k")
-            r = (await peers[0].process(signed)).response
+            r = await endorse(peers[0], client, "testcc", "call", "testcc", "get", "k")
             # same chaincode on the same stream with the same txid: Fabric refuses the nested context
             assert r.response.status == 500 and "exists" in r.response.message
 
@@ -159,9 +151,7 @@ def test_negative_checks(layout: NetworkLayout, tmp_path: Path) -> None:
 
 def test_non_member_and_replayed_txid(layout: NetworkLayout, tmp_path: Path) -> None:
     async def body() -> None:
-        peers = peers_for(layout, tmp_path)
-        client = user(layout, "Org1MSP")
-        async with deployed_chaincode(layout, peers):
+        async with peers_with_chaincode(layout, tmp_path) as (peers, client):
             signed, _ = client.proposal("testcc", "put", "r", "1")
             await commit_proposal(peers, client, signed)
             out = await peers[0].process(signed)
@@ -182,13 +172,10 @@ def test_non_member_and_replayed_txid(layout: NetworkLayout, tmp_path: Path) -> 
 
 def test_history_and_json_range_via_endorser(layout: NetworkLayout, tmp_path: Path) -> None:
     async def body() -> None:
-        peers = peers_for(layout, tmp_path)
-        client = user(layout, "Org1MSP")
-        async with deployed_chaincode(layout, peers):
+        async with peers_with_chaincode(layout, tmp_path) as (peers, client):
             await endorse_and_commit(peers, client, "testcc", "put", "h", "1")
             await endorse_and_commit(peers, client, "testcc", "put", "h", "2")
-            signed, _ = client.proposal("testcc", "history", "h")
-            r = (await peers[0].process(signed)).response
+            r = await endorse(peers[0], client, "testcc", "history", "h")
             values = [v for _, v, _ in json.loads(r.response.payload)]
             assert values == ["2", "1"]
 
@@ -202,8 +189,8 @@ def test_approval_requires_local_admin_of_the_peers_org(layout: NetworkLayout, t
         peer = InProcessPeer(layout, "Org1MSP", tmp_path / "p")
         other_admin = admin(layout, mspid)
         args = lc.ApproveChaincodeDefinitionForMyOrgArgs(name="x", version="1", sequence=1)
-        signed, _ = other_admin.proposal("_lifecycle", "ApproveChaincodeDefinitionForMyOrg", args.SerializeToString())
-        r = (await peer.process(signed)).response
+        r = await endorse(peer, other_admin, "_lifecycle", "ApproveChaincodeDefinitionForMyOrg",
+                          args.SerializeToString())
         assert r.response.status == 500 and "ACL check" in r.response.message
 
     asyncio.run(body())
@@ -216,9 +203,7 @@ def test_qscc_and_cscc_queries(layout: NetworkLayout, tmp_path: Path) -> None:
     from network.devnet.lifecycle.client import signed_system_proposal
 
     async def body() -> None:
-        peers = peers_for(layout, tmp_path)
-        client = user(layout, "Org1MSP")
-        async with deployed_chaincode(layout, peers):
+        async with peers_with_chaincode(layout, tmp_path) as (peers, client):
             signed, txid = client.proposal("testcc", "put", "q", "1")
             await commit_proposal(peers, client, signed)
 

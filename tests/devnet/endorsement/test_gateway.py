@@ -14,7 +14,7 @@ from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
 from fabric_protos.orderer import ab_pb2
 from fabric_protos.peer import peer_pb2_grpc, transaction_pb2
 
-from devnet.endorsement.support import CHANNEL, InProcessPeer, commit, deployed_chaincode, peers_for, user
+from devnet.endorsement.support import CHANNEL, InProcessPeer, commit, peers_with_chaincode
 from gateway.client.status import error_details_from_call
 from network.devnet.deliver.puller import Endpoint
 from network.devnet.endorser.services import EndorserService
@@ -45,9 +45,7 @@ async def gateway_for(layout: NetworkLayout, peers: list[InProcessPeer]) -> Asyn
 
 def test_endorse_collects_majority_and_evaluate(layout: NetworkLayout, tmp_path: Path) -> None:
     async def body() -> None:
-        peers = peers_for(layout, tmp_path)
-        client = user(layout, "Org1MSP")
-        async with deployed_chaincode(layout, peers), gateway_for(layout, peers) as gw:
+        async with peers_with_chaincode(layout, tmp_path) as (peers, client), gateway_for(layout, peers) as gw:
             signed, txid = client.proposal("testcc", "put", "g", "1")
             resp = await gw.endorse(gateway_pb2.EndorseRequest(transaction_id=txid, channel_id=CHANNEL,
                                                                proposed_transaction=signed))
@@ -79,9 +77,7 @@ def test_endorse_collects_majority_and_evaluate(layout: NetworkLayout, tmp_path:
 
 def test_errors_carry_error_details_over_grpc(layout: NetworkLayout, tmp_path: Path) -> None:
     async def body() -> None:
-        peers = peers_for(layout, tmp_path)
-        client = user(layout, "Org1MSP")
-        async with deployed_chaincode(layout, peers), gateway_for(layout, peers) as gw:
+        async with peers_with_chaincode(layout, tmp_path) as (peers, client), gateway_for(layout, peers) as gw:
             server = grpc.aio.server()
             gateway_pb2_grpc.add_GatewayServicer_to_server(gw, server)
             port = server.add_insecure_port("127.0.0.1:0")
@@ -121,9 +117,8 @@ def test_commit_status_and_chaincode_events(layout: NetworkLayout, tmp_path: Pat
     from gateway.client.events import signed_chaincode_events_request
 
     async def body() -> None:
-        peers = peers_for(layout, tmp_path)
-        client = user(layout, "Org1MSP")
-        async with deployed_chaincode(layout, peers, name="evcc", label="evcc_1", events=True), \
+        event_cc = {"name": "evcc", "label": "evcc_1", "events": True}
+        async with peers_with_chaincode(layout, tmp_path, **event_cc) as (peers, client), \
                 gateway_for(layout, peers) as gw:
             start = peers[0].ledger.height
             signed, txid = client.proposal("evcc", "created", "payload-1")

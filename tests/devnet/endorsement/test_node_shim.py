@@ -15,8 +15,10 @@ from devnet.endorsement.support import (
     NODE_CC,
     commit,
     deployed_chaincode,
+    endorse,
     endorse_and_commit,
     peers_for,
+    peers_with_chaincode,
     user,
 )
 from devnet.endorsement.test_endorser import action_of, ns_rwset
@@ -27,22 +29,21 @@ pytestmark = pytest.mark.skipif(shutil.which("node") is None or not (NODE_CC / "
                                 reason="node and tests/devnet/endorsement/node_cc/node_modules are needed "
                                        "(npm ci in that folder)")
 
+NODECC: dict[str, object] = {"name": "nodecc", "label": "nodecc_1", "node": True}
+"""The Node test chaincode deployed as ``nodecc``."""
+
 
 def test_node_shim_queries_events_and_cc2cc(layout: NetworkLayout, tmp_path: Path) -> None:
     async def body() -> None:
-        peers = peers_for(layout, tmp_path)
-        client = user(layout, "Org1MSP")
-        async with deployed_chaincode(layout, peers, name="nodecc", label="nodecc_1", node=True), \
+        async with peers_with_chaincode(layout, tmp_path, **NODECC) as (peers, client), \
                 deployed_chaincode(layout, peers, name="nodecc2", label="nodecc2_1", node=True):
             for i in range(3):
                 await endorse_and_commit(peers, client, "nodecc", "put", f"k{i}", f"v{i}")
-            signed, _ = client.proposal("nodecc", "range", "k0", "k9")
-            r = (await peers[0].process(signed)).response
+            r = await endorse(peers[0], client, "nodecc", "range", "k0", "k9")
             assert json.loads(r.response.payload) == ["k0", "k1", "k2"]
             info = ns_rwset(r, "nodecc").range_queries_info[0]
             assert (info.start_key, info.end_key, info.itr_exhausted) == ("k0", "k9", True)
-            signed, _ = client.proposal("nodecc", "page", "k0", "k9", "2", "")
-            r = (await peers[0].process(signed)).response
+            r = await endorse(peers[0], client, "nodecc", "page", "k0", "k9", "2", "")
             assert json.loads(r.response.payload) == {"keys": ["k0", "k1"], "bookmark": "k2", "count": 2}
             # an event is carried in the endorsed ChaincodeAction with the peer-filled chaincode id and txid
             signed, txid = client.proposal("nodecc", "event", "made", "p1")
@@ -52,14 +53,12 @@ def test_node_shim_queries_events_and_cc2cc(layout: NetworkLayout, tmp_path: Pat
                                                                                           b"p1")
             # chaincode-to-chaincode: the callee's read is recorded in the callee's namespace
             await endorse_and_commit(peers, client, "nodecc2", "put", "x", "from2")
-            signed, _ = client.proposal("nodecc", "call", "nodecc2", "get", "x")
-            r = (await peers[0].process(signed)).response
+            r = await endorse(peers[0], client, "nodecc", "call", "nodecc2", "get", "x")
             assert r.response.status == 200 and r.response.payload == b"called:from2"
             assert [rd.key for rd in ns_rwset(r, "nodecc2").reads] == ["x"]
             lc_reads = [rd.key for rd in ns_rwset(r, "_lifecycle").reads]
             assert lc_reads == ["namespaces/fields/nodecc/Sequence", "namespaces/fields/nodecc2/Sequence"]
-            signed, _ = client.proposal("nodecc", "history", "k1")
-            r = (await peers[0].process(signed)).response
+            r = await endorse(peers[0], client, "nodecc", "history", "k1")
             assert [v for _, v, _ in json.loads(r.response.payload)] == ["v1"]
 
     asyncio.run(body())
@@ -70,12 +69,11 @@ def test_key_level_policy_in_interest_and_validation(layout: NetworkLayout, tmp_
         peers = peers_for(layout, tmp_path)
         client = user(layout, "Org1MSP")
         only_org2 = from_string("OR('Org2MSP.member')").SerializeToString()
-        async with deployed_chaincode(layout, peers, name="nodecc", label="nodecc_1", node=True):
+        async with deployed_chaincode(layout, peers, **NODECC):
             await endorse_and_commit(peers, client, "nodecc", "put", "guarded", "0")
             _, code = await endorse_and_commit(peers, client, "nodecc", "setvp", "guarded", only_org2.hex())
             assert code == 0
-            signed, _ = client.proposal("nodecc", "getvp", "guarded")
-            r = (await peers[0].process(signed)).response
+            r = await endorse(peers[0], client, "nodecc", "getvp", "guarded")
             assert bytes.fromhex(r.response.payload.decode()) == only_org2
             # a write to the guarded key: the interest names the key policy and disregards the cc policy
             signed, _ = client.proposal("nodecc", "put", "guarded", "1")
@@ -98,9 +96,7 @@ def test_key_level_policy_in_interest_and_validation(layout: NetworkLayout, tmp_
 
 def test_mvcc_conflict_and_single_org_policy_failure(layout: NetworkLayout, tmp_path: Path) -> None:
     async def body() -> None:
-        peers = peers_for(layout, tmp_path)
-        client = user(layout, "Org1MSP")
-        async with deployed_chaincode(layout, peers, name="nodecc", label="nodecc_1", node=True):
+        async with peers_with_chaincode(layout, tmp_path, **NODECC) as (peers, client):
             await endorse_and_commit(peers, client, "nodecc", "put", "m", "0")
             envs = []
             for value in ("1", "2"):
@@ -124,9 +120,7 @@ def test_mvcc_conflict_and_single_org_policy_failure(layout: NetworkLayout, tmp_
 
 def test_concurrent_transactions_share_one_stream(layout: NetworkLayout, tmp_path: Path) -> None:
     async def body() -> None:
-        peers = peers_for(layout, tmp_path)
-        client = user(layout, "Org1MSP")
-        async with deployed_chaincode(layout, peers, name="nodecc", label="nodecc_1", node=True):
+        async with peers_with_chaincode(layout, tmp_path, **NODECC) as (peers, client):
             proposals = [client.proposal("nodecc", "put", f"c{i}", str(i))[0] for i in range(40)]
             outcomes = await asyncio.gather(*(peers[0].process(p) for p in proposals))
             assert [o.response.response.status for o in outcomes] == [200] * 40
@@ -139,20 +133,15 @@ def test_concurrent_transactions_share_one_stream(layout: NetworkLayout, tmp_pat
 
 def test_init_required_chaincode_must_be_initialised_once(layout: NetworkLayout, tmp_path: Path) -> None:
     async def body() -> None:
-        peers = peers_for(layout, tmp_path)
-        client = user(layout, "Org1MSP")
-        async with deployed_chaincode(layout, peers, name="nodecc", label="nodecc_1", node=True, init_required=True):
-            signed, _ = client.proposal("nodecc", "put", "a", "1")
-            r = (await peers[0].process(signed)).response
+        async with peers_with_chaincode(layout, tmp_path, **NODECC, init_required=True) as (peers, client):
+            r = await endorse(peers[0], client, "nodecc", "put", "a", "1")
             assert r.response.status == 500 and "must call as init first" in r.response.message
             outcomes, code = await endorse_and_commit(peers, client, "nodecc", "anything", is_init=True)
             assert code == 0 and outcomes[0].response.response.payload == b"init-ok"
             writes = ns_rwset(outcomes[0].response, "nodecc").writes
             assert [(w.key, w.value) for w in writes] == [("\x00\U0010ffffinitialized", b"1.0")]
-            signed, _ = client.proposal("nodecc", "put", "a", "1")
-            assert (await peers[0].process(signed)).response.response.status == 200
-            signed, _ = client.proposal("nodecc", "x", is_init=True)
-            r = (await peers[0].process(signed)).response
+            assert (await endorse(peers[0], client, "nodecc", "put", "a", "1")).response.status == 200
+            r = await endorse(peers[0], client, "nodecc", "x", is_init=True)
             assert r.response.status == 500 and "already initialized" in r.response.message
 
     asyncio.run(body())

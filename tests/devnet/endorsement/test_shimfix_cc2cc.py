@@ -13,7 +13,7 @@ from fabric_chaincode_python.fabric_shim.interfaces import Chaincode
 from fabric_chaincode_python.fabric_shim.response import error, success
 
 from chaincode.shimfix import build_server
-from devnet.endorsement.support import deployed_chaincode, endorse_and_commit, peers_for, user
+from devnet.endorsement.support import deployed_chaincode, endorse_and_commit, peers_with_chaincode
 from network.layout import NetworkLayout
 
 
@@ -41,9 +41,7 @@ def test_shimfix_invoke_chaincode_reaches_the_callee_and_reports_its_failure(
     layout: NetworkLayout, tmp_path: Path
 ) -> None:
     async def body() -> None:
-        peers = peers_for(layout, tmp_path)
-        client = user(layout, "Org1MSP")
-        async with deployed_chaincode(layout, peers), \
+        async with peers_with_chaincode(layout, tmp_path) as (peers, client), \
                 deployed_chaincode(layout, peers, name="relay", label="relay_1", serve=serve_relay):
             await endorse_and_commit(peers, client, "testcc", "put", "k", "v1")
             signed, _ = client.proposal("relay", "relay", "testcc", "get", "k")
