@@ -4,9 +4,8 @@
 // Usage: node blockevents.js <plan.json>; plan = {peer, identity, channel, startBlock, count};
 // prints {"blocks": [...], "filtered": [...], "private": [...]} with block numbers and txids.
 const path = require('node:path');
-const fs = require('node:fs');
 const interop = path.join(__dirname, '..', '..', 'interop', 'node');
-const { connectGateway, take } = require(path.join(interop, 'gateway_plan.js'));
+const { runWithGateway, take } = require(path.join(interop, 'gateway_plan.js'));
 const { common } = require(path.join(interop, 'node_modules', '@hyperledger', 'fabric-protos'));
 
 function txids(block) {
@@ -17,28 +16,16 @@ function txids(block) {
     });
 }
 
-async function main() {
-    const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-    const { client, gateway } = connectGateway(plan);
-    try {
-        const network = gateway.getNetwork(plan.channel);
-        const options = { startBlock: BigInt(plan.startBlock) };
-        const blocks = await take(await network.getBlockEvents(options), plan.count,
-            (b) => ({ number: b.getHeader().getNumber().toString(), txids: txids(b) }));
-        const filtered = await take(await network.getFilteredBlockEvents(options), plan.count,
-            (fb) => ({ number: fb.getNumber().toString(),
-                txids: fb.getFilteredTransactionsList().map((t) => t.getTxid()),
-                codes: fb.getFilteredTransactionsList().map((t) => t.getTxValidationCode()) }));
-        const priv = await take(await network.getBlockAndPrivateDataEvents(options), plan.count,
-            (bp) => ({ number: bp.getBlock().getHeader().getNumber().toString(), txids: txids(bp.getBlock()) }));
-        process.stdout.write(JSON.stringify({ blocks, filtered, private: priv }) + '\n');
-    } finally {
-        gateway.close();
-        client.close();
-    }
-}
-
-main().catch((err) => {
-    process.stderr.write(`${err.stack || err}\n`);
-    process.exit(2);
+runWithGateway({}, async (gateway, plan) => {
+    const network = gateway.getNetwork(plan.channel);
+    const options = { startBlock: BigInt(plan.startBlock) };
+    const blocks = await take(await network.getBlockEvents(options), plan.count,
+        (b) => ({ number: b.getHeader().getNumber().toString(), txids: txids(b) }));
+    const filtered = await take(await network.getFilteredBlockEvents(options), plan.count,
+        (fb) => ({ number: fb.getNumber().toString(),
+            txids: fb.getFilteredTransactionsList().map((t) => t.getTxid()),
+            codes: fb.getFilteredTransactionsList().map((t) => t.getTxValidationCode()) }));
+    const priv = await take(await network.getBlockAndPrivateDataEvents(options), plan.count,
+        (bp) => ({ number: bp.getBlock().getHeader().getNumber().toString(), txids: txids(bp.getBlock()) }));
+    process.stdout.write(JSON.stringify({ blocks, filtered, private: priv }) + '\n');
 });

@@ -3,8 +3,7 @@
 // Usage: node client.js <plan.json>; prints one JSON object per step on stdout.
 // plan = {peer: {address, hostAlias, tlsRootCertPath}, identity: {mspId, certPath, keyPath},
 //         channel, chaincode, steps: [{op: "submit"|"evaluate"|"events"|"submitAsync", ...}]}
-const fs = require('node:fs');
-const { connectGateway, take } = require('./gateway_plan');
+const { runWithGateway, take } = require('./gateway_plan');
 
 function describeError(err) {
     const out = { error: err.constructor.name, message: err.message, code: err.code };
@@ -55,33 +54,23 @@ async function runStep(network, contract, step) {
     }
 }
 
-async function main() {
-    const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-    const { client, gateway } = connectGateway(plan, {
-        evaluateOptions: () => ({ deadline: Date.now() + 15000 }),
-        endorseOptions: () => ({ deadline: Date.now() + 30000 }),
-        submitOptions: () => ({ deadline: Date.now() + 15000 }),
-        commitStatusOptions: () => ({ deadline: Date.now() + 60000 }),
-    });
-    try {
-        const network = gateway.getNetwork(plan.channel);
-        const contract = network.getContract(plan.chaincode);
-        for (const step of plan.steps) {
-            let out;
-            try {
-                out = { op: step.op, ok: true, ...(await runStep(network, contract, { chaincode: plan.chaincode, ...step })) };
-            } catch (err) {
-                out = { op: step.op, ok: false, ...describeError(err) };
-            }
-            process.stdout.write(JSON.stringify(out) + '\n');
-        }
-    } finally {
-        gateway.close();
-        client.close();
-    }
-}
+const DEADLINES = {
+    evaluateOptions: () => ({ deadline: Date.now() + 15000 }),
+    endorseOptions: () => ({ deadline: Date.now() + 30000 }),
+    submitOptions: () => ({ deadline: Date.now() + 15000 }),
+    commitStatusOptions: () => ({ deadline: Date.now() + 60000 }),
+};
 
-main().catch((err) => {
-    process.stderr.write(`${err.stack || err}\n`);
-    process.exit(2);
+runWithGateway(DEADLINES, async (gateway, plan) => {
+    const network = gateway.getNetwork(plan.channel);
+    const contract = network.getContract(plan.chaincode);
+    for (const step of plan.steps) {
+        let out;
+        try {
+            out = { op: step.op, ok: true, ...(await runStep(network, contract, { chaincode: plan.chaincode, ...step })) };
+        } catch (err) {
+            out = { op: step.op, ok: false, ...describeError(err) };
+        }
+        process.stdout.write(JSON.stringify(out) + '\n');
+    }
 });

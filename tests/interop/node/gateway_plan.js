@@ -1,8 +1,8 @@
 'use strict';
 // Shared by the Node drivers (client.js here, tests/devnet/nodes/blockevents.js): the official Gateway
-// client connected as a plan's identity to a plan's peer over TLS, and reading the first items of one of the
-// client's closeable event streams. plan = {peer: {address, hostAlias, tlsRootCertPath},
-// identity: {mspId, certPath, keyPath}, ...}.
+// client connected as a plan's identity to a plan's peer over TLS, the driver's main run against it, and
+// reading the first items of one of the client's closeable event streams.
+// plan = {peer: {address, hostAlias, tlsRootCertPath}, identity: {mspId, certPath, keyPath}, ...}.
 const fs = require('node:fs');
 const crypto = require('node:crypto');
 const grpc = require('@grpc/grpc-js');
@@ -37,4 +37,23 @@ async function take(iterable, count, describe) {
     return out;
 }
 
-module.exports = { connectGateway, take };
+// A driver's whole run: reads the plan named by argv[2], calls `use(gateway, plan)` on a fresh connection
+// and closes it afterwards; any failure is printed to stderr and ends the process with status 2.
+function runWithGateway(options, use) {
+    const run = async () => {
+        const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+        const { client, gateway } = connectGateway(plan, options);
+        try {
+            await use(gateway, plan);
+        } finally {
+            gateway.close();
+            client.close();
+        }
+    };
+    run().catch((err) => {
+        process.stderr.write(`${err.stack || err}\n`);
+        process.exit(2);
+    });
+}
+
+module.exports = { runWithGateway, take };
