@@ -30,6 +30,14 @@ def kvrwset(sim: TxSimulator, ns: str = "cc") -> kv_rwset_pb2.KVRWSet:
     return kv_rwset_pb2.KVRWSet()
 
 
+def block1_state(keys: list[str]) -> MemState:
+    """Committed state of namespace ``cc`` holding ``keys`` (value ``v``), key i written by tx i of block 1."""
+    state = MemState()
+    for i, key in enumerate(keys):
+        state.put("cc", key, b"v", 1, i)
+    return state
+
+
 class Harness:
     def __init__(self, state: MemState, port: int) -> None:
         self.state = state
@@ -114,10 +122,7 @@ def test_put_get_records_committed_version_not_own_write() -> None:
 
 def test_range_query_batches_over_100_and_records_merkle_info() -> None:
     async def body() -> None:
-        state = MemState()
-        for i in range(130):
-            state.put("cc", f"k{i:03d}", b"v", 1, i)
-        async with harness(state) as h:
+        async with harness(block1_state([f"k{i:03d}" for i in range(130)])) as h:
             ex, sim = await h.run("range", "k000", "k999")
             assert json.loads(ex.response.payload) == [f"k{i:03d}" for i in range(130)]
             info = kvrwset(sim).range_queries_info[0]
@@ -132,9 +137,7 @@ def test_range_query_batches_over_100_and_records_merkle_info() -> None:
 
 def test_pagination_bookmark_and_no_write_after_paginated_query() -> None:
     async def body() -> None:
-        state = MemState()
-        for i in range(5):
-            state.put("cc", f"k{i}", b"v", 1, i)
+        state = block1_state([f"k{i}" for i in range(5)])
         async with harness(state) as h:
             ex, _ = await h.run("page", "k0", "k9", "2", "")
             assert json.loads(ex.response.payload) == {"keys": ["k0", "k1"], "bookmark": "k2", "count": 2}
