@@ -15,7 +15,7 @@ from gateway.client.context import ClientContext, deadline
 from gateway.client.errors import CommitError, CommitStatusError, validation_code_name
 from gateway.client.fields import require_name
 from gateway.client.identity import Identity, Signer
-from gateway.client.rpc import call
+from gateway.client.rpc import Exchange, Flow, blocking
 from gateway.client.signed_request import (
     OfflineSignableRequest,
     parse_signed_request,
@@ -63,16 +63,13 @@ def require_committed(status: Status) -> None:
         raise CommitError(status.transaction_id, status.code, status.block_number)
 
 
-class Commit(OfflineSignableRequest[gateway_pb2.SignedCommitStatusRequest]):
-    """A commit status query; ``bytes``/``digest`` allow signing it offline (``gateway.new_signed_commit``)."""
+class CommitBase(OfflineSignableRequest[gateway_pb2.SignedCommitStatusRequest]):
+    """A commit status query, both flavours; ``bytes``/``digest`` allow signing it offline
+    (``gateway.new_signed_commit``)."""
 
     signature_field = "commit_status_request"
 
-    def __init__(
-        self,
-        context: ClientContext,
-        request: gateway_pb2.SignedCommitStatusRequest,
-    ) -> None:
+    def __init__(self, context: ClientContext, request: gateway_pb2.SignedCommitStatusRequest) -> None:
         super().__init__(context, request)
         self._parsed = gateway_pb2.CommitStatusRequest.FromString(request.request)
 
@@ -83,21 +80,20 @@ class Commit(OfflineSignableRequest[gateway_pb2.SignedCommitStatusRequest]):
     def status_of(self, response: gateway_pb2.CommitStatusResponse) -> Status:
         return Status(self.transaction_id, response.result, response.block_number)
 
-    def get_status(self, timeout: float | None = None) -> Status:
-        """Block until the transaction commits (or the deadline passes) and return its status."""
-        timeout = deadline(timeout, self._context.timeouts.commit_status)
-        request = self.signed_request()
-        return self.status_of(
-            call(self._context.stub.CommitStatus, request, timeout, CommitStatusError, self.transaction_id)
+    def status_flow(self, timeout: float | None = None) -> Flow[Status]:
+        """Wait until the transaction commits (or the deadline passes) and return its status."""
+        context = self._context
+        timeout = deadline(timeout, context.timeouts.commit_status)
+        response = yield Exchange(
+            context.stub.CommitStatus, self.signed_request(), timeout, CommitStatusError, self.transaction_id
         )
+        return self.status_of(response)
 
 
-class SubmittedTransaction(Commit):
-    """A transaction accepted by the orderer; ``result`` is the chaincode's response payload."""
+class HasResult:
+    """The chaincode's response payload, carried from the endorsed transaction to the submitted one."""
 
-    def __init__(self, context: ClientContext, request: gateway_pb2.SignedCommitStatusRequest, result: bytes) -> None:
-        super().__init__(context, request)
-        self._result = result
+    _result: bytes
 
     @property
     def result(self) -> bytes:
@@ -105,6 +101,22 @@ class SubmittedTransaction(Commit):
 
     def get_result(self) -> bytes:
         return self._result
+
+
+class SubmittedBase(CommitBase, HasResult):
+    """A transaction accepted by the orderer; ``result`` is the chaincode's response payload."""
+
+    def __init__(self, context: ClientContext, request: gateway_pb2.SignedCommitStatusRequest, result: bytes) -> None:
+        super().__init__(context, request)
+        self._result = result
+
+
+class Commit(CommitBase):
+    get_status = blocking(CommitBase.status_flow)
+
+
+class SubmittedTransaction(SubmittedBase, Commit):
+    """A transaction accepted by the orderer; ``get_status()`` blocks until it commits."""
 
 
 def new_commit(context: ClientContext, channel_id: str, transaction_id: str) -> gateway_pb2.SignedCommitStatusRequest:

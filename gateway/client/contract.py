@@ -8,15 +8,23 @@ the contract-API shims use to route to one of several contracts in a chaincode.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
-from gateway.client.commit import SubmittedTransaction, require_committed
+from gateway.client.commit import require_committed
 from gateway.client.context import ClientContext
 from gateway.client.errors import InvalidArgumentError
 from gateway.client.fields import require_name
-from gateway.client.proposal import Proposal, new_proposed_transaction
+from gateway.client.proposal import Proposal, ProposalBase, new_proposed_transaction
+from gateway.client.rpc import Flow, blocking
+
+ProposalT = TypeVar("ProposalT", bound=ProposalBase[Any])
 
 
-class Contract:
+class ContractBase(Generic[ProposalT]):
+    """A chaincode on a channel, both flavours: every operation is a flow over its ``new_proposal``."""
+
+    proposal_type: type[ProposalT]
+
     def __init__(self, context: ClientContext, channel_id: str, chaincode_name: str, contract_name: str = "") -> None:
         self._context = context
         self.channel_id = require_name("channel_id", channel_id)
@@ -35,49 +43,62 @@ class Contract:
         arguments: Sequence[bytes | str] = (),
         transient_data: Mapping[str, bytes | str] | None = None,
         endorsing_organizations: Sequence[str] | None = None,
-    ) -> Proposal:
+    ) -> ProposalT:
         """An unsigned proposal; it is signed on ``evaluate``/``endorse`` or offline via its ``digest``."""
         args = [self.qualified_name(transaction_name), *arguments]
         proposed = new_proposed_transaction(
             self._context, self.channel_id, self.chaincode_name, args, transient_data, endorsing_organizations
         )
-        return Proposal(self._context, proposed)
+        return self.proposal_type(self._context, proposed, self.channel_id)
 
-    def evaluate(
+    def evaluate_flow(
         self,
         transaction_name: str,
         arguments: Sequence[bytes | str] = (),
         transient_data: Mapping[str, bytes | str] | None = None,
         endorsing_organizations: Sequence[str] | None = None,
-    ) -> bytes:
+    ) -> Flow[bytes]:
         """Query: run on one peer, nothing is ordered or committed."""
-        return self.new_proposal(transaction_name, arguments, transient_data, endorsing_organizations).evaluate()
+        proposal = self.new_proposal(transaction_name, arguments, transient_data, endorsing_organizations)
+        return (yield from proposal.evaluate_flow())
 
-    def evaluate_transaction(self, transaction_name: str, *args: bytes | str) -> bytes:
-        return self.evaluate(transaction_name, args)
+    def evaluate_transaction_flow(self, transaction_name: str, *args: bytes | str) -> Flow[bytes]:
+        return (yield from self.evaluate_flow(transaction_name, args))
 
-    def submit_async(
+    def submit_async_flow(
         self,
         transaction_name: str,
         arguments: Sequence[bytes | str] = (),
         transient_data: Mapping[str, bytes | str] | None = None,
         endorsing_organizations: Sequence[str] | None = None,
-    ) -> SubmittedTransaction:
+    ) -> Flow[Any]:
         """Endorse and submit; returns once ordered. Call ``get_status()`` to wait for the commit."""
         proposal = self.new_proposal(transaction_name, arguments, transient_data, endorsing_organizations)
-        return proposal.endorse().submit()
+        transaction = yield from proposal.endorse_flow()
+        return (yield from transaction.submit_flow())
 
-    def submit(
+    def submit_flow(
         self,
         transaction_name: str,
         arguments: Sequence[bytes | str] = (),
         transient_data: Mapping[str, bytes | str] | None = None,
         endorsing_organizations: Sequence[str] | None = None,
-    ) -> bytes:
+    ) -> Flow[bytes]:
         """Endorse, submit and wait for the commit; raises ``CommitError`` unless the peer marked it VALID."""
-        submitted = self.submit_async(transaction_name, arguments, transient_data, endorsing_organizations)
-        require_committed(submitted.get_status())
-        return submitted.result
+        submitted = yield from self.submit_async_flow(
+            transaction_name, arguments, transient_data, endorsing_organizations
+        )
+        require_committed((yield from submitted.status_flow()))
+        return submitted.result  # type: ignore[no-any-return]
 
-    def submit_transaction(self, transaction_name: str, *args: bytes | str) -> bytes:
-        return self.submit(transaction_name, args)
+    def submit_transaction_flow(self, transaction_name: str, *args: bytes | str) -> Flow[bytes]:
+        return (yield from self.submit_flow(transaction_name, args))
+
+
+class Contract(ContractBase[Proposal]):
+    proposal_type = Proposal
+    evaluate = blocking(ContractBase.evaluate_flow)
+    evaluate_transaction = blocking(ContractBase.evaluate_transaction_flow)
+    submit_async = blocking(ContractBase.submit_async_flow)
+    submit = blocking(ContractBase.submit_flow)
+    submit_transaction = blocking(ContractBase.submit_transaction_flow)

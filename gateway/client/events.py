@@ -8,8 +8,9 @@ allowed. A checkpoint therefore maps to ``specified(block) + after_transaction_i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import grpc
 from fabric_protos.gateway import gateway_pb2
@@ -115,13 +116,24 @@ class ChaincodeEventIterator(CancellableStream):
         return self._pending.pop(0)
 
 
-class ChaincodeEventsRequest(OfflineSignableRequest[gateway_pb2.SignedChaincodeEventsRequest]):
-    """A chaincode events request; ``bytes``/``digest`` allow signing it offline."""
+EventIterator = TypeVar("EventIterator")
+
+
+class ChaincodeEventsRequestBase(
+    OfflineSignableRequest[gateway_pb2.SignedChaincodeEventsRequest], Generic[EventIterator]
+):
+    """A chaincode events request, both flavours; ``bytes``/``digest`` allow signing it offline. Opening the
+    server stream is the same call on either kind of channel; only reading it differs (``iterator``)."""
 
     signature_field = "events_request"
+    iterator: Callable[[Any], EventIterator]
 
-    def get_events(self, timeout: float | None = None) -> ChaincodeEventIterator:
-        return ChaincodeEventIterator(self._context.stub.ChaincodeEvents(self.signed_request(), timeout=timeout))
+    def get_events(self, timeout: float | None = None) -> EventIterator:
+        return self.iterator(self._context.stub.ChaincodeEvents(self.signed_request(), timeout=timeout))
+
+
+class ChaincodeEventsRequest(ChaincodeEventsRequestBase[ChaincodeEventIterator]):
+    iterator = ChaincodeEventIterator
 
 
 def new_events_request(

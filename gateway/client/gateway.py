@@ -7,52 +7,80 @@ requests whose ``digest`` was signed elsewhere (HSM, remote signer) from their `
 
 from __future__ import annotations
 
+from typing import Any, Generic, TypeVar
+
 import grpc
 
 from gateway.client.blocks import BlockEventsRequest, BlockKind, parse_signed_block_events_request
-from gateway.client.commit import Commit, parse_signed_commit
+from gateway.client.commit import Commit, CommitBase, parse_signed_commit
 from gateway.client.context import CallTimeouts, ClientContext, Hash, client_context, sha256
-from gateway.client.events import ChaincodeEventsRequest, parse_signed_events_request
+from gateway.client.events import ChaincodeEventsRequest, ChaincodeEventsRequestBase, parse_signed_events_request
 from gateway.client.identity import Identity, Signer
-from gateway.client.network import Network
-from gateway.client.proposal import Proposal, parse_signed_proposal
+from gateway.client.network import Network, NetworkBase
+from gateway.client.proposal import Proposal, ProposalBase, parse_signed_proposal
 from gateway.client.transaction import (
     Transaction,
+    TransactionBase,
     channel_of,
     parse_signed_transaction,
     parse_stored_transaction,
 )
 
+NetworkT = TypeVar("NetworkT", bound=NetworkBase[Any, Any, Any, Any])
+ProposalT = TypeVar("ProposalT", bound=ProposalBase[Any])
+TransactionT = TypeVar("TransactionT", bound=TransactionBase[Any])
+CommitT = TypeVar("CommitT", bound=CommitBase)
+EventsRequestT = TypeVar("EventsRequestT", bound=ChaincodeEventsRequestBase[Any])
 
-class Gateway:
-    def __init__(self, context: ClientContext, channel: grpc.Channel | grpc.aio.Channel) -> None:
+
+class GatewayBase(Generic[NetworkT, ProposalT, TransactionT, CommitT, EventsRequestT]):
+    """The client's entry point, both flavours; the flavour names the classes it hands out."""
+
+    network_type: type[NetworkT]
+    proposal_type: type[ProposalT]
+    transaction_type: type[TransactionT]
+    commit_type: type[CommitT]
+    events_request_type: type[EventsRequestT]
+
+    def __init__(self, context: ClientContext) -> None:
         self._context = context
-        self._channel = channel
 
     @property
     def identity(self) -> Identity:
         return self._context.identity
 
-    def get_network(self, channel_id: str) -> Network:
-        return Network(self._context, channel_id)
+    def get_network(self, channel_id: str) -> NetworkT:
+        return self.network_type(self._context, channel_id)
 
-    def new_signed_proposal(self, data: bytes, signature: bytes) -> Proposal:
-        return Proposal(self._context, parse_signed_proposal(data, signature))
+    def new_signed_proposal(self, data: bytes, signature: bytes) -> ProposalT:
+        return self.proposal_type(self._context, parse_signed_proposal(data, signature))
 
-    def new_signed_transaction(self, data: bytes, signature: bytes) -> Transaction:
+    def new_signed_transaction(self, data: bytes, signature: bytes) -> TransactionT:
         prepared = parse_signed_transaction(data, signature)
-        return Transaction(self._context, channel_of(prepared.envelope), prepared)
+        return self.transaction_type(self._context, channel_of(prepared.envelope), prepared)
 
-    def restore_transaction(self, data: bytes) -> Transaction:
+    def restore_transaction(self, data: bytes) -> TransactionT:
         """A transaction previously signed and stored as ``Transaction.sign().bytes`` (crash recovery)."""
         prepared = parse_stored_transaction(data)
-        return Transaction(self._context, channel_of(prepared.envelope), prepared)
+        return self.transaction_type(self._context, channel_of(prepared.envelope), prepared)
 
-    def new_signed_commit(self, data: bytes, signature: bytes) -> Commit:
-        return Commit(self._context, parse_signed_commit(data, signature))
+    def new_signed_commit(self, data: bytes, signature: bytes) -> CommitT:
+        return self.commit_type(self._context, parse_signed_commit(data, signature))
 
-    def new_signed_chaincode_events_request(self, data: bytes, signature: bytes) -> ChaincodeEventsRequest:
-        return ChaincodeEventsRequest(self._context, parse_signed_events_request(data, signature))
+    def new_signed_chaincode_events_request(self, data: bytes, signature: bytes) -> EventsRequestT:
+        return self.events_request_type(self._context, parse_signed_events_request(data, signature))
+
+
+class Gateway(GatewayBase[Network, Proposal, Transaction, Commit, ChaincodeEventsRequest]):
+    network_type = Network
+    proposal_type = Proposal
+    transaction_type = Transaction
+    commit_type = Commit
+    events_request_type = ChaincodeEventsRequest
+
+    def __init__(self, context: ClientContext, channel: grpc.Channel | grpc.aio.Channel) -> None:
+        super().__init__(context)
+        self._channel = channel
 
     def new_signed_block_events_request(
         self, data: bytes, signature: bytes, kind: BlockKind = "block"

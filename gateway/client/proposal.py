@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any, Generic, TypeVar
 
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2
@@ -26,8 +27,9 @@ from gateway.client.context import ClientContext, deadline
 from gateway.client.errors import EndorseError, EvaluateError, InvalidArgumentError
 from gateway.client.fields import as_bytes, decode_bytes, require_name, require_nonempty
 from gateway.client.identity import Identity, Signer
-from gateway.client.rpc import call
-from gateway.client.transaction import Transaction, require_envelope_for_proposal
+from gateway.client.rpc import Exchange, Flow, blocking
+from gateway.client.signable import OfflineSignable
+from gateway.client.transaction import Transaction, TransactionBase, require_envelope_for_proposal
 from gateway.client.txid import compute_txid, new_nonce
 from gateway.client.txpayload import payload_without_transient, proposal_hash
 
@@ -206,18 +208,29 @@ def proposal_channel(proposal_bytes: bytes) -> str:
     return require_name("proposal.proposal_bytes.channel_id", channel_id)
 
 
-class Proposal:
-    """A proposed transaction; evaluate it, or endorse it into a ``Transaction``.
+TransactionT = TypeVar("TransactionT", bound=TransactionBase[Any])
+
+
+class ProposalBase(OfflineSignable[proposal_pb2.SignedProposal], Generic[TransactionT]):
+    """A proposed transaction, both flavours; evaluate it, or endorse it into a transaction.
 
     ``bytes`` is a serialized ``gateway.ProposedTransaction`` (as in the official clients) and ``digest`` the
     hash of the proposal bytes, which is what a remote signer signs; ``gateway.new_signed_proposal`` rebuilds
     the proposal from both.
     """
 
-    def __init__(self, context: ClientContext, proposed: gateway_pb2.ProposedTransaction) -> None:
-        self._context = context
+    signature_field = "proposal"
+    transaction_type: type[TransactionT]
+
+    def __init__(
+        self, context: ClientContext, proposed: gateway_pb2.ProposedTransaction, channel_id: str | None = None
+    ) -> None:
+        """``channel_id`` is given only for a proposal this client has just built for that channel: its channel
+        header then holds exactly that name (``build_proposal``), so reading it back would repeat it. Proposal
+        bytes from elsewhere (``gateway.new_signed_proposal``) are read and checked."""
+        super().__init__(context, proposed, proposed.proposal, proposed.proposal.proposal_bytes)
         self._proposed = proposed
-        self._channel_id = proposal_channel(proposed.proposal.proposal_bytes)
+        self._channel_id = proposal_channel(proposed.proposal.proposal_bytes) if channel_id is None else channel_id
 
     @property
     def transaction_id(self) -> str:
@@ -231,19 +244,8 @@ class Proposal:
     def endorsing_organizations(self) -> list[str]:
         return list(self._proposed.endorsing_organizations)
 
-    @property
-    def bytes(self) -> bytes:
-        return self._proposed.SerializeToString()
-
-    @property
-    def digest(self) -> bytes:
-        return self._context.hash(self._proposed.proposal.proposal_bytes)
-
-    def _signed(self) -> proposal_pb2.SignedProposal:
-        sp = self._proposed.proposal
-        if sp.signature:
-            return sp
-        return signed_proposal(sp.proposal_bytes, self._context.sign(sp.proposal_bytes, "proposal"))
+    def _with_signature(self, signature: bytes) -> proposal_pb2.SignedProposal:
+        return signed_proposal(self._signed_bytes, signature)
 
     def evaluate_request(self) -> gateway_pb2.EvaluateRequest:
         """``endorsing_organizations`` become the evaluation targets (``target_organizations``)."""
@@ -262,24 +264,29 @@ class Proposal:
             endorsing_organizations=self._proposed.endorsing_organizations,
         )
 
-    def endorsed(self, request: gateway_pb2.EndorseRequest, response: gateway_pb2.EndorseResponse) -> Transaction:
+    def endorsed(self, request: gateway_pb2.EndorseRequest, response: gateway_pb2.EndorseResponse) -> TransactionT:
         """The transaction the gateway prepared in answer to ``request`` (checked to be built on our proposal)."""
-        return Transaction(self._context, self._channel_id, prepared_transaction(request, response))
+        return self.transaction_type(self._context, self._channel_id, prepared_transaction(request, response))
 
-    def evaluate(self, timeout: float | None = None) -> bytes:
+    def evaluate_flow(self, timeout: float | None = None) -> Flow[bytes]:
         """Run on one peer without ordering; returns the chaincode response payload."""
         timeout = deadline(timeout, self._context.timeouts.evaluate)
-        response = call(
-            self._context.stub.Evaluate, self.evaluate_request(), timeout, EvaluateError, self.transaction_id
-        )
-        return response.result.payload
+        stub = self._context.stub
+        response = yield Exchange(stub.Evaluate, self.evaluate_request(), timeout, EvaluateError, self.transaction_id)
+        return response.result.payload  # type: ignore[no-any-return]
 
-    def endorse(self, timeout: float | None = None) -> Transaction:
+    def endorse_flow(self, timeout: float | None = None) -> Flow[TransactionT]:
         """Collect endorsements through the gateway; the returned transaction is not yet signed or sent."""
         request = self.endorse_request()
         timeout = deadline(timeout, self._context.timeouts.endorse)
-        response = call(self._context.stub.Endorse, request, timeout, EndorseError, self.transaction_id)
+        response = yield Exchange(self._context.stub.Endorse, request, timeout, EndorseError, self.transaction_id)
         return self.endorsed(request, response)
+
+
+class Proposal(ProposalBase[Transaction]):
+    transaction_type = Transaction
+    evaluate = blocking(ProposalBase.evaluate_flow)
+    endorse = blocking(ProposalBase.endorse_flow)
 
 
 def prepared_transaction(

@@ -1,37 +1,86 @@
-"""The one place a unary Gateway RPC is made: sync for ``grpc.Channel``, awaited for ``grpc.aio.Channel``.
+"""The one place a unary Gateway RPC is made, and the only place the sync and async flavours differ.
 
-Everything before the call (building and signing the request) and after it (reading the response) is shared
-by both flavours; only these two functions differ. A failed call becomes the RPC's own ``GatewayError``
-subclass carrying the transaction id and the gateway's per-node ``ErrorDetail`` s.
+Every operation that talks to the gateway is written once, as a *flow*: a generator that builds and signs
+its requests, yields each RPC as an ``Exchange`` and reads the response it is sent back (the sans-IO style).
+A flow never touches gRPC, so building, signing and parsing are shared by both flavours; ``blocking`` turns a
+flow into a method that makes each call on a ``grpc.Channel``, ``awaited`` into a coroutine method that
+awaits each call on a ``grpc.aio.Channel``. A failed call becomes the RPC's own ``GatewayError`` subclass
+carrying the transaction id and the gateway's per-node ``ErrorDetail`` s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+import functools
+from collections.abc import Callable, Coroutine, Generator
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 import grpc
 
 from gateway.client.errors import GatewayError
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
-def call(
-    rpc: Callable[..., Any], request: object, timeout: float | None, error: type[GatewayError], transaction_id: str
-) -> Any:
+
+class Exchange(NamedTuple):
+    """One unary RPC as data: the stub method, what to send, its deadline and the error a failure becomes."""
+
+    method: Callable[..., Any]
+    request: object
+    timeout: float | None
+    error: type[GatewayError]
+    transaction_id: str
+
+    def failed(self, failure: grpc.RpcError) -> GatewayError:
+        """What a failed call raises: the RPC's own error with the gateway's per-node details."""
+        return self.error.from_rpc_error(failure, self.transaction_id)
+
+
+#: Yields the RPCs to make, is sent each response, returns the operation's result.
+Flow = Generator[Exchange, Any, R]
+
+
+def call(exchange: Exchange) -> Any:
     try:
-        return rpc(request, timeout=timeout)
+        return exchange.method(exchange.request, timeout=exchange.timeout)
     except grpc.RpcError as failure:
-        raise error.from_rpc_error(failure, transaction_id) from failure
+        raise exchange.failed(failure) from failure
 
 
-async def call_async(
-    rpc: Callable[..., Awaitable[Any]],
-    request: object,
-    timeout: float | None,
-    error: type[GatewayError],
-    transaction_id: str,
-) -> Any:
+async def call_async(exchange: Exchange) -> Any:
     try:
-        return await rpc(request, timeout=timeout)
+        return await exchange.method(exchange.request, timeout=exchange.timeout)
     except grpc.RpcError as failure:
-        raise error.from_rpc_error(failure, transaction_id) from failure
+        raise exchange.failed(failure) from failure
+
+
+def blocking(flow: Callable[P, Flow[R]]) -> Callable[P, R]:
+    """The flow as a method of the sync flavour: each RPC blocks until its response arrives."""
+
+    @functools.wraps(flow)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        steps = flow(*args, **kwargs)
+        try:
+            exchange = next(steps)
+            while True:
+                exchange = steps.send(call(exchange))
+        except StopIteration as finished:
+            return finished.value  # type: ignore[no-any-return]
+
+    return run
+
+
+def awaited(flow: Callable[P, Flow[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
+    """The flow as a coroutine method of the asyncio flavour: each RPC is awaited on the running loop."""
+
+    @functools.wraps(flow)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        steps = flow(*args, **kwargs)
+        try:
+            exchange = next(steps)
+            while True:
+                exchange = steps.send(await call_async(exchange))
+        except StopIteration as finished:
+            return finished.value  # type: ignore[no-any-return]
+
+    return run

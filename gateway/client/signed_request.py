@@ -8,7 +8,7 @@ building, signing lazily, signing offline and parsing are the same for both; onl
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from fabric_protos.gateway import gateway_pb2
 from google.protobuf.message import Message
@@ -16,6 +16,7 @@ from google.protobuf.message import Message
 from gateway.client.context import ClientContext
 from gateway.client.fields import decode_bytes, require_nonempty
 from gateway.client.identity import Signer
+from gateway.client.signable import OfflineSignable
 
 SignedRequest = TypeVar(
     "SignedRequest", gateway_pb2.SignedCommitStatusRequest, gateway_pb2.SignedChaincodeEventsRequest
@@ -45,27 +46,15 @@ def parse_signed_request(message_type: type[SignedRequest], data: bytes, signatu
     return with_signature(decode_bytes(message_type, data), signature)
 
 
-class OfflineSignableRequest(Generic[SignedRequest]):
+class OfflineSignableRequest(OfflineSignable[SignedRequest]):
     """Holds one of these requests; ``bytes``/``digest`` allow signing it offline (``gateway.new_signed_*``)."""
 
-    #: Names the request in the error raised when it must be signed but no signer is configured.
-    signature_field = "request"
-
     def __init__(self, context: ClientContext, request: SignedRequest) -> None:
-        self._context = context
-        self._request = request
+        super().__init__(context, request, request, request.request)
 
-    @property
-    def bytes(self) -> bytes:
-        """The serialized signed request (signature possibly empty), as in the official clients."""
-        return self._request.SerializeToString()
-
-    @property
-    def digest(self) -> bytes:
-        return self._context.hash(self._request.request)
+    def _with_signature(self, signature: bytes) -> SignedRequest:
+        return with_signature(self._sendable, signature)
 
     def signed_request(self) -> SignedRequest:
-        """The request as sent: its own signature if it has one, else one made by the configured signer."""
-        if self._request.signature:
-            return self._request
-        return with_signature(self._request, self._context.sign(self._request.request, self.signature_field))
+        """The request as sent, signed by the configured signer unless it carries its own signature."""
+        return self._signed()

@@ -19,18 +19,20 @@ copied from the proposal verbatim.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Generic, Self, TypeVar
 
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2
 from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_pb2
 from google.protobuf.message import DecodeError
 
-from gateway.client.commit import SubmittedTransaction, new_commit
+from gateway.client.commit import HasResult, SubmittedBase, SubmittedTransaction, new_commit
 from gateway.client.context import ClientContext, deadline
 from gateway.client.errors import EndorsementMismatchError, InvalidArgumentError, SubmitError
 from gateway.client.fields import decode_bytes, require_nonempty
 from gateway.client.identity import Signer
-from gateway.client.rpc import call
+from gateway.client.rpc import Exchange, Flow, blocking
+from gateway.client.signable import OfflineSignable
 from gateway.client.txpayload import payload_without_transient
 
 ProposalLike = proposal_pb2.SignedProposal | proposal_pb2.Proposal
@@ -169,11 +171,18 @@ def require_envelope_for_proposal(envelope: common_pb2.Envelope, proposal_bytes:
         raise InvalidArgumentError("prepared_transaction.payload.header.signature_header", "differs from the proposal")
 
 
-class Transaction:
-    """An endorsed transaction ready to sign and submit; ``bytes``/``digest`` allow offline signing."""
+Submitted = TypeVar("Submitted", bound=SubmittedBase)
+
+
+class TransactionBase(OfflineSignable[common_pb2.Envelope], HasResult, Generic[Submitted]):
+    """An endorsed transaction ready to sign and submit, both flavours; ``bytes``/``digest`` allow offline
+    signing."""
+
+    signature_field = "transaction"
+    submitted_type: type[Submitted]
 
     def __init__(self, context: ClientContext, channel_id: str, prepared: gateway_pb2.PreparedTransaction) -> None:
-        self._context = context
+        super().__init__(context, prepared, prepared.envelope, prepared.envelope.payload)
         self._channel_id = channel_id
         self._prepared = prepared
         self._result = result_from_envelope(prepared.envelope)
@@ -182,57 +191,43 @@ class Transaction:
     def transaction_id(self) -> str:
         return self._prepared.transaction_id
 
-    @property
-    def result(self) -> bytes:
-        return self._result
+    def _with_signature(self, signature: bytes) -> common_pb2.Envelope:
+        return sign_envelope(self._sendable, signature)
 
-    def get_result(self) -> bytes:
-        return self._result
-
-    @property
-    def bytes(self) -> bytes:
-        """Serialized ``gateway.PreparedTransaction``, as in the official clients."""
-        return self._prepared.SerializeToString()
-
-    @property
-    def digest(self) -> bytes:
-        return self._context.hash(self._prepared.envelope.payload)
-
-    def _signed_envelope(self) -> common_pb2.Envelope:
-        envelope = self._prepared.envelope
-        if envelope.signature:
-            return envelope
-        return sign_envelope(envelope, self._context.sign(envelope.payload, "transaction"))
-
-    def sign(self) -> Transaction:
+    def sign(self) -> Self:
         """A signed copy whose ``bytes`` can be stored and later re-sent via ``gateway.restore_transaction``.
 
         Re-sending the same signed envelope is safe: its txid is fixed, so Fabric commits it at most once
         (a second copy is marked DUPLICATE_TXID, reference 3.3).
         """
-        prepared = gateway_pb2.PreparedTransaction(transaction_id=self.transaction_id, envelope=self._signed_envelope())
-        return Transaction(self._context, self._channel_id, prepared)
+        prepared = gateway_pb2.PreparedTransaction(transaction_id=self.transaction_id, envelope=self._signed())
+        return type(self)(self._context, self._channel_id, prepared)
 
     def submit_request(self) -> gateway_pb2.SubmitRequest:
         return gateway_pb2.SubmitRequest(
             transaction_id=self.transaction_id,
             channel_id=self._channel_id,
-            prepared_transaction=self._signed_envelope(),
+            prepared_transaction=self._signed(),
         )
 
     def commit_request(self) -> gateway_pb2.SignedCommitStatusRequest:
         """The (unsigned) commit status request that follows a successful submit."""
         return new_commit(self._context, self._channel_id, self.transaction_id)
 
-    def submitted(self) -> SubmittedTransaction:
+    def submitted(self) -> Submitted:
         """What a successful ``Submit`` leaves the caller: the result and the way to its commit status."""
-        return SubmittedTransaction(self._context, self.commit_request(), self._result)
+        return self.submitted_type(self._context, self.commit_request(), self._result)
 
-    def submit(self, timeout: float | None = None) -> SubmittedTransaction:
+    def submit_flow(self, timeout: float | None = None) -> Flow[Submitted]:
         """Send to the orderer via the gateway; returns once ordered (not yet committed)."""
         timeout = deadline(timeout, self._context.timeouts.submit)
-        call(self._context.stub.Submit, self.submit_request(), timeout, SubmitError, self.transaction_id)
+        yield Exchange(self._context.stub.Submit, self.submit_request(), timeout, SubmitError, self.transaction_id)
         return self.submitted()
+
+
+class Transaction(TransactionBase[SubmittedTransaction]):
+    submitted_type = SubmittedTransaction
+    submit = blocking(TransactionBase.submit_flow)
 
 
 def channel_of(envelope: common_pb2.Envelope) -> str:
