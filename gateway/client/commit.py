@@ -40,6 +40,10 @@ def signed_commit_status_request(
     return sign_request(gateway_pb2.SignedCommitStatusRequest, request, signer)
 
 
+#: Read once: protobuf enum attributes are looked up through a Python ``__getattr__`` on every access.
+VALID = transaction_pb2.TxValidationCode.VALID
+
+
 @dataclass(frozen=True)
 class Status:
     """Outcome of a committed transaction: its ``TxValidationCode`` and the block that holds it."""
@@ -50,7 +54,7 @@ class Status:
 
     @property
     def successful(self) -> bool:
-        return self.code == transaction_pb2.TxValidationCode.VALID
+        return self.code == VALID
 
     @property
     def code_name(self) -> str:

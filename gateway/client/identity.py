@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography import x509
@@ -32,6 +33,11 @@ class Identity:
     certificate_pem: bytes
 
     def serialize(self) -> bytes:
+        return self._serialized
+
+    @cached_property
+    def _serialized(self) -> bytes:
+        """Made once per identity: both fields are frozen and immutable, so the bytes cannot change."""
         return identities_pb2.SerializedIdentity(mspid=self.msp_id, id_bytes=self.certificate_pem).SerializeToString()
 
     def certificate(self) -> x509.Certificate:

@@ -45,6 +45,10 @@ __all__ = [
 
 Timestamp = datetime | timestamp_pb2.Timestamp | None
 
+# Read once: protobuf enum attributes are looked up through a Python ``__getattr__`` on every access.
+NODE = chaincode_pb2.ChaincodeSpec.Type.NODE
+ENDORSER_TRANSACTION = common_pb2.HeaderType.ENDORSER_TRANSACTION
+
 
 def normalize_args(args: Sequence[bytes | str]) -> list[bytes]:
     """``ChaincodeInput.args`` = [function name, arg1, ...]; the function name must be present."""
@@ -91,7 +95,7 @@ def chaincode_invocation_spec(chaincode_name: str, args: list[bytes], is_init: b
     (observed on the wire from @hyperledger/fabric-gateway 1.12.1), keeping requests indistinguishable.
     """
     spec = chaincode_pb2.ChaincodeSpec(
-        type=chaincode_pb2.ChaincodeSpec.Type.NODE,
+        type=NODE,
         chaincode_id=chaincode_pb2.ChaincodeID(name=chaincode_name),
         input=chaincode_pb2.ChaincodeInput(args=args, is_init=is_init),
     )
@@ -110,7 +114,7 @@ def endorser_channel_header(
 ) -> bytes:
     """``ChannelHeader`` of type ENDORSER_TRANSACTION, version 0, epoch 0 (peer rejects epoch != 0)."""
     return common_pb2.ChannelHeader(
-        type=common_pb2.HeaderType.ENDORSER_TRANSACTION,
+        type=ENDORSER_TRANSACTION,
         version=0,
         timestamp=timestamp,
         channel_id=channel_id,

@@ -40,20 +40,6 @@ class Exchange(NamedTuple):
 Flow = Generator[Exchange, Any, R]
 
 
-def call(exchange: Exchange) -> Any:
-    try:
-        return exchange.method(exchange.request, timeout=exchange.timeout)
-    except grpc.RpcError as failure:
-        raise exchange.failed(failure) from failure
-
-
-async def call_async(exchange: Exchange) -> Any:
-    try:
-        return await exchange.method(exchange.request, timeout=exchange.timeout)
-    except grpc.RpcError as failure:
-        raise exchange.failed(failure) from failure
-
-
 def blocking(flow: Callable[P, Flow[R]]) -> Callable[P, R]:
     """The flow as a method of the sync flavour: each RPC blocks until its response arrives."""
 
@@ -63,7 +49,9 @@ def blocking(flow: Callable[P, Flow[R]]) -> Callable[P, R]:
         try:
             exchange = next(steps)
             while True:
-                exchange = steps.send(call(exchange))
+                exchange = steps.send(exchange.method(exchange.request, timeout=exchange.timeout))
+        except grpc.RpcError as failure:  # only the call can fail so: flows build messages, they make no calls
+            raise exchange.failed(failure) from failure
         except StopIteration as finished:
             return finished.value  # type: ignore[no-any-return]
 
@@ -79,7 +67,9 @@ def awaited(flow: Callable[P, Flow[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
         try:
             exchange = next(steps)
             while True:
-                exchange = steps.send(await call_async(exchange))
+                exchange = steps.send(await exchange.method(exchange.request, timeout=exchange.timeout))
+        except grpc.RpcError as failure:  # as in ``blocking``
+            raise exchange.failed(failure) from failure
         except StopIteration as finished:
             return finished.value  # type: ignore[no-any-return]
 
