@@ -24,6 +24,7 @@ from gateway.client.events import start_position
 from gateway.client.fields import decode_bytes, require_name, require_nonempty
 from gateway.client.identity import Identity
 from gateway.client.proposal import Timestamp, to_timestamp
+from gateway.client.signable import OfflineSignable
 from gateway.client.stream import CancellableStream
 from gateway.client.txid import new_nonce
 
@@ -111,30 +112,23 @@ class BlockEventIterator(CancellableStream):
         return block
 
 
-class BlockEventsRequest:
+class BlockEventsRequest(OfflineSignable[common_pb2.Envelope]):
     """A signed or unsigned deliver request; ``bytes`` (Envelope) and ``digest`` allow offline signing."""
+
+    signature_field = "block_events_request"
 
     def __init__(self, context: ClientContext, envelope: common_pb2.Envelope, kind: BlockKind = "block") -> None:
         if kind not in ("block", "filtered", "private"):
             raise InvalidArgumentError("kind", "must be 'block', 'filtered' or 'private'")
-        self._context = context
-        self._envelope = envelope
+        super().__init__(context, envelope, envelope, envelope.payload)
         self.kind = kind
 
-    @property
-    def bytes(self) -> bytes:
-        return self._envelope.SerializeToString()
-
-    @property
-    def digest(self) -> bytes:
-        return self._context.hash(self._envelope.payload)
+    def _with_signature(self, signature: bytes) -> common_pb2.Envelope:
+        return common_pb2.Envelope(payload=self._signed_bytes, signature=signature)
 
     def signed_envelope(self) -> common_pb2.Envelope:
-        envelope = self._envelope
-        if envelope.signature:
-            return envelope
-        signature = self._context.sign(envelope.payload, "block_events_request")
-        return common_pb2.Envelope(payload=envelope.payload, signature=signature)
+        """The envelope as sent, signed by the configured signer unless it carries its own signature."""
+        return self._signed()
 
     def deliver_method(self) -> Callable[..., Any]:
         """The ``Deliver`` RPC matching ``kind`` on the context's stub (sync or aio alike)."""

@@ -7,6 +7,7 @@ The request is signed by the client so the gateway can apply the ``gateway/Commi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from fabric_protos.gateway import gateway_pb2
 from fabric_protos.peer import transaction_pb2
@@ -14,8 +15,9 @@ from fabric_protos.peer import transaction_pb2
 from gateway.client.context import ClientContext, deadline
 from gateway.client.errors import CommitError, CommitStatusError, validation_code_name
 from gateway.client.fields import require_name
-from gateway.client.identity import Identity, Signer
+from gateway.client.identity import Identity
 from gateway.client.rpc import Exchange, Flow, blocking
+from gateway.client.signable import with_signer
 from gateway.client.signed_request import (
     OfflineSignableRequest,
     parse_signed_request,
@@ -33,11 +35,10 @@ def commit_status_request(identity: Identity, channel_id: str, transaction_id: s
     )
 
 
-def signed_commit_status_request(
-    identity: Identity, signer: Signer, channel_id: str, transaction_id: str
-) -> gateway_pb2.SignedCommitStatusRequest:
-    request = commit_status_request(identity, channel_id, transaction_id)
-    return sign_request(gateway_pb2.SignedCommitStatusRequest, request, signer)
+#: ``commit_status_request`` signed by ``signer`` (passed after the identity), ready for the gateway.
+signed_commit_status_request = with_signer(
+    commit_status_request, partial(sign_request, gateway_pb2.SignedCommitStatusRequest)
+)
 
 
 #: Read once: protobuf enum attributes are looked up through a Python ``__getattr__`` on every access.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 import grpc
@@ -20,7 +21,8 @@ from gateway.client.checkpoint import Checkpointer
 from gateway.client.context import ClientContext
 from gateway.client.errors import ChaincodeEventsError, InvalidArgumentError, is_cancelled
 from gateway.client.fields import require_name
-from gateway.client.identity import Identity, Signer
+from gateway.client.identity import Identity
+from gateway.client.signable import with_signer
 from gateway.client.signed_request import (
     OfflineSignableRequest,
     parse_signed_request,
@@ -59,16 +61,10 @@ def chaincode_events_request(
     )
 
 
-def signed_chaincode_events_request(
-    identity: Identity,
-    signer: Signer,
-    channel_id: str,
-    chaincode_name: str,
-    start_block: int | None = None,
-    after_transaction_id: str = "",
-) -> gateway_pb2.SignedChaincodeEventsRequest:
-    request = chaincode_events_request(identity, channel_id, chaincode_name, start_block, after_transaction_id)
-    return sign_request(gateway_pb2.SignedChaincodeEventsRequest, request, signer)
+#: ``chaincode_events_request`` signed by ``signer`` (passed after the identity), ready for the gateway.
+signed_chaincode_events_request = with_signer(
+    chaincode_events_request, partial(sign_request, gateway_pb2.SignedChaincodeEventsRequest)
+)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from gateway.client.errors import EndorseError, EvaluateError, InvalidArgumentEr
 from gateway.client.fields import as_bytes, decode_bytes, require_name, require_nonempty
 from gateway.client.identity import Identity, Signer
 from gateway.client.rpc import Exchange, Flow, blocking
-from gateway.client.signable import OfflineSignable
+from gateway.client.signable import OfflineSignable, with_signer
 from gateway.client.transaction import Transaction, TransactionBase, require_envelope_for_proposal
 from gateway.client.txid import compute_txid, new_nonce
 from gateway.client.txpayload import payload_without_transient, proposal_hash
@@ -173,24 +173,17 @@ def signed_proposal(proposal_bytes: bytes, signature: bytes) -> proposal_pb2.Sig
     )
 
 
-def build_signed_proposal(
-    identity: Identity,
-    signer: Signer,
-    channel_id: str,
-    chaincode_name: str,
-    args: Sequence[bytes | str],
-    transient: Mapping[str, bytes | str] | None = None,
-    nonce: bytes | None = None,
-    is_init: bool = False,
-    timestamp: Timestamp = None,
-    tls_cert_hash: bytes = b"",
+def sign_proposal(
+    built: tuple[proposal_pb2.Proposal, str], signer: Signer
 ) -> tuple[proposal_pb2.SignedProposal, str]:
-    """Build and sign a proposal with ``signer`` (a message signer: it hashes with SHA-256 itself)."""
-    proposal, tx_id = build_proposal(
-        identity, channel_id, chaincode_name, args, transient, nonce, is_init, timestamp, tls_cert_hash
-    )
+    """Sign a built proposal with ``signer`` (a message signer: it hashes with SHA-256 itself)."""
+    proposal, tx_id = built
     proposal_bytes = proposal.SerializeToString()
     return signed_proposal(proposal_bytes, signer(proposal_bytes)), tx_id
+
+
+#: ``build_proposal`` signed by ``signer`` (passed after the identity): ``(SignedProposal, txid)``.
+build_signed_proposal = with_signer(build_proposal, sign_proposal)
 
 
 def normalize_orgs(field: str, orgs: Sequence[str] | None) -> list[str]:

@@ -9,11 +9,13 @@ names its three parts and how a signature is attached; the rule itself lives her
 
 from __future__ import annotations
 
-from typing import Generic, Protocol, TypeVar
+from collections.abc import Callable
+from typing import Concatenate, Generic, ParamSpec, Protocol, TypeVar
 
 from google.protobuf.message import Message
 
 from gateway.client.context import ClientContext
+from gateway.client.identity import Identity, Signer
 
 
 class CarriesSignature(Protocol):
@@ -22,6 +24,9 @@ class CarriesSignature(Protocol):
 
 
 Sendable = TypeVar("Sendable", bound=CarriesSignature)
+P = ParamSpec("P")
+Built = TypeVar("Built")
+Signed = TypeVar("Signed")
 
 
 class OfflineSignable(Generic[Sendable]):
@@ -56,3 +61,16 @@ class OfflineSignable(Generic[Sendable]):
         if self._sendable.signature:
             return self._sendable
         return self._with_signature(self._context.sign(self._signed_bytes, self.signature_field))
+
+
+def with_signer(
+    build: Callable[Concatenate[Identity, P], Built], sign: Callable[[Built, Signer], Signed]
+) -> Callable[Concatenate[Identity, Signer, P], Signed]:
+    """The build-and-sign variant of an unsigned builder ``build(identity, ...)``: the same arguments with the
+    signer after the identity, and ``sign`` applied to what ``build`` returns. Every ``build_signed_*`` /
+    ``signed_*`` builder is made this way, so the signed and unsigned forms cannot drift apart."""
+
+    def build_and_sign(identity: Identity, signer: Signer, /, *args: P.args, **kwargs: P.kwargs) -> Signed:
+        return sign(build(identity, *args, **kwargs), signer)
+
+    return build_and_sign
