@@ -16,9 +16,11 @@ from gwclient_server import FakeGateway, serve
 from gateway.client import (
     CommitError,
     CommitStatusError,
+    Contract,
     EndorseError,
     EvaluateError,
     InvalidArgumentError,
+    Network,
     checkpointers,
     connect,
     ecdsa,
@@ -34,6 +36,17 @@ def fake(peers) -> Iterator[tuple[FakeGateway, grpc.Channel]]:
     yield servicer, channel
     channel.close()
     server.stop(None)
+
+
+@pytest.fixture()
+def network(fake, client) -> Network:
+    """Channel "ch" through the double, for the signing client."""
+    return connect(fake[1], *client[:2]).get_network("ch")
+
+
+@pytest.fixture()
+def contract(network: Network) -> Contract:
+    return network.get_contract("assets")
 
 
 def of_type(servicer: FakeGateway, cls: type) -> list:
@@ -60,9 +73,8 @@ def test_submit_transaction_endorses_submits_and_waits_for_commit(fake, client) 
     assert (inner.transaction_id, inner.channel_id, inner.identity) == (tx_id, "mychannel", identity.serialize())
 
 
-def test_submit_async_exposes_result_and_status(fake, client) -> None:
-    servicer, channel = fake
-    contract = connect(channel, *client[:2]).get_network("ch").get_contract("assets")
+def test_submit_async_exposes_result_and_status(fake, contract) -> None:
+    servicer, _ = fake
     submitted = contract.submit_async("Move", ["x"])
     assert submitted.get_result() == b"result:x"
     status = submitted.get_status()
@@ -70,9 +82,8 @@ def test_submit_async_exposes_result_and_status(fake, client) -> None:
     assert status.block_number == servicer.committed[submitted.transaction_id][1]
 
 
-def test_evaluate_passes_target_organizations_and_contract_name(fake, client) -> None:
-    servicer, channel = fake
-    network = connect(channel, *client[:2]).get_network("ch")
+def test_evaluate_passes_target_organizations_and_contract_name(fake, network) -> None:
+    servicer, _ = fake
     assert network.get_contract("assets").evaluate("Read", ["k"], endorsing_organizations=["Org2MSP"]) == (
         b"Read|k@Org2MSP"
     )
@@ -80,9 +91,7 @@ def test_evaluate_passes_target_organizations_and_contract_name(fake, client) ->
     assert not of_type(servicer, gateway_pb2.SubmitRequest)
 
 
-def test_endorse_error_carries_each_peers_message(fake, client) -> None:
-    _, channel = fake
-    contract = connect(channel, *client[:2]).get_network("ch").get_contract("assets")
+def test_endorse_error_carries_each_peers_message(contract) -> None:
     with pytest.raises(EndorseError) as info:
         contract.submit_transaction("Fail")
     err = info.value
@@ -94,18 +103,15 @@ def test_endorse_error_carries_each_peers_message(fake, client) -> None:
     assert "endorser 1 refused" in str(err) and err.transaction_id
 
 
-def test_evaluate_error_details(fake, client) -> None:
-    _, channel = fake
-    contract = connect(channel, *client[:2]).get_network("ch").get_contract("assets")
+def test_evaluate_error_details(contract) -> None:
     with pytest.raises(EvaluateError) as info:
         contract.evaluate_transaction("Fail")
     assert info.value.code == grpc.StatusCode.UNKNOWN
     assert info.value.details[0].message == "chaincode response 500, boom"
 
 
-def test_commit_error_carries_validation_code(fake, client) -> None:
-    servicer, channel = fake
-    contract = connect(channel, *client[:2]).get_network("ch").get_contract("assets")
+def test_commit_error_carries_validation_code(fake, contract) -> None:
+    servicer, _ = fake
     with pytest.raises(CommitError) as info:
         contract.submit_transaction("Invalid")
     assert info.value.code == transaction_pb2.TxValidationCode.MVCC_READ_CONFLICT
@@ -124,9 +130,8 @@ def test_commit_status_error_for_unknown_transaction(fake, client) -> None:
     assert info.value.code == grpc.StatusCode.NOT_FOUND
 
 
-def test_prepared_transaction_with_foreign_header_is_not_signed(fake, client) -> None:
-    servicer, channel = fake
-    contract = connect(channel, *client[:2]).get_network("ch").get_contract("assets")
+def test_prepared_transaction_with_foreign_header_is_not_signed(fake, contract) -> None:
+    servicer, _ = fake
     with pytest.raises(InvalidArgumentError) as info:
         contract.submit_transaction("Tamper")
     assert info.value.field == "prepared_transaction.payload.header.channel_header"
@@ -176,13 +181,12 @@ def emit(servicer: FakeGateway, *tx_ids: str, chaincode: str = "assets") -> int:
     )
 
 
-def test_events_resume_after_restart_from_file_checkpoint(fake, client, tmp_path: Path) -> None:
-    servicer, channel = fake
+def test_events_resume_after_restart_from_file_checkpoint(fake, network, tmp_path: Path) -> None:
+    servicer, _ = fake
     emit(servicer, "t0")
     emit(servicer, "t1a", "t1b", "t1c")
     emit(servicer, "x", chaincode="other")
     emit(servicer, "t3")
-    network = connect(channel, *client[:2]).get_network("ch")
     path = tmp_path / "cp.json"
 
     checkpoint = checkpointers.file(path)
@@ -217,11 +221,11 @@ def test_events_start_block_without_checkpoint_and_offline_signing(fake, client)
     assert [e.transaction_id for e in request.get_events()] == ["b", "c"]
 
 
-def test_closing_a_live_stream_ends_iteration(fake, client) -> None:
-    servicer, channel = fake
+def test_closing_a_live_stream_ends_iteration(fake, network) -> None:
+    servicer, _ = fake
     servicer.hold_streams_open = True
     emit(servicer, "only")
-    with connect(channel, *client[:2]).get_network("ch").get_chaincode_events("assets", start_block=0) as events:
+    with network.get_chaincode_events("assets", start_block=0) as events:
         assert next(events).transaction_id == "only"
         events.close()
         with pytest.raises(StopIteration):
