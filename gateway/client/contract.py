@@ -7,8 +7,9 @@ the contract-API shims use to route to one of several contracts in a chaincode.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Generic, TypeVar
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from gateway.client.commit import require_committed
 from gateway.client.context import ClientContext
@@ -18,6 +19,45 @@ from gateway.client.proposal import Proposal, ProposalBase, new_proposed_transac
 from gateway.client.rpc import Flow, blocking
 
 ProposalT = TypeVar("ProposalT", bound=ProposalBase[Any])
+C = TypeVar("C")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def evaluated(proposal: ProposalBase[Any]) -> Flow[bytes]:
+    """Query: run on one peer, nothing is ordered or committed."""
+    return (yield from proposal.evaluate_flow())
+
+
+def submitted(proposal: ProposalBase[Any]) -> Flow[Any]:
+    """Endorse and submit; returns once ordered. Call ``get_status()`` to wait for the commit."""
+    transaction = yield from proposal.endorse_flow()
+    return (yield from transaction.submit_flow())
+
+
+def committed(proposal: ProposalBase[Any]) -> Flow[bytes]:
+    """Endorse, submit and wait for the commit; raises ``CommitError`` unless the peer marked it VALID."""
+    transaction = yield from submitted(proposal)
+    require_committed((yield from transaction.status_flow()))
+    return transaction.result  # type: ignore[no-any-return]
+
+
+def with_new_proposal(
+    new_proposal: Callable[Concatenate[C, P], ProposalBase[Any]], operation: Callable[[Any], Flow[R]]
+) -> Callable[Concatenate[C, P], Flow[R]]:
+    """``operation`` on a proposal made by ``new_proposal`` from the same arguments.
+
+    That is all ``evaluate``, ``submit_async`` and ``submit`` are (as in the official clients), so they take
+    ``new_proposal``'s parameters, shown by ``help()`` and ``inspect.signature``, without restating them.
+    """
+
+    def flow(contract: C, /, *args: P.args, **kwargs: P.kwargs) -> Flow[R]:
+        return (yield from operation(new_proposal(contract, *args, **kwargs)))
+
+    returns = inspect.signature(operation).return_annotation
+    flow.__signature__ = inspect.signature(new_proposal).replace(return_annotation=returns)  # type: ignore[attr-defined]
+    flow.__name__, flow.__doc__ = operation.__name__, operation.__doc__
+    return flow
 
 
 class ContractBase(Generic[ProposalT]):
@@ -51,45 +91,13 @@ class ContractBase(Generic[ProposalT]):
         )
         return self.proposal_type(self._context, proposed, self.channel_id)
 
-    def evaluate_flow(
-        self,
-        transaction_name: str,
-        arguments: Sequence[bytes | str] = (),
-        transient_data: Mapping[str, bytes | str] | None = None,
-        endorsing_organizations: Sequence[str] | None = None,
-    ) -> Flow[bytes]:
-        """Query: run on one peer, nothing is ordered or committed."""
-        proposal = self.new_proposal(transaction_name, arguments, transient_data, endorsing_organizations)
-        return (yield from proposal.evaluate_flow())
+    evaluate_flow = with_new_proposal(new_proposal, evaluated)
 
     def evaluate_transaction_flow(self, transaction_name: str, *args: bytes | str) -> Flow[bytes]:
         return (yield from self.evaluate_flow(transaction_name, args))
 
-    def submit_async_flow(
-        self,
-        transaction_name: str,
-        arguments: Sequence[bytes | str] = (),
-        transient_data: Mapping[str, bytes | str] | None = None,
-        endorsing_organizations: Sequence[str] | None = None,
-    ) -> Flow[Any]:
-        """Endorse and submit; returns once ordered. Call ``get_status()`` to wait for the commit."""
-        proposal = self.new_proposal(transaction_name, arguments, transient_data, endorsing_organizations)
-        transaction = yield from proposal.endorse_flow()
-        return (yield from transaction.submit_flow())
-
-    def submit_flow(
-        self,
-        transaction_name: str,
-        arguments: Sequence[bytes | str] = (),
-        transient_data: Mapping[str, bytes | str] | None = None,
-        endorsing_organizations: Sequence[str] | None = None,
-    ) -> Flow[bytes]:
-        """Endorse, submit and wait for the commit; raises ``CommitError`` unless the peer marked it VALID."""
-        submitted = yield from self.submit_async_flow(
-            transaction_name, arguments, transient_data, endorsing_organizations
-        )
-        require_committed((yield from submitted.status_flow()))
-        return submitted.result  # type: ignore[no-any-return]
+    submit_async_flow = with_new_proposal(new_proposal, submitted)
+    submit_flow = with_new_proposal(new_proposal, committed)
 
     def submit_transaction_flow(self, transaction_name: str, *args: bytes | str) -> Flow[bytes]:
         return (yield from self.submit_flow(transaction_name, args))

@@ -142,3 +142,10 @@ def test_identity_bytes_are_made_once_and_identities_still_compare_by_value(clie
     copy = Identity(identity.msp_id, identity.certificate_pem)
     assert copy.serialize() is copy.serialize()
     assert copy.serialize() == identity.serialize() and copy == identity and hash(copy) == hash(identity)
+
+
+@pytest.mark.parametrize("flavour", [Contract, AsyncContract])
+def test_contract_operations_take_exactly_new_proposals_parameters(flavour: type) -> None:
+    expected = list(inspect.signature(flavour.new_proposal).parameters.values())
+    for name in ("evaluate", "submit_async", "submit"):
+        assert list(inspect.signature(getattr(flavour, name)).parameters.values()) == expected, name
