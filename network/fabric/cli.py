@@ -1,8 +1,9 @@
 """CLI wiring of the Fabric back end.
 
-- ``up``, ``down``, ``status``, ``reset`` (and ``deploy`` when present) get ``--backend {devnet,fabric}``.
-  Without it, a network that was last brought up on official binaries stays on them (recorded in
-  ``<netdir>/fabric/backend``); anything else is devnet, the default.
+- ``up``, ``down``, ``status``, ``reset`` (and ``deploy`` when present) get
+  ``--backend {devnet,fabric,compose}``. Without it, a network that was last brought up on official binaries
+  (``fabric``) or on the official images (``compose``) stays on them (recorded in ``<netdir>/fabric/backend``);
+  anything else is devnet, the default. ``up --backend compose`` takes ``--image-tag``.
 - ``add-org``: add a member org to a channel (signed config update), then start and join its peers.
 - ``compose``: write a docker compose file running the same network on the official images.
 - ``deploy`` is registered here only if no other module provides it.
@@ -15,10 +16,11 @@ import sys
 from pathlib import Path
 
 from network.devnet.cli import Handler, netdir_handler, status_handler, up_handler
-from network.fabric import supervisor
+from network.fabric import compose_run, supervisor
+from network.fabric.compose import DEFAULT_TAG
 from network.layout import DEFAULT_NETWORK_DIR
 
-BACKENDS = ("devnet", "fabric")
+BACKENDS = ("devnet", "fabric", "compose")
 
 
 def _progress(line: str) -> None:
@@ -31,7 +33,8 @@ def chosen_backend(args: argparse.Namespace) -> str:
     if backend:
         return str(backend)
     netdir = Path(getattr(args, "netdir", DEFAULT_NETWORK_DIR))
-    return "fabric" if supervisor.uses_fabric(netdir) else "devnet"
+    recorded = supervisor.recorded_backend(netdir)
+    return recorded if recorded in BACKENDS else "devnet"
 
 
 fabric_up = up_handler(supervisor.up, "fabric", 120.0)
@@ -63,10 +66,29 @@ FABRIC_HANDLERS: dict[str, Handler] = {
 }
 
 
+def compose_up(args: argparse.Namespace) -> int:
+    nodes = compose_run.up(args.netdir, getattr(args, "spec", None), getattr(args, "timeout", None) or 120.0,
+                           _progress, image_tag=getattr(args, "image_tag", None))  # fmt: skip
+    print(f"compose up: {len(nodes)} node containers ready in {args.netdir}")
+    return 0
+
+
+COMPOSE_HANDLERS: dict[str, Handler] = {
+    "up": compose_up,
+    "down": netdir_handler(compose_run.down),
+    "status": status_handler(compose_run.status),
+    "reset": netdir_handler(compose_run.reset),
+    "deploy": fabric_deploy,  # lifecycle.peer_command picks the peer CLI inside a container
+}
+
+
 def dispatching(command: str, devnet: Handler | None) -> Handler:
     def handler(args: argparse.Namespace) -> int:
-        if chosen_backend(args) == "fabric":
+        backend = chosen_backend(args)
+        if backend == "fabric":
             return FABRIC_HANDLERS[command](args)
+        if backend == "compose":
+            return COMPOSE_HANDLERS[command](args)
         if devnet is None:
             raise RuntimeError(f"`consortium {command}` is not available on devnet yet; use --backend fabric")
         return devnet(args)
@@ -79,8 +101,8 @@ def add_backend_option(parser: argparse.ArgumentParser) -> None:
         "--backend",
         choices=BACKENDS,
         default=None,
-        help="devnet (default) or fabric (official binaries from $FABRIC_BIN or PATH); "
-        "default: the backend the network was last brought up with",
+        help="devnet (default), fabric (official binaries from $FABRIC_BIN or PATH) or compose (official "
+        "hyperledger/fabric-* images, docker compose); default: the backend the network was last brought up with",
     )
 
 
@@ -99,9 +121,12 @@ def cmd_add_org(args: argparse.Namespace) -> int:
         "users": [{"name": u} for u in args.users],
     }
     added = add_org(args.netdir, org, args.channel, args.timeout, _progress)
-    # `up` is idempotent on both back ends: it starts only the new org's peers (and joins them on Fabric).
-    if chosen_backend(args) == "fabric":
+    # `up` is idempotent on every back end: it starts only the new org's peers (and joins them on Fabric).
+    backend = chosen_backend(args)
+    if backend == "fabric":
         supervisor.up(args.netdir, None, args.timeout, _progress)
+    elif backend == "compose":
+        compose_run.up(args.netdir, None, args.timeout, _progress)
     else:
         from network.devnet.node import supervisor as devnet_supervisor
 
@@ -132,6 +157,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                 parser.add_argument("--name", default=None, help="chaincode name (default: assetregistry)")
                 parser.add_argument("--version", default="1.0", help="chaincode version")
         add_backend_option(parser)
+        if command == "up":
+            parser.add_argument("--image-tag", default=None,
+                                help="--backend compose: tag of the hyperledger/fabric-* images (default: the "
+                                "tag already in <netdir>/docker-compose.yaml, else 3.1)")  # fmt: skip
         parser.set_defaults(handler=dispatching(command, parser.get_default("handler")))
 
     add = subparsers.add_parser("add-org", help="add a member org to a channel (config update signed by admins)")
@@ -149,6 +178,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     compose = subparsers.add_parser("compose", help="write a docker compose file for the network (official images)")
     _netdir(compose)
     compose.add_argument("--out", type=Path, default=None, help="output file (default: <netdir>/docker-compose.yaml)")
-    compose.add_argument("--tag", default="3.1", help="image tag of hyperledger/fabric-peer and fabric-orderer")
+    compose.add_argument("--tag", default=DEFAULT_TAG, help="image tag of hyperledger/fabric-peer and fabric-orderer")
     compose.add_argument("--validate", action="store_true", help="run `docker compose config` on the result")
     compose.set_defaults(handler=cmd_compose)

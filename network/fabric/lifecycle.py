@@ -21,7 +21,7 @@ from network.fabric.binaries import require_binaries
 from network.fabric.ccaas import build_package, record_server, start_server
 from network.fabric.discovery import wait_endorsable
 from network.fabric.nodes import fabric_root
-from network.fabric.peer_cli import PeerCommandError, admin_env, run_peer
+from network.fabric.peer_cli import PeerBin, PeerCommandError, admin_env, run_peer
 from network.layout import NetworkLayout
 
 Progress = Callable[[str], None]
@@ -68,7 +68,17 @@ def channel_peers(layout: NetworkLayout, channel: str) -> list[tuple[str, str]]:
     return [(org.msp_id, peer.name) for org, peer in layout.spec.peers() if org.msp_id in orgs]
 
 
-def query_committed(peer_bin: Path, layout: NetworkLayout, org: str, peer: str, channel: str, name: str) -> Any:
+def peer_command(layout: NetworkLayout) -> PeerBin:
+    """The ``peer`` CLI for this network: inside a peer container when it runs under docker compose (so no
+    host binaries are needed), else the host binary (``FABRIC_BIN`` or PATH)."""
+    from network.fabric import compose_run
+
+    if compose_run.runs_in_compose(layout.root):
+        return compose_run.admin_peer(layout)
+    return require_binaries(("peer",))["peer"]
+
+
+def query_committed(peer_bin: PeerBin, layout: NetworkLayout, org: str, peer: str, channel: str, name: str) -> Any:
     args = ["lifecycle", "chaincode", "querycommitted", "-C", channel, "-n", name, "-O", "json"]
     try:
         return json.loads(run_peer(peer_bin, args, admin_env(layout, org, peer)))
@@ -78,7 +88,7 @@ def query_committed(peer_bin: Path, layout: NetworkLayout, org: str, peer: str, 
         raise
 
 
-def install(peer_bin: Path, layout: NetworkLayout, org: str, peer: str, package: Path) -> None:
+def install(peer_bin: PeerBin, layout: NetworkLayout, org: str, peer: str, package: Path) -> None:
     try:
         run_peer(peer_bin, ["lifecycle", "chaincode", "install", str(package)], admin_env(layout, org, peer))
     except PeerCommandError as exc:
@@ -87,7 +97,7 @@ def install(peer_bin: Path, layout: NetworkLayout, org: str, peer: str, package:
 
 
 def approved_package(
-    peer_bin: Path, layout: NetworkLayout, org: str, peer: str, channel: str, name: str, sequence: int
+    peer_bin: PeerBin, layout: NetworkLayout, org: str, peer: str, channel: str, name: str, sequence: int
 ) -> str | None:
     """The package ID the org approved for ``name`` at ``sequence``, or None if it has not approved."""
     args = ["lifecycle", "chaincode", "queryapproved", "-C", channel, "-n", name, "--sequence", str(sequence)]
@@ -99,14 +109,14 @@ def approved_package(
     return str(source.get("package_id", "")) or None
 
 
-def approve(peer_bin: Path, layout: NetworkLayout, org: str, peer: str, channel: str, d: Deployment) -> None:
+def approve(peer_bin: PeerBin, layout: NetworkLayout, org: str, peer: str, channel: str, d: Deployment) -> None:
     args = ["lifecycle", "chaincode", "approveformyorg", *orderer_args(layout), "-C", channel, "-n", d.name,
             "-v", d.version, "--package-id", d.package_id, "--sequence", str(d.sequence), *d.policy_args(),
             "--waitForEvent"]  # fmt: skip
     run_peer(peer_bin, args, admin_env(layout, org, peer))
 
 
-def commit(peer_bin: Path, layout: NetworkLayout, channel: str, d: Deployment) -> None:
+def commit(peer_bin: PeerBin, layout: NetworkLayout, channel: str, d: Deployment) -> None:
     """Commit with one endorsing peer per org (the first peer of each channel org)."""
     targets: list[str] = []
     seen: set[str] = set()
@@ -135,10 +145,11 @@ def deploy(
     policy: str | None = None,
     start: bool = True,
     timeout: float = 120.0,
+    peer_bin: PeerBin | None = None,
 ) -> Deployment:
     """Package, serve, install, approve (every org) and commit ``name`` on ``channel`` (default: the first)."""
-    peer_bin = require_binaries(("peer",))["peer"]
     layout = NetworkLayout(Path(netdir))
+    peer_bin = peer_bin if peer_bin is not None else peer_command(layout)
     channel = channel or layout.spec.channels[0].name
     layout.spec.channel(channel)  # KeyError naming the channel if unknown
     port = chaincode_port(layout, name)

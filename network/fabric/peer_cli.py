@@ -2,6 +2,9 @@
 
 The CLI reads ``core.yaml`` from ``FABRIC_CFG_PATH`` (we point it at the target peer's generated config) and
 takes the identity and target from ``CORE_PEER_*`` variables (``internal/peer/common/common.go``).
+The CLI is either a host binary (a ``Path``) or the one inside a running peer container
+(:class:`ContainerPeer`, docker compose back end): the network folder is mounted at its host path and the
+containers share the host network, so the same environment and file arguments work in both.
 """
 
 from __future__ import annotations
@@ -9,7 +12,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,33 @@ from network.fabric.nodes import config_dir
 from network.layout import NetworkLayout
 
 TIMEOUT = 120.0
+PASSED_ENV_PREFIXES = ("CORE_", "FABRIC_")
+
+
+@dataclass(frozen=True)
+class ContainerPeer:
+    """The ``peer`` CLI of a running container, run with ``docker exec`` (as the container's user).
+
+    Only ``CORE_*``/``FABRIC_*`` variables are passed in: they are all the CLI reads (viper's ``CORE`` prefix,
+    ``FABRIC_CFG_PATH``, ``FABRIC_LOGGING_SPEC``); the rest of the host environment means nothing inside.
+    """
+
+    container: str
+    docker: str = "docker"
+
+    def argv(self, args: Sequence[str], env: Mapping[str, str]) -> list[str]:
+        passed = [item for key in sorted(env) if key.startswith(PASSED_ENV_PREFIXES)
+                  for item in ("--env", f"{key}={env[key]}")]  # fmt: skip
+        return [self.docker, "exec", *passed, self.container, "peer", *args]
+
+
+PeerBin = Path | ContainerPeer
+
+
+def peer_argv(peer_bin: PeerBin, args: Sequence[str], env: Mapping[str, str]) -> list[str]:
+    if isinstance(peer_bin, ContainerPeer):
+        return peer_bin.argv(args, env)
+    return [str(peer_bin), *args]
 
 
 class PeerCommandError(RuntimeError):
@@ -43,15 +74,16 @@ def admin_env(layout: NetworkLayout, org: str, peer: str) -> dict[str, str]:
     return env
 
 
-def run_peer(peer_bin: Path, args: Sequence[str], env: dict[str, str], timeout: float = TIMEOUT) -> str:
-    run = subprocess.run([str(peer_bin), *args], env=env, capture_output=True, text=True, timeout=timeout, check=False)
+def run_peer(peer_bin: PeerBin, args: Sequence[str], env: dict[str, str], timeout: float = TIMEOUT) -> str:
+    argv = peer_argv(peer_bin, args, env)
+    run = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     if run.returncode != 0:
         output = (run.stderr.strip() or run.stdout.strip())[-2000:]
         raise PeerCommandError(f"peer {' '.join(args[:3])} failed (exit {run.returncode}): {output}")
     return run.stdout + run.stderr
 
 
-def joined_channels(peer_bin: Path, layout: NetworkLayout, org: str, peer: str) -> list[str]:
+def joined_channels(peer_bin: PeerBin, layout: NetworkLayout, org: str, peer: str) -> list[str]:
     """Channels the peer has joined (``peer channel list``)."""
     output = run_peer(peer_bin, ["channel", "list"], admin_env(layout, org, peer))
     lines = output.splitlines()
@@ -61,19 +93,19 @@ def joined_channels(peer_bin: Path, layout: NetworkLayout, org: str, peer: str) 
     return [line.strip() for line in lines[marker + 1 :] if line.strip()]
 
 
-def join_channel(peer_bin: Path, layout: NetworkLayout, org: str, peer: str, block: Path) -> None:
+def join_channel(peer_bin: PeerBin, layout: NetworkLayout, org: str, peer: str, block: Path) -> None:
     """``peer channel join -b <genesis block>`` as the org admin (cscc JoinChain needs a local admin)."""
     run_peer(peer_bin, ["channel", "join", "-b", str(block)], admin_env(layout, org, peer))
 
 
-def channel_height(peer_bin: Path, layout: NetworkLayout, org: str, peer: str, channel: str) -> int:
+def channel_height(peer_bin: PeerBin, layout: NetworkLayout, org: str, peer: str, channel: str) -> int:
     """Ledger height of ``channel`` on the peer (``peer channel getinfo``: ``Blockchain info: {json}``)."""
     output = run_peer(peer_bin, ["channel", "getinfo", "-c", channel], admin_env(layout, org, peer))
     _, _, body = output.partition("Blockchain info:")
     return int(json.loads(body.strip().splitlines()[0])["height"])
 
 
-def committed_chaincodes(peer_bin: Path, layout: NetworkLayout, org: str, peer: str, channel: str) -> dict[str, Any]:
+def committed_chaincodes(peer_bin: PeerBin, layout: NetworkLayout, org: str, peer: str, channel: str) -> dict[str, Any]:
     """``{name: {"version", "sequence"}}`` of every chaincode definition committed on ``channel``."""
     args = ["lifecycle", "chaincode", "querycommitted", "-C", channel, "-O", "json"]
     doc = json.loads(run_peer(peer_bin, args, admin_env(layout, org, peer)) or "{}")

@@ -29,6 +29,7 @@ from network.fabric.genesis import genesis_block_for
 from network.fabric.nodes import FabricNode
 from network.fabric.participation import ParticipationClient, ParticipationError
 from network.fabric.peer_cli import (
+    PeerBin,
     PeerCommandError,
     channel_height,
     committed_chaincodes,
@@ -50,10 +51,21 @@ def marker_path(netdir: Path) -> Path:
     return fabric_nodes.fabric_root(netdir) / BACKEND_MARKER
 
 
+def recorded_backend(netdir: Path) -> str | None:
+    """The back end that last brought the network up (``fabric``, ``compose``), None if never one of ours."""
+    path = marker_path(Path(netdir))
+    return (path.read_text().strip() or None) if path.is_file() else None
+
+
+def record_backend(netdir: Path, backend: str) -> None:
+    marker = marker_path(Path(netdir))
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(f"{backend}\n")
+
+
 def uses_fabric(netdir: Path) -> bool:
     """Whether the network directory was last brought up on official binaries."""
-    path = marker_path(Path(netdir))
-    return path.is_file() and path.read_text().strip() == "fabric"
+    return recorded_backend(netdir) == "fabric"
 
 
 def ensure_generated(netdir: Path, spec_path: Path | None, progress: Progress) -> NetworkLayout:
@@ -152,7 +164,7 @@ def wait_channels_active(layout: NetworkLayout, orderers: list[FabricNode], time
 
 
 def join_peers(
-    layout: NetworkLayout, peers: list[FabricNode], peer_bin: Path, progress: Progress, line: tuple[int, int]
+    layout: NetworkLayout, peers: list[FabricNode], peer_bin: PeerBin, progress: Progress, line: tuple[int, int]
 ) -> None:
     """Each peer joins the channels its org is a member of, with the channel's genesis block."""
     for node in peers:
@@ -170,9 +182,7 @@ def up(
     """Bring the whole network up on official binaries; safe to run again on a running network."""
     binaries = require_binaries(("orderer", "peer"))
     layout = ensure_generated(Path(netdir), spec_path, progress)
-    marker = marker_path(layout.root)
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text("fabric\n")
+    record_backend(layout.root, "fabric")
     line = release_line(binaries["peer"])
     if is_v2(line):
         progress(f"Fabric v{line[0]}.{line[1]}: nodes join with the V2_0-capability variant of each genesis block")
@@ -231,7 +241,7 @@ def reset(netdir: Path, progress: Progress = _quiet) -> None:
         progress(f"removed {data} (ledgers); crypto material and configs kept")
 
 
-def _orderer_channels(layout: NetworkLayout, node: FabricNode) -> dict[str, Any]:
+def orderer_channels(layout: NetworkLayout, node: FabricNode) -> dict[str, Any]:
     try:
         with ParticipationClient.for_orderer(layout, node.name) as client:
             result = {}
@@ -244,9 +254,8 @@ def _orderer_channels(layout: NetworkLayout, node: FabricNode) -> dict[str, Any]
         return {}
 
 
-def _peer_channels(layout: NetworkLayout, node: FabricNode) -> dict[str, Any]:
+def peer_channels(layout: NetworkLayout, node: FabricNode, peer_bin: PeerBin) -> dict[str, Any]:
     """Height and committed chaincodes per joined channel, as devnet's status reports them."""
-    peer_bin = Path(node.process.argv[0])
     result: dict[str, Any] = {}
     try:
         for channel in joined_channels(peer_bin, layout, node.org, node.name):
@@ -259,6 +268,10 @@ def _peer_channels(layout: NetworkLayout, node: FabricNode) -> dict[str, Any]:
     return result
 
 
+def node_channels(layout: NetworkLayout, node: FabricNode, peer_bin: PeerBin) -> dict[str, Any]:
+    return orderer_channels(layout, node) if node.kind == "orderer" else peer_channels(layout, node, peer_bin)
+
+
 def status(netdir: Path) -> list[NodeStatus]:
     """Devnet's :class:`NodeStatus` per node; orderers list channels with participation status and relation."""
     layout = NetworkLayout(Path(netdir))
@@ -269,6 +282,6 @@ def status(netdir: Path) -> list[NodeStatus]:
         healthy = bool(pid) and is_healthy(node.process)
         channels: dict[str, Any] = {}
         if healthy:
-            channels = _orderer_channels(layout, node) if node.kind == "orderer" else _peer_channels(layout, node)
+            channels = node_channels(layout, node, Path(node.process.argv[0]))
         result.append(NodeStatus(node.host, node.kind, node.org, pid, healthy, channels))
     return result

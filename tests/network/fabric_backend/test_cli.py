@@ -60,3 +60,11 @@ def test_status_of_a_stopped_fabric_network_lists_every_node_as_stopped(
     out = capsys.readouterr().out
     assert code == 3  # not healthy
     assert out.count("stopped") == 6 and "orderer2.example.com" in out
+
+
+def test_compose_is_a_recorded_backend(tmp_path: Path) -> None:
+    marker_path(tmp_path).parent.mkdir(parents=True)
+    marker_path(tmp_path).write_text("compose\n")
+    assert fabric_cli.chosen_backend(argparse.Namespace(netdir=tmp_path, backend=None)) == "compose"
+    args = build_parser().parse_args(["up", "--netdir", "x", "--backend", "compose", "--image-tag", "3.1.5"])
+    assert (args.backend, args.image_tag) == ("compose", "3.1.5")

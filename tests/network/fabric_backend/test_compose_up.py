@@ -1,0 +1,108 @@
+"""The docker compose back end end to end on the ``hyperledger/fabric-peer``/``fabric-orderer`` images:
+
+``up --backend compose`` (orderers and peers in containers, channel joins) -> ``deploy`` the asset chaincode
+(CCaaS, server on the host) -> submit and evaluate through our gateway client -> ``down`` -> ``up`` (ledgers
+kept) -> ``down`` -> ``reset``. The host's Fabric binaries are hidden (``FABRIC_BIN`` unset): every ``peer``
+command runs inside a container. Skips, naming why, when docker is not usable or the images are absent
+(nothing is pulled). Nothing of Fabric is mocked.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fabnet import spec_on_free_ports
+
+from gateway.client import connect
+from gateway.client.identity import load_msp_identity
+from gateway.client.tls import secure_channel
+from network.cli import main
+from network.crypto.bootstrap import generate
+from network.fabric import compose_run
+from network.fabric.ccaas import stop_servers
+from network.fabric.compose import DEFAULT_TAG, folder_owner, images, network_project
+from network.fabric.docker_cli import docker_problem, missing_images
+from network.layout import NetworkLayout
+
+CHANNEL = "assetchannel"
+CHAINCODE = "assetregistry"
+
+pytestmark = [pytest.mark.integration, pytest.mark.fabric]
+
+
+def _skip_without_docker() -> None:
+    problem = docker_problem()
+    if problem is not None:
+        pytest.skip(f"docker not usable: {problem}")
+    missing = missing_images(images(DEFAULT_TAG))
+    if missing:
+        pytest.skip(f"images not present locally (`docker image inspect`): {', '.join(missing)}")
+
+
+def _project_containers(project: str) -> list[str]:
+    label = f"label=com.docker.compose.project={project}"
+    run = subprocess.run(["docker", "ps", "--all", "--quiet", "--filter", label],
+                         capture_output=True, text=True, check=True, timeout=30)  # fmt: skip
+    return run.stdout.split()
+
+
+@pytest.fixture
+def netdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    _skip_without_docker()
+    monkeypatch.delenv("FABRIC_BIN", raising=False)  # only the images' binaries may be used
+    netdir = tmp_path / "net"
+    generate(spec_on_free_ports(orderers=3, extra_org=False), netdir)
+    try:
+        yield netdir
+    finally:
+        try:
+            compose_run.down(netdir)
+        finally:
+            stop_servers(NetworkLayout(netdir), lambda _: None)
+
+
+def _contract(layout: NetworkLayout, msp_id: str):  # type: ignore[no-untyped-def]
+    identity, signer = load_msp_identity(layout.user_msp_dir(msp_id, "User1"), msp_id)
+    peer = layout.spec.member_org(msp_id).peers[0]
+    channel = secure_channel(f"127.0.0.1:{peer.port}", layout.tlsca_cert(msp_id).read_bytes())
+    return connect(channel, identity, signer).get_network(CHANNEL).get_contract(CHAINCODE)
+
+
+def _fungible(class_id: str) -> str:
+    return json.dumps({"id": class_id, "kind": "fungible", "category": "security", "decimals": 2, "rules": {}})
+
+
+@pytest.mark.timeout(900)
+def test_compose_up_deploy_transact_down_up_reset(netdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    layout = NetworkLayout(netdir)
+    project = network_project(layout)
+    assert main(["up", "--netdir", str(netdir), "--backend", "compose", "--timeout", "120"]) == 0
+    assert compose_run.runs_in_compose(netdir)
+    assert len(_project_containers(project)) == 6
+    user = subprocess.run(["docker", "inspect", "--format", "{{.Config.User}}", _project_containers(project)[0]],
+                          capture_output=True, text=True, check=True, timeout=30).stdout.strip()  # fmt: skip
+    assert user == folder_owner(netdir.resolve())  # ledgers stay the operator's files
+    capsys.readouterr()
+    assert main(["status", "--netdir", str(netdir)]) == 0, capsys.readouterr()  # every node healthy
+    statuses = {s.host: s for s in compose_run.status(netdir)}
+    assert statuses["peer0.org1.example.com"].channels[CHANNEL]["height"] >= 1
+
+    code = main(["deploy", "--netdir", str(netdir), "--name", CHAINCODE])  # peer CLI inside a container
+    assert code == 0, capsys.readouterr().err
+    created = json.loads(_contract(layout, "Org1MSP").submit_transaction("RegisterClass", _fungible("BOND")))
+    assert created["issuerOrg"] == "Org1MSP"
+    seen = json.loads(_contract(layout, "Org2MSP").evaluate_transaction("GetClass", "BOND"))
+    assert (seen["id"], seen["supply"]) == ("BOND", "0")
+
+    assert main(["down", "--netdir", str(netdir)]) == 0
+    assert _project_containers(project) == []
+    assert main(["up", "--netdir", str(netdir)]) == 0  # recorded back end and image tag; ledgers kept
+    assert json.loads(_contract(layout, "Org3MSP").evaluate_transaction("GetClass", "BOND"))["id"] == "BOND"
+    assert main(["down", "--netdir", str(netdir)]) == 0
+    assert main(["reset", "--netdir", str(netdir)]) == 0
+    assert not (netdir / "data").exists()  # the containers' files were deletable: written as the owner
+    assert layout.genesis_block(CHANNEL).is_file()
