@@ -1,21 +1,24 @@
 """The docker compose back end end to end on the ``hyperledger/fabric-peer``/``fabric-orderer`` images:
 
 ``up --backend compose`` (orderers and peers in containers, channel joins) -> ``deploy`` the asset chaincode
-(CCaaS, server on the host) -> submit and evaluate through our gateway client -> ``down`` -> ``up`` (ledgers
-kept) -> ``down`` -> ``reset``. The host's Fabric binaries are hidden (``FABRIC_BIN`` unset): every ``peer``
-command runs inside a container. Skips, naming why, when docker is not usable or the images are absent
-(nothing is pulled). Nothing of Fabric is mocked.
+(CCaaS, server on the host) -> submit and evaluate through our gateway client -> ``add-org`` (its peer's
+container joins, endorses) -> ``down`` -> ``up`` (ledgers kept) -> ``down`` -> ``reset``. The host's Fabric
+binaries are hidden (``FABRIC_BIN`` unset): every ``peer`` command runs inside a container. Skips, naming
+why, when docker is not usable or the images are absent (nothing is pulled). Runs once per release line whose
+images are present (3.1: the default tag; 2.5: nodes join the V2_0-capability genesis variant, as on native
+v2.5 binaries). Nothing of Fabric is mocked.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fabnet import spec_on_free_ports
+from fabnet import NEW_ORG, spec_on_free_ports
 
 from gateway.client import connect
 from gateway.client.identity import load_msp_identity
@@ -31,14 +34,16 @@ from network.layout import NetworkLayout
 CHANNEL = "assetchannel"
 CHAINCODE = "assetregistry"
 
-pytestmark = [pytest.mark.integration, pytest.mark.fabric]
+TAGS = [DEFAULT_TAG, "2.5"]
+
+pytestmark = [pytest.mark.integration, pytest.mark.fabric, pytest.mark.docker]
 
 
-def _skip_without_docker() -> None:
+def _skip_without_docker(tag: str) -> None:
     problem = docker_problem()
     if problem is not None:
         pytest.skip(f"docker not usable: {problem}")
-    missing = missing_images(images(DEFAULT_TAG))
+    missing = missing_images(images(tag))
     if missing:
         pytest.skip(f"images not present locally (`docker image inspect`): {', '.join(missing)}")
 
@@ -50,12 +55,18 @@ def _project_containers(project: str) -> list[str]:
     return run.stdout.split()
 
 
+@pytest.fixture(params=TAGS)
+def image_tag(request: pytest.FixtureRequest) -> str:
+    tag: str = request.param
+    _skip_without_docker(tag)
+    return tag
+
+
 @pytest.fixture
-def netdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    _skip_without_docker()
+def netdir(image_tag: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.delenv("FABRIC_BIN", raising=False)  # only the images' binaries may be used
     netdir = tmp_path / "net"
-    generate(spec_on_free_ports(orderers=3, extra_org=False), netdir)
+    generate(spec_on_free_ports(orderers=3), netdir)
     try:
         yield netdir
     finally:
@@ -63,6 +74,18 @@ def netdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
             compose_run.down(netdir)
         finally:
             stop_servers(NetworkLayout(netdir), lambda _: None)
+
+
+def _wait_docker_health(containers: list[str], timeout: float = 60.0) -> dict[str, str]:
+    """Each container's health as docker reports it, polled until all are ``healthy`` or ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = subprocess.run(["docker", "inspect", "--format", "{{.Name}} {{.State.Health.Status}}", *containers],
+                             capture_output=True, text=True, check=True, timeout=30)  # fmt: skip
+        health = dict(line.split() for line in run.stdout.splitlines())
+        if all(status == "healthy" for status in health.values()) or time.monotonic() > deadline:
+            return health
+        time.sleep(1.0)
 
 
 def _contract(layout: NetworkLayout, msp_id: str):  # type: ignore[no-untyped-def]
@@ -77,15 +100,20 @@ def _fungible(class_id: str) -> str:
 
 
 @pytest.mark.timeout(900)
-def test_compose_up_deploy_transact_down_up_reset(netdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_compose_up_deploy_transact_down_up_reset(
+    image_tag: str, netdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     layout = NetworkLayout(netdir)
     project = network_project(layout)
-    assert main(["up", "--netdir", str(netdir), "--backend", "compose", "--timeout", "120"]) == 0
-    assert compose_run.runs_in_compose(netdir)
+    up = ["up", "--netdir", str(netdir), "--backend", "compose", "--image-tag", image_tag, "--timeout", "120"]
+    assert main(up) == 0
+    assert compose_run.runs_in_compose(netdir) and compose_run.recorded_tag(netdir) == image_tag
     assert len(_project_containers(project)) == 6
     user = subprocess.run(["docker", "inspect", "--format", "{{.Config.User}}", _project_containers(project)[0]],
                           capture_output=True, text=True, check=True, timeout=30).stdout.strip()  # fmt: skip
     assert user == folder_owner(netdir.resolve())  # ledgers stay the operator's files
+    health = _wait_docker_health(_project_containers(project))  # the compose healthcheck probes /healthz
+    assert set(health.values()) == {"healthy"}, health
     capsys.readouterr()
     assert main(["status", "--netdir", str(netdir)]) == 0, capsys.readouterr()  # every node healthy
     statuses = {s.host: s for s in compose_run.status(netdir)}
@@ -98,10 +126,18 @@ def test_compose_up_deploy_transact_down_up_reset(netdir: Path, capsys: pytest.C
     seen = json.loads(_contract(layout, "Org2MSP").evaluate_transaction("GetClass", "BOND"))
     assert (seen["id"], seen["supply"]) == ("BOND", "0")
 
+    code = main(["add-org", "--netdir", str(netdir), "--name", NEW_ORG["name"], "--domain", NEW_ORG["domain"],
+                 "--channel", CHANNEL, "--timeout", "120"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert len(_project_containers(project)) == 7
+    assert main(["deploy", "--netdir", str(netdir), "--name", CHAINCODE]) == 0, capsys.readouterr().err
+    grown = NetworkLayout(netdir)
+    assert json.loads(_contract(grown, "Org4MSP").submit_transaction("WhoAmI"))["msp"] == "Org4MSP"
+
     assert main(["down", "--netdir", str(netdir)]) == 0
     assert _project_containers(project) == []
     assert main(["up", "--netdir", str(netdir)]) == 0  # recorded back end and image tag; ledgers kept
-    assert json.loads(_contract(layout, "Org3MSP").evaluate_transaction("GetClass", "BOND"))["id"] == "BOND"
+    assert json.loads(_contract(grown, "Org4MSP").evaluate_transaction("GetClass", "BOND"))["id"] == "BOND"
     assert main(["down", "--netdir", str(netdir)]) == 0
     assert main(["reset", "--netdir", str(netdir)]) == 0
     assert not (netdir / "data").exists()  # the containers' files were deletable: written as the owner
