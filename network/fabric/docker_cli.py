@@ -49,14 +49,20 @@ def docker_problem() -> str | None:
     return None
 
 
+def _docker(args: Sequence[str]) -> subprocess.CompletedProcess[str] | None:
+    """``docker ARGS`` with its output captured; None when there is no docker CLI at all."""
+    docker = docker_binary()
+    if docker is None:
+        return None
+    return subprocess.run([docker, *args], capture_output=True, text=True, timeout=PROBE_TIMEOUT, check=False)
+
+
 def missing_images(refs: Sequence[str]) -> list[str]:
     """Those of ``refs`` that are not in the local image store (nothing is pulled)."""
-    docker = docker_binary() or "docker"
     missing = []
     for ref in refs:
-        run = subprocess.run([docker, "image", "inspect", ref], capture_output=True, text=True,
-                             timeout=PROBE_TIMEOUT, check=False)  # fmt: skip
-        if run.returncode != 0:
+        run = _docker(["image", "inspect", ref])
+        if run is None or run.returncode != 0:
             missing.append(ref)
     return missing
 
@@ -64,10 +70,8 @@ def missing_images(refs: Sequence[str]) -> list[str]:
 def container_state(name: str) -> dict[str, Any] | None:
     """``docker inspect``'s ``State`` (``Running``, ``ExitCode``, ``Pid``, ...) plus ``RestartCount``; None when
     there is no such container."""
-    docker = docker_binary() or "docker"
-    run = subprocess.run([docker, "inspect", "--format", "{{json .State}}|{{.RestartCount}}", name],
-                         capture_output=True, text=True, timeout=PROBE_TIMEOUT, check=False)  # fmt: skip
-    if run.returncode != 0:
+    run = _docker(["inspect", "--format", "{{json .State}}|{{.RestartCount}}", name])
+    if run is None or run.returncode != 0:
         return None
     state, _, restarts = run.stdout.strip().rpartition("|")
     result: dict[str, Any] = json.loads(state)
@@ -76,7 +80,5 @@ def container_state(name: str) -> dict[str, Any] | None:
 
 
 def log_tail(name: str, lines: int = 20) -> str:
-    docker = docker_binary() or "docker"
-    run = subprocess.run([docker, "logs", "--tail", str(lines), name], capture_output=True, text=True,
-                         timeout=PROBE_TIMEOUT, check=False)  # fmt: skip
-    return (run.stdout + run.stderr).strip() or "(no log)"
+    run = _docker(["logs", "--tail", str(lines), name])
+    return "(no docker CLI)" if run is None else (run.stdout + run.stderr).strip() or "(no log)"
