@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -22,9 +23,18 @@ from gateway.store.model import request_hash
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
+# Starlette's JSONResponse settings, with the encoder made once (``json.dumps`` with options builds one per call).
+_RESPONSE_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode
+
+
+class OutcomeResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return _RESPONSE_JSON(content).encode("utf-8")
+
+
 def outcome_response(outcome: Outcome) -> JSONResponse:
     media = PROBLEM_MEDIA_TYPE if outcome.is_problem else "application/json"
-    return JSONResponse(outcome.body, status_code=outcome.status, headers=outcome.headers, media_type=media)
+    return OutcomeResponse(outcome.body, status_code=outcome.status, headers=outcome.headers, media_type=media)
 
 
 def signing_identity_for(

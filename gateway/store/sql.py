@@ -57,12 +57,24 @@ def insert_sql(ph: str) -> str:
     )
 
 
+def upsert_sql(ph: str) -> str:
+    """Insert the whole row, or overwrite its mutable columns when ``op_id`` exists (an operation without
+    Idempotency-Key is first written with its PREPARED envelope or its final answer: see ``SqliteStore``)."""
+    return (
+        f"INSERT INTO operations ({', '.join(COLUMNS)}) VALUES ({', '.join([ph] * len(COLUMNS))}) "
+        f"ON CONFLICT (op_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in MUTABLE)}"
+    )
+
+
 def update_sql(ph: str) -> str:
     return f"UPDATE operations SET {', '.join(f'{c} = {ph}' for c in MUTABLE)} WHERE op_id = {ph}"
 
 
 def select_sql(where: str) -> str:
     return f"SELECT {', '.join(COLUMNS)} FROM operations WHERE {where}"
+
+
+_RESPONSE_JSON = json.JSONEncoder(sort_keys=True).encode  # = json.dumps(..., sort_keys=True), encoder made once
 
 
 def to_row(op: Operation) -> tuple[Any, ...]:
@@ -79,7 +91,7 @@ def to_row(op: Operation) -> tuple[Any, ...]:
         op.envelope,
         op.attempts,
         op.http_status,
-        None if op.response is None else json.dumps(op.response, sort_keys=True),
+        None if op.response is None else _RESPONSE_JSON(op.response),
         op.validation_code,
         op.block_number,
         op.created_at,

@@ -1,10 +1,10 @@
-"""The embedded default store: one SQLite file in WAL mode, written by one thread with group commit.
+"""The embedded default store: one SQLite file in WAL mode, with group commit (``batch_writer.BatchWriter``).
 
-Every call becomes a job of ``batch_writer.BatchWriter``: the jobs queued at the same moment share one
-transaction. ``synchronous=NORMAL`` in WAL mode survives a process crash (kill -9) for every commit; a batch
-holding a PREPARED write commits with ``synchronous=FULL`` (one WAL sync for the whole batch, which also
-flushes every earlier commit in the log) and no caller hears back before that commit returned. See
-``model.must_be_durable``.
+Every call becomes a job of the writer: jobs share a batch transaction. ``synchronous=NORMAL`` in WAL mode
+survives a process crash (kill -9) for every commit; a PREPARED write (``model.must_be_durable``) returns only
+after its batch was committed and the WAL synced to stable storage (one sync for the whole batch, which also
+flushes every earlier commit in the log). A file system without WAL support gets ``synchronous=FULL`` instead
+(every COMMIT durable by itself).
 """
 
 from __future__ import annotations
@@ -33,12 +33,21 @@ def _claim(op: Operation) -> Callable[[sqlite3.Connection], tuple[Operation, boo
     return work
 
 
+UPDATE = sql.update_sql("?")
+UPSERT = sql.upsert_sql("?")
+
+
 def _save(op: Operation) -> Callable[[sqlite3.Connection], None]:
+    """An operation with Idempotency-Key was claimed (awaited) and must exist: a PREPARED write finding no row
+    refuses, so nothing is sent. One without is written here first (``SqliteStore.claim_async``): upsert."""
+    if op.idem_key is None:
+        full = sql.to_row(op)
+        return lambda db: db.execute(UPSERT, full)
     row = sql.mutable_row(op)
     durable = must_be_durable(op)
 
     def work(db: sqlite3.Connection) -> None:
-        if db.execute(sql.update_sql("?"), row).rowcount != 1 and durable:
+        if db.execute(UPDATE, row).rowcount != 1 and durable:
             # the envelope about to be sent would not be recoverable: refuse, so nothing is sent
             raise StoreError(f"operation {op.op_id}: no stored row to record the envelope in")
 
@@ -56,28 +65,33 @@ def _one(where: str, params: tuple[object, ...]) -> Callable[[sqlite3.Connection
 class SqliteStore:
     def __init__(self, path: Path | str) -> None:
         db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
+        mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         for stmt in sql.schema("BLOB"):
             db.execute(stmt)
-        self._writer = BatchWriter(db)
+        in_memory = str(path) == ":memory:"
+        wal = str(mode).lower() == "wal" and not in_memory
+        if not wal and not in_memory:
+            db.execute("PRAGMA synchronous=FULL")
+        self._writer = BatchWriter(db, f"{path}-wal" if wal else None)
 
     def claim(self, op: Operation) -> tuple[Operation, bool]:
         return self._writer.call(_claim(op))
 
     async def claim_async(self, op: Operation) -> tuple[Operation, bool]:
         """Without an Idempotency-Key the insert cannot meet an existing row (fresh random op_id, and NULL keys
-        never collide), so its answer is known: it is queued, not awaited. Should it still fail, the PREPARED
-        write finds no row and refuses (``_save``) before anything is sent."""
+        never collide), so its answer is known - and the row is not written yet: the operation's first save
+        (its PREPARED envelope, or a final answer given before any envelope) inserts it whole (``_save``).
+        Nothing is lost by that: the id is told to nobody before that first save, and a crash before it leaves
+        nothing sent and nobody who could ask (recovery would only have failed a NEW row)."""
         if op.idem_key is None:
-            self._writer.post(_claim(op))
             return op, True
-        return await self._writer.call_async(_claim(op))
+        return await self._writer.call_async(_claim(op), atomic=True)
 
     def save(self, op: Operation) -> None:
-        self._writer.call(_save(op), must_be_durable(op))
+        self._writer.call(_save(op), must_be_durable(op), atomic=True)
 
     async def save_async(self, op: Operation) -> None:
-        await self._writer.call_async(_save(op), must_be_durable(op))
+        await self._writer.call_async(_save(op), must_be_durable(op), atomic=True)
 
     def reopen(self, op: Operation) -> bool:
         now = time.time()
@@ -91,10 +105,10 @@ class SqliteStore:
         if must_be_durable(op):
             await self.save_async(op)
         else:
-            self._writer.post(_save(op))
+            self._writer.post(_save(op), atomic=True)
 
     async def get_async(self, org: str, op_id: str) -> Operation | None:
-        return await self._writer.call_async(_one("org = ? AND op_id = ?", (org, op_id)))
+        return await self._writer.call_async(_one("org = ? AND op_id = ?", (org, op_id)), atomic=True)
 
     def get_by_txid(self, org: str, txid: str) -> Operation | None:
         return self._writer.call(_one("org = ? AND txid = ?", (org, txid)))
@@ -107,7 +121,7 @@ class SqliteStore:
         return self._writer.call(work)
 
     def flush(self) -> None:
-        self._writer.call(lambda db: None)  # queued behind every posted job: returns after their commit
+        self._writer.call(lambda db: None, durable=True, atomic=True)  # commits (and syncs) every earlier job
 
     def close(self) -> None:
         self._writer.close()
