@@ -18,11 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fabnet import NEW_ORG, spec_on_free_ports
+from fabnet import CHAINCODE, CHANNEL, NEW_ORG, asset_contract, fungible_class, spec_on_free_ports
 
-from gateway.client import connect
-from gateway.client.identity import load_msp_identity
-from gateway.client.tls import secure_channel
 from network.cli import main
 from network.crypto.bootstrap import generate
 from network.fabric import compose_run
@@ -30,9 +27,6 @@ from network.fabric.ccaas import stop_servers
 from network.fabric.compose import DEFAULT_TAG, folder_owner, images, network_project
 from network.fabric.docker_cli import docker_problem, missing_images
 from network.layout import NetworkLayout
-
-CHANNEL = "assetchannel"
-CHAINCODE = "assetregistry"
 
 TAGS = [DEFAULT_TAG, "2.5"]
 
@@ -88,15 +82,6 @@ def _wait_docker_health(containers: list[str], timeout: float = 60.0) -> dict[st
         time.sleep(1.0)
 
 
-def _contract(layout: NetworkLayout, msp_id: str):  # type: ignore[no-untyped-def]
-    identity, signer = load_msp_identity(layout.user_msp_dir(msp_id, "User1"), msp_id)
-    peer = layout.spec.member_org(msp_id).peers[0]
-    channel = secure_channel(f"127.0.0.1:{peer.port}", layout.tlsca_cert(msp_id).read_bytes())
-    return connect(channel, identity, signer).get_network(CHANNEL).get_contract(CHAINCODE)
-
-
-def _fungible(class_id: str) -> str:
-    return json.dumps({"id": class_id, "kind": "fungible", "category": "security", "decimals": 2, "rules": {}})
 
 
 @pytest.mark.timeout(900)
@@ -121,9 +106,9 @@ def test_compose_up_deploy_transact_down_up_reset(
 
     code = main(["deploy", "--netdir", str(netdir), "--name", CHAINCODE])  # peer CLI inside a container
     assert code == 0, capsys.readouterr().err
-    created = json.loads(_contract(layout, "Org1MSP").submit_transaction("RegisterClass", _fungible("BOND")))
+    created = json.loads(asset_contract(layout, "Org1MSP").submit_transaction("RegisterClass", fungible_class("BOND")))
     assert created["issuerOrg"] == "Org1MSP"
-    seen = json.loads(_contract(layout, "Org2MSP").evaluate_transaction("GetClass", "BOND"))
+    seen = json.loads(asset_contract(layout, "Org2MSP").evaluate_transaction("GetClass", "BOND"))
     assert (seen["id"], seen["supply"]) == ("BOND", "0")
 
     code = main(["add-org", "--netdir", str(netdir), "--name", NEW_ORG["name"], "--domain", NEW_ORG["domain"],
@@ -132,12 +117,12 @@ def test_compose_up_deploy_transact_down_up_reset(
     assert len(_project_containers(project)) == 7
     assert main(["deploy", "--netdir", str(netdir), "--name", CHAINCODE]) == 0, capsys.readouterr().err
     grown = NetworkLayout(netdir)
-    assert json.loads(_contract(grown, "Org4MSP").submit_transaction("WhoAmI"))["msp"] == "Org4MSP"
+    assert json.loads(asset_contract(grown, "Org4MSP").submit_transaction("WhoAmI"))["msp"] == "Org4MSP"
 
     assert main(["down", "--netdir", str(netdir)]) == 0
     assert _project_containers(project) == []
     assert main(["up", "--netdir", str(netdir)]) == 0  # recorded back end and image tag; ledgers kept
-    assert json.loads(_contract(grown, "Org4MSP").evaluate_transaction("GetClass", "BOND"))["id"] == "BOND"
+    assert json.loads(asset_contract(grown, "Org4MSP").evaluate_transaction("GetClass", "BOND"))["id"] == "BOND"
     assert main(["down", "--netdir", str(netdir)]) == 0
     assert main(["reset", "--netdir", str(netdir)]) == 0
     assert not (netdir / "data").exists()  # the containers' files were deletable: written as the owner

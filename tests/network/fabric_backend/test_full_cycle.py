@@ -15,20 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fabnet import NEW_ORG, spec_on_free_ports
+from fabnet import CHAINCODE, CHANNEL, NEW_ORG, asset_contract, fungible_class, spec_on_free_ports
 
-from gateway.client import connect
-from gateway.client.identity import load_msp_identity
-from gateway.client.tls import secure_channel
 from network.cli import main
 from network.crypto.bootstrap import generate
 from network.devnet.node.processes import read_pid_file
 from network.fabric.binaries import MissingBinariesError, require_binaries
 from network.fabric.ccaas import stop_servers
 from network.layout import NetworkLayout
-
-CHANNEL = "assetchannel"
-CHAINCODE = "assetregistry"
 
 
 @dataclass(frozen=True)
@@ -68,15 +62,6 @@ def running(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Ba
         pytest.fail(f"{pid_file.name} left behind after down (pid {record[0] if record else '?'})")
 
 
-def _contract(layout: NetworkLayout, msp_id: str, user: str = "User1"):  # type: ignore[no-untyped-def]
-    identity, signer = load_msp_identity(layout.user_msp_dir(msp_id, user), msp_id)
-    peer = layout.spec.member_org(msp_id).peers[0]
-    channel = secure_channel(f"127.0.0.1:{peer.port}", layout.tlsca_cert(msp_id).read_bytes())
-    return connect(channel, identity, signer).get_network(CHANNEL).get_contract(CHAINCODE)
-
-
-def _fungible(class_id: str) -> str:
-    return json.dumps({"id": class_id, "kind": "fungible", "category": "security", "decimals": 2, "rules": {}})
 
 
 @pytest.mark.timeout(900)
@@ -89,10 +74,10 @@ def test_up_deploy_transact_add_org_down(
     assert status == 0, capsys.readouterr()
 
     assert main(["deploy", "--netdir", netdir, "--name", CHAINCODE]) == 0
-    issuer = _contract(NetworkLayout(layout.root), "Org1MSP")
-    created = json.loads(issuer.submit_transaction("RegisterClass", _fungible("BOND")))
+    issuer = asset_contract(NetworkLayout(layout.root), "Org1MSP")
+    created = json.loads(issuer.submit_transaction("RegisterClass", fungible_class("BOND")))
     assert created["issuerOrg"] == "Org1MSP"
-    seen = json.loads(_contract(NetworkLayout(layout.root), "Org2MSP").evaluate_transaction("GetClass", "BOND"))
+    seen = json.loads(asset_contract(NetworkLayout(layout.root), "Org2MSP").evaluate_transaction("GetClass", "BOND"))
     assert (seen["id"], seen["supply"]) == ("BOND", "0")
 
     capsys.readouterr()
@@ -106,15 +91,16 @@ def test_up_deploy_transact_add_org_down(
     code = main(["deploy", "--netdir", netdir, "--name", CHAINCODE])  # Org4 installs and approves
     err = capsys.readouterr().err
     assert code == 0, err
-    newcomer = _contract(grown, "Org4MSP")
+    newcomer = asset_contract(grown, "Org4MSP")
     assert json.loads(newcomer.evaluate_transaction("GetClass", "BOND"))["issuerOrg"] == "Org1MSP"
     assert json.loads(newcomer.submit_transaction("WhoAmI"))["msp"] == "Org4MSP"
-    assert json.loads(_contract(grown, "Org1MSP").submit_transaction("RegisterClass", _fungible("NOTE")))["id"]
+    issued = asset_contract(grown, "Org1MSP").submit_transaction("RegisterClass", fungible_class("NOTE"))
+    assert json.loads(issued)["id"]
 
     assert main(["down", "--netdir", netdir]) == 0
     assert sorted(p.name for p in (layout.root / "run").glob("*.pid")) == []
     assert main(["up", "--netdir", netdir]) == 0  # ledgers kept; the chaincode server comes back with the nodes
-    assert json.loads(_contract(grown, "Org3MSP").evaluate_transaction("GetClass", "NOTE"))["id"] == "NOTE"
+    assert json.loads(asset_contract(grown, "Org3MSP").evaluate_transaction("GetClass", "NOTE"))["id"] == "NOTE"
     assert main(["down", "--netdir", netdir]) == 0
     assert main(["reset", "--netdir", netdir]) == 0
     assert not (layout.root / "data").exists()  # ledgers gone ...
