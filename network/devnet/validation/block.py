@@ -15,9 +15,7 @@ is kept for the ledger (:class:`BlockValidation`), which would otherwise build t
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
 
 from fabric_protos.common import common_pb2, configtx_pb2
 from fabric_protos.peer import transaction_pb2
@@ -29,10 +27,10 @@ from network.devnet.ledger.blockparse import TxSummary, summarize_tx
 from network.devnet.ledger.parsedrwset import ParsedRWSet
 from network.devnet.ledger.prepared import PreparedCommit
 from network.devnet.ledger.updates import UpdateBatch, apply_tx_rwset
-from network.devnet.ledger.version import Version, VersionedValue
+from network.devnet.ledger.version import Version
 from network.devnet.validation import codes
 from network.devnet.validation.definitions import definition_keys
-from network.devnet.validation.endorsement import MetadataKey, metadata_keys_written
+from network.devnet.validation.endorsement import metadata_keys_written
 from network.devnet.validation.endorsertx import (
     BlockContext,
     ChaincodeActionParts,
@@ -41,7 +39,7 @@ from network.devnet.validation.endorsertx import (
 )
 from network.devnet.validation.envelope import CheckedEnvelope, Invalid, validate_transaction
 from network.devnet.validation.mvcc import mvcc_code
-from network.devnet.validation.stateview import BlockStateView
+from network.devnet.validation.stateview import BlockStateView, CommittedState, StateReads
 
 ENDORSER_TRANSACTION = common_pb2.ENDORSER_TRANSACTION
 CONFIG = common_pb2.CONFIG
@@ -51,16 +49,6 @@ log = logging.getLogger("devnet.validation")
 
 class BlockValidationError(Exception):
     """The block cannot be validated at all (Fabric panics the committer in these cases)."""
-
-
-class LedgerView(Protocol):
-    def get_state(self, ns: str, key: str) -> VersionedValue | None: ...
-
-    def get_private_hash(self, ns: str, collection: str, key_hash: bytes) -> VersionedValue | None: ...
-
-    def range(self, ns: str, start_key: str, end_key: str) -> Iterator[tuple[str, VersionedValue]]: ...
-
-    def txid_exists(self, txid: str) -> bool: ...
 
 
 @dataclass
@@ -129,14 +117,6 @@ def finish_transaction(staged: StagedTx, ctx: BlockContext) -> TxResult:
         return TxResult(exc.code, str(exc), txid)
 
 
-def validate_one(
-    data: bytes, bundle: ChannelBundle, ledger: LedgerView, metadata_updated: set[MetadataKey]
-) -> TxResult:
-    """One transaction on its own (what :func:`validate_block_results` does per transaction)."""
-    ctx = BlockContext(bundle, BlockStateView(ledger), metadata_updated)
-    return finish_transaction(stage_transaction(data, bundle), ctx)
-
-
 def prefetch_block_reads(staged: list[StagedTx], state: BlockStateView) -> None:
     """Fetch, in one round trip each, every txid the duplicate check will ask about and every public key
     the block reads or writes (MVCC, key-level policies and the update batch look them up). Only warms the
@@ -180,7 +160,7 @@ def mark_duplicate_txids(results: list[TxResult]) -> None:
             seen.add(r.txid)
 
 
-def apply_mvcc(results: list[TxResult], block_num: int, ledger: LedgerView) -> UpdateBatch:
+def apply_mvcc(results: list[TxResult], block_num: int, ledger: StateReads) -> UpdateBatch:
     """The ledger's ``validateAndPrepareBatch``: MVCC/phantom checks, then the tx's writes join the batch."""
     batch = UpdateBatch()
     for tx_num, r in enumerate(results):
@@ -206,13 +186,15 @@ class BlockValidation:
         return [r.code for r in self.results]
 
 
-def validate_block_results(block: common_pb2.Block, bundle: ChannelBundle, ledger: LedgerView) -> list[TxResult]:
+def validate_block_results(block: common_pb2.Block, bundle: ChannelBundle, ledger: CommittedState) -> list[TxResult]:
     return validate_block_for_commit(block, bundle, ledger).results
 
 
-def validate_block_for_commit(block: common_pb2.Block, bundle: ChannelBundle, ledger: LedgerView) -> BlockValidation:
+def validate_block_for_commit(
+    block: common_pb2.Block, bundle: ChannelBundle, ledger: CommittedState
+) -> BlockValidation:
     """Validate, and keep the MVCC pass's update batch for :meth:`Ledger.commit` (``PreparedCommit``)."""
-    state_height = ledger_height(ledger)
+    state_height = ledger.height
     view = BlockStateView(ledger)  # committed state is frozen while this block is validated
     staged = [stage_transaction(data, bundle) for data in block.data.data]
     prefetch_block_reads(staged, view)
@@ -240,12 +222,6 @@ def validate_block_for_commit(block: common_pb2.Block, bundle: ChannelBundle, le
     return BlockValidation(results, PreparedCommit(block.header.number, state_height, txfilter, summaries, batch))
 
 
-def ledger_height(ledger: LedgerView) -> int:
-    """Height of the ledger validation reads; -1 when the view cannot tell (nothing prepared is then used)."""
-    height = getattr(ledger, "height", None)
-    return height if isinstance(height, int) else -1
-
-
 def tx_summary(tx_num: int, data: bytes, result: TxResult) -> TxSummary:
     """What the ledger indexes about a transaction: taken from the validated pieces for a VALID endorser
     transaction (the same header and rwset ``summarize_tx`` would decode), else decoded leniently."""
@@ -256,6 +232,6 @@ def tx_summary(tx_num: int, data: bytes, result: TxResult) -> TxSummary:
     return TxSummary(tx_num, chdr.tx_id, chdr.type, chdr.timestamp.seconds, chdr.timestamp.nanos, result.rwset)
 
 
-def validate_block(block: common_pb2.Block, bundle: ChannelBundle, ledger: LedgerView) -> list[int]:
+def validate_block(block: common_pb2.Block, bundle: ChannelBundle, ledger: CommittedState) -> list[int]:
     """TxValidationCode per transaction, ready for ``metadata[TRANSACTIONS_FILTER]``."""
     return validate_block_for_commit(block, bundle, ledger).codes

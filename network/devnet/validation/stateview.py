@@ -15,7 +15,9 @@ from typing import Protocol
 from network.devnet.ledger.version import VersionedValue
 
 
-class CommittedState(Protocol):
+class StateReads(Protocol):
+    """What MVCC and the validators read: the ledger itself, or one block's :class:`BlockStateView` of it."""
+
     def get_state(self, ns: str, key: str) -> VersionedValue | None: ...
 
     def get_private_hash(self, ns: str, collection: str, key_hash: bytes) -> VersionedValue | None: ...
@@ -23,6 +25,21 @@ class CommittedState(Protocol):
     def range(self, ns: str, start_key: str, end_key: str) -> Iterator[tuple[str, VersionedValue]]: ...
 
     def txid_exists(self, txid: str) -> bool: ...
+
+
+class CommittedState(StateReads, Protocol):
+    """The ledger a block is validated against: point reads, their batched forms, and its height."""
+
+    def get_states(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], VersionedValue]:
+        """``get_state`` for many keys in one read; absent keys are left out."""
+        ...
+
+    def existing_txids(self, txids: Iterable[str]) -> set[str]:
+        """The ones among ``txids`` already committed, in one read."""
+        ...
+
+    @property
+    def height(self) -> int: ...
 
 
 class BlockStateView:
@@ -35,23 +52,21 @@ class BlockStateView:
         self._txids: dict[str, bool] = {}
 
     def prefetch_states(self, keys: Iterable[tuple[str, str]]) -> None:
-        """Memoise many point reads with one batched read (``get_states``) when the ledger offers it; a key
-        the batch does not return is absent, exactly what ``get_state`` would answer."""
-        batch_read = getattr(self._committed, "get_states", None)
+        """Memoise many point reads with one batched read (``get_states``); a key the batch does not return is
+        absent, exactly what ``get_state`` would answer."""
         wanted = [k for k in dict.fromkeys(keys) if k not in self._states]
-        if batch_read is None or not wanted:
+        if not wanted:
             return
-        found = batch_read(wanted)
+        found = self._committed.get_states(wanted)
         for key in wanted:
             self._states[key] = found.get(key)
 
     def prefetch_txids(self, txids: Iterable[str]) -> None:
         """Memoise many ``txid_exists`` answers with one batched read (``existing_txids``)."""
-        batch_read = getattr(self._committed, "existing_txids", None)
         wanted = [t for t in dict.fromkeys(txids) if t not in self._txids]
-        if batch_read is None or not wanted:
+        if not wanted:
             return
-        existing = batch_read(wanted)
+        existing = self._committed.existing_txids(wanted)
         for txid in wanted:
             self._txids[txid] = txid in existing
 

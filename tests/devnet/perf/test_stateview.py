@@ -80,12 +80,3 @@ def test_prefetch_answers_like_point_reads_in_one_round_trip() -> None:
     assert view.get_state("cc", "other") is None
     assert state.reads[2:] == [("cc", "other")]
 
-
-def test_prefetch_without_batched_reads_changes_nothing() -> None:
-    state = CountingState()
-    view = BlockStateView(state)
-    view.prefetch_states([("cc", "k")])
-    view.prefetch_txids(["known"])
-    assert state.reads == []
-    assert view.get_state("cc", "k") is None and view.txid_exists("known")
-    assert state.reads == [("cc", "k"), ("txid", "known")]
