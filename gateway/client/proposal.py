@@ -13,6 +13,7 @@ every byte string here is produced once and carried, never re-marshalled.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -76,7 +77,8 @@ def to_timestamp(value: Timestamp) -> timestamp_pb2.Timestamp:
     """Proposal time; the peer's TimeWindowCheck rejects it if more than 15 minutes off its own clock."""
     ts = timestamp_pb2.Timestamp()
     if value is None:
-        ts.GetCurrentTime()
+        # = GetCurrentTime(), without its detour through a naive datetime and calendar.timegm (~6 us a call)
+        ts.seconds, ts.nanos = divmod(time.time_ns(), 1_000_000_000)
     elif isinstance(value, timestamp_pb2.Timestamp):
         ts.CopyFrom(value)
     elif isinstance(value, datetime):
