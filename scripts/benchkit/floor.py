@@ -1,0 +1,214 @@
+"""The cost floor of one Fabric transaction on this machine: its gRPC exchanges and signatures, nothing else.
+
+A devnet transaction (``benchcc put``, 3 orgs, MAJORITY, Org1's peer as gateway) cannot be cheaper than the
+messages Fabric's protocol makes it send and the ECDSA operations its rules make every node do. This module
+replays exactly that traffic between two processes speaking the same gRPC stack with the same settings as
+devnet (``network.devnet.node.grpcserver``: TLS between nodes, plaintext to the chaincode server), with
+handlers that do no work, and measures the CPU both processes spend per transaction. The signatures are timed
+on their own. The sum is a lower bound: the real traffic is spread over six processes (more event loops and
+poller threads than two), block delivery, block signatures and the fsync'd commits are left out, and so is
+every line of protocol logic. What a devnet transaction costs above it is what code can still win.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import ipaddress
+import os
+import struct
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from network.devnet.node.grpcserver import GRPC_OPTIONS, bind, client_channel, new_server, server_credentials
+
+SERVICE = "benchfloor.Wire"
+UNARY = f"/{SERVICE}/Call"
+STREAM = f"/{SERVICE}/Chat"
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and its answer: ``what`` in Fabric's terms, sizes in bytes (rounded from a real put)."""
+
+    what: str
+    request: int
+    response: int
+
+
+UNARY_CALLS = (
+    Exchange("Gateway.Endorse (client -> gateway peer)", 1150, 4100),
+    Exchange("Endorser.ProcessProposal (gateway -> Org2 peer)", 1150, 1200),
+    Exchange("Gateway.Submit (client -> gateway peer)", 4200, 10),
+    Exchange("Gateway.CommitStatus (client -> gateway peer)", 1050, 20),
+)
+"""Unary calls per transaction, all over TLS."""
+
+CHAINCODE_EXCHANGES = (
+    Exchange("ChaincodeSupport TRANSACTION -> PUT_STATE", 1300, 90),
+    Exchange("ChaincodeSupport RESPONSE -> COMPLETED", 40, 60),
+) * 2
+"""Chaincode stream messages per transaction (plaintext, CCaaS on loopback): two per endorsement and way."""
+
+BROADCAST_EXCHANGES = (Exchange("AtomicBroadcast.Broadcast envelope -> status", 4100, 4),)
+"""Broadcast stream messages per transaction (gateway peer -> orderer, TLS)."""
+
+VERIFIES_PER_TX = 11
+"""ECDSA verifications per transaction: the proposal at each endorsing peer (2), the CommitStatus request (1),
+the envelope creator at the orderer (1), and at commit on each of the 3 peers the creator and both endorsements,
+less each endorser's own endorsement (3 x 3 - 2)."""
+
+SIGNS_PER_TX = 5
+"""ECDSA signatures per transaction: the client's proposal, envelope and CommitStatus request, one per endorser."""
+
+MESSAGE = b"\x5a" * 8192
+
+
+def ask(size: int, request: int) -> bytes:
+    """A request of ``request`` bytes whose first four say how large the answer must be."""
+    return struct.pack(">I", size) + MESSAGE[: max(0, request - 4)]
+
+
+def answer(request: bytes) -> bytes:
+    (size,) = struct.unpack_from(">I", request)
+    return MESSAGE[:size]
+
+
+# -- server process --------------------------------------------------------------------------------------
+async def _unary(request: bytes, _context: grpc.aio.ServicerContext) -> bytes:
+    return answer(request)
+
+
+async def _chat(requests: object, _context: grpc.aio.ServicerContext) -> object:
+    async for request in requests:  # type: ignore[attr-defined]
+        yield answer(request)
+
+
+def _identity(data: bytes) -> bytes:
+    return data
+
+
+async def serve(cert: Path, key: Path) -> None:
+    """Serve the echo service on a TLS and a plaintext loopback port; print both, then wait."""
+    server = new_server()
+    handler = grpc.method_handlers_generic_handler(SERVICE, {
+        "Call": grpc.unary_unary_rpc_method_handler(_unary, _identity, _identity),
+        "Chat": grpc.stream_stream_rpc_method_handler(_chat, _identity, _identity),
+    })  # fmt: skip
+    server.add_generic_rpc_handlers((handler,))
+    tls_port = bind(server, 0, server_credentials(cert, key))
+    plain_port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    print(f"ready {tls_port} {plain_port}", flush=True)
+    await server.wait_for_termination()
+
+
+# -- client side -----------------------------------------------------------------------------------------
+def write_tls_material(folder: Path) -> tuple[Path, Path]:
+    """A self-signed P-256 server certificate for 127.0.0.1 (devnet's TLS CAs issue the same kind)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "floor.local")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("floor.local"),
+                                                    x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    cert_path, key_path = folder / "server.crt", folder / "server.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def start_server(folder: Path) -> tuple[subprocess.Popen[bytes], int, int]:
+    """The echo server in its own process (its CPU is measured apart from the client's)."""
+    cert, key = write_tls_material(folder)
+    proc = subprocess.Popen([sys.executable, "-m", "scripts.benchkit.floor", str(cert), str(key)],
+                            stdout=subprocess.PIPE, cwd=str(Path(__file__).resolve().parents[2]))
+    assert proc.stdout is not None
+    line = proc.stdout.readline().decode().split()
+    if len(line) != 3 or line[0] != "ready":
+        proc.kill()
+        raise RuntimeError(f"floor server did not start (said {line!r})")
+    return proc, int(line[1]), int(line[2])
+
+
+class Replayer:
+    """One worker's channels and streams; :meth:`transaction` sends one transaction's traffic."""
+
+    def __init__(self, tls: grpc.aio.Channel, plain: grpc.aio.Channel) -> None:
+        self._call = tls.unary_unary(UNARY)
+        self._chaincode = plain.stream_stream(STREAM)()
+        self._broadcast = tls.stream_stream(STREAM)()
+
+    @staticmethod
+    async def _exchange(stream: grpc.aio.StreamStreamCall, step: Exchange) -> None:
+        await stream.write(ask(step.response, step.request))
+        if await stream.read() is grpc.aio.EOF:
+            raise RuntimeError(f"stream closed during {step.what}")
+
+    async def transaction(self) -> None:
+        for step in UNARY_CALLS:
+            await self._call(ask(step.response, step.request))
+        for step in CHAINCODE_EXCHANGES:
+            await self._exchange(self._chaincode, step)
+        for step in BROADCAST_EXCHANGES:
+            await self._exchange(self._broadcast, step)
+
+    async def close(self) -> None:
+        for stream in (self._chaincode, self._broadcast):
+            await stream.done_writing()
+            stream.cancel()
+
+
+def channels(cert: Path, tls_port: int, plain_port: int) -> tuple[grpc.aio.Channel, grpc.aio.Channel]:
+    tls = client_channel(f"127.0.0.1:{tls_port}", cert.read_bytes(), "floor.local")
+    return tls, grpc.aio.insecure_channel(f"127.0.0.1:{plain_port}", options=GRPC_OPTIONS)
+
+
+def signature_ms_per_tx(rounds: int = 400) -> dict[str, float]:
+    """CPU ms of one transaction's ECDSA work (P-256, SHA-256 of a 4 KB message, as the MSPs do)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    public, data, algorithm = key.public_key(), MESSAGE[:4096], ec.ECDSA(hashes.SHA256())
+    signature = key.sign(data, algorithm)
+    start = time.process_time()
+    for _ in range(rounds):
+        public.verify(signature, data, algorithm)
+    verify = (time.process_time() - start) / rounds
+    start = time.process_time()
+    for _ in range(rounds):
+        key.sign(data, algorithm)
+    sign = (time.process_time() - start) / rounds
+    return {"verify_us": round(1e6 * verify, 1), "sign_us": round(1e6 * sign, 1),
+            "ms_per_tx": round(1000 * (VERIFIES_PER_TX * verify + SIGNS_PER_TX * sign), 3)}
+
+
+def pattern() -> dict[str, object]:
+    """The replayed traffic, for the result file."""
+    def rows(steps: tuple[Exchange, ...]) -> list[dict[str, object]]:
+        return [{"what": s.what, "request_bytes": s.request, "response_bytes": s.response} for s in steps]
+
+    return {"unary_tls": rows(UNARY_CALLS), "chaincode_stream_plaintext": rows(CHAINCODE_EXCHANGES),
+            "broadcast_stream_tls": rows(BROADCAST_EXCHANGES), "verifies": VERIFIES_PER_TX,
+            "signs": SIGNS_PER_TX}
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: python -m scripts.benchkit.floor CERT KEY")
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    asyncio.run(serve(Path(sys.argv[1]), Path(sys.argv[2])))
