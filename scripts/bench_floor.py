@@ -41,14 +41,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.in_flight < 1:
         p.error(f"--in-flight: must be >= 1, got {args.in_flight}")
-    args.profile = None  # bench_devnet.run_levels reads it
     return args
 
 
 async def floor_run(args: argparse.Namespace, folder: Path) -> RunResult:
     server, tls_port, plain_port = floor.start_server(folder)
     try:
-        tls, plain = floor.channels(folder / "server.crt", tls_port, plain_port)
+        tls, plain = floor.channels(folder / "ca.crt", tls_port, plain_port)
         async with tls, plain:
             workers = [floor.Replayer(tls, plain) for _ in range(args.in_flight)]
 
@@ -112,11 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     signatures = floor.signature_ms_per_tx()
     devnet = None
     if not args.no_devnet:
-        args.in_flight = [args.in_flight]
+        level = argparse.Namespace(**(vars(args) | {"in_flight": [args.in_flight], "profile": None}))
         with running_devnet(args.orgs, args.batch_size, args.batch_timeout_ms,
                             {bench_devnet.CHAINCODE: bench_devnet.MODULE}, report.progress, keep=args.keep) as net:
-            devnet = asyncio.run(bench_devnet.run_levels(net, args, {}))[0]
-        args.in_flight = args.in_flight[0]
+            devnet = asyncio.run(bench_devnet.run_levels(net, level, {}))[0]
     result = summary(args, transport, signatures, devnet)
     print_summary(result)
     document = {"benchmark": NAME, "parameters": network_parameters(args) | {"devnet": devnet is not None},
