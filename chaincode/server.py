@@ -17,12 +17,9 @@ import logging
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chaincode.shimfix.server import build_server
-
-if TYPE_CHECKING:
-    import grpc
+from chaincode.shimfix.server import ChaincodeServer, build_server
 
 
 class JsonLineFormatter(logging.Formatter):
@@ -69,7 +66,7 @@ async def serve(env: dict[str, str]) -> None:
     await serve_until_signalled(server, grace=3)
 
 
-async def serve_until_signalled(server: grpc.aio.Server, grace: float) -> None:
+async def serve_until_signalled(server: ChaincodeServer, grace: float) -> None:
     """Run a started server until SIGTERM or SIGINT, then let in-flight transactions finish for ``grace`` seconds:
     ``consortium down`` stops chaincode servers with SIGTERM, and a peer waits for each COMPLETED it is owed."""
     stop = asyncio.Event()

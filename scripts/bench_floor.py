@@ -49,7 +49,8 @@ async def floor_run(args: argparse.Namespace, folder: Path) -> RunResult:
     try:
         tls, plain = floor.channels(folder / "ca.crt", tls_port, plain_port)
         async with tls, plain:
-            workers = [floor.Replayer(tls, plain) for _ in range(args.in_flight)]
+            streams = floor.SharedStream(plain), floor.SharedStream(plain)
+            workers = [floor.Replayer(tls, streams) for _ in range(args.in_flight)]
 
             async def transaction(worker: int, _seq: int) -> tuple[str, float]:
                 started = time.monotonic()
@@ -60,6 +61,8 @@ async def floor_run(args: argparse.Namespace, folder: Path) -> RunResult:
             result = await measured_run("floor", args.in_flight, args.duration, args.warmup, transaction, pids)
             for worker in workers:
                 await worker.close()
+            for stream in streams:
+                await stream.close()
             return result
     finally:
         server.kill()

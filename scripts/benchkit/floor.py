@@ -2,9 +2,10 @@
 
 A devnet transaction (``benchcc put``, 3 orgs, MAJORITY, Org1's peer as gateway) cannot be cheaper than the
 messages Fabric's protocol makes it send and the ECDSA operations its rules make every node do. This module
-replays exactly that traffic between two processes speaking the same gRPC stack with the same settings as
-devnet (``network.devnet.node.grpcserver``: TLS between nodes, plaintext to the chaincode server), with
-handlers that do no work, and measures the CPU both processes spend per transaction. The signatures are timed
+replays exactly that traffic between two processes speaking the same gRPC stacks with the same settings as
+devnet (``network.devnet.node.grpcserver`` and ``grpcenv``: grpc.aio over TLS between nodes; grpclib in
+plaintext on the chaincode stream, as ``network.devnet.chaincode.transport``), with handlers that do no work,
+and measures the CPU both processes spend per transaction. The signatures are timed
 on their own. The sum is a lower bound: the real traffic is spread over six processes (more event loops and
 poller threads than two), block delivery, block signatures and the fsync'd commits are left out, and so is
 every line of protocol logic. What a devnet transaction costs above it is what code can still win.
@@ -13,6 +14,8 @@ every line of protocol logic. What a devnet transaction costs above it is what c
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import os
 import struct
 import subprocess
@@ -22,11 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
+import grpclib.client
+import grpclib.server
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from grpclib.const import Cardinality, Handler
+from grpclib.encoding.base import CodecBase
 
 from network.crypto import certs
-from network.devnet.node.grpcserver import GRPC_OPTIONS, bind, client_channel, new_server, server_credentials
+from network.devnet.node.grpcenv import node_environment
+from network.devnet.node.grpcserver import bind, client_channel, new_server, server_credentials
 
 SERVICE = "benchfloor.Wire"
 UNARY = f"/{SERVICE}/Call"
@@ -60,7 +68,7 @@ CHAINCODE_EXCHANGES = (
     Exchange("ChaincodeSupport TRANSACTION -> PUT_STATE", 1400, 90),
     Exchange("ChaincodeSupport RESPONSE -> COMPLETED", 40, 60),
 ) * 2
-"""Chaincode stream messages per transaction (plaintext, CCaaS on loopback): two per endorsement and way."""
+"""Chaincode stream messages per transaction (plaintext grpclib, CCaaS on loopback): two per endorsement and way."""
 
 BROADCAST_EXCHANGES = (Exchange("AtomicBroadcast.Broadcast envelope -> status", 4254, 4),)
 """Broadcast stream messages per transaction (gateway peer -> orderer, TLS)."""
@@ -100,8 +108,31 @@ def _identity(data: bytes) -> bytes:
     return data
 
 
+class RawCodec(CodecBase):
+    """grpclib passes the bytes through, as the grpc.aio handlers' identity serialisers do."""
+
+    __content_subtype__ = "proto"
+
+    def encode(self, message: bytes, message_type: object) -> bytes:
+        return message
+
+    def decode(self, data: bytes, message_type: object) -> bytes:
+        return data
+
+
+class PlainChat:
+    """The chaincode stream's echo on grpclib (what ``chaincode.shimfix.server`` serves on)."""
+
+    async def chat(self, stream: grpclib.server.Stream[bytes, bytes]) -> None:
+        async for request in stream:
+            await stream.send_message(answer(request))
+
+    def __mapping__(self) -> dict[str, Handler]:
+        return {STREAM: Handler(self.chat, Cardinality.STREAM_STREAM, bytes, bytes)}
+
+
 async def serve(cert: Path, key: Path) -> None:
-    """Serve the echo service on a TLS and a plaintext loopback port; print both, then wait."""
+    """Serve the echo service on a TLS (grpc.aio) and a plaintext (grpclib) loopback port; print both, wait."""
     server = new_server()
     handler = grpc.method_handlers_generic_handler(SERVICE, {
         "Call": grpc.unary_unary_rpc_method_handler(_unary, _identity, _identity),
@@ -109,7 +140,9 @@ async def serve(cert: Path, key: Path) -> None:
     })  # fmt: skip
     server.add_generic_rpc_handlers((handler,))
     tls_port = bind(server, 0, server_credentials(cert, key))
-    plain_port = server.add_insecure_port("127.0.0.1:0")
+    plain = grpclib.server.Server([PlainChat()], codec=RawCodec())
+    await plain.start("127.0.0.1", 0)
+    plain_port = plain._server.sockets[0].getsockname()[1] if plain._server else 0  # noqa: SLF001
     await server.start()
     print(f"ready {tls_port} {plain_port}", flush=True)
     await server.wait_for_termination()
@@ -132,7 +165,8 @@ def start_server(folder: Path) -> tuple[subprocess.Popen[bytes], int, int]:
     """The echo server in its own process (its CPU is measured apart from the client's)."""
     _, cert, key = write_tls_material(folder)
     proc = subprocess.Popen([sys.executable, "-m", "scripts.benchkit.floor", str(cert), str(key)],
-                            stdout=subprocess.PIPE, cwd=str(Path(__file__).resolve().parents[2]))
+                            stdout=subprocess.PIPE, cwd=str(Path(__file__).resolve().parents[2]),
+                            env=node_environment())  # the node processes' gRPC settings
     assert proc.stdout is not None
     line = proc.stdout.readline().decode().split()
     if len(line) != 3 or line[0] != "ready":
@@ -141,37 +175,74 @@ def start_server(folder: Path) -> tuple[subprocess.Popen[bytes], int, int]:
     return proc, int(line[1]), int(line[2])
 
 
-class Replayer:
-    """One worker's channels and streams; :meth:`transaction` sends one transaction's traffic."""
+class SharedStream:
+    """One grpclib stream that many transactions share, as a peer shares its one stream to a chaincode
+    server; the echo answers in order, so answers are matched to requests first in, first out."""
 
-    def __init__(self, tls: grpc.aio.Channel, plain: grpc.aio.Channel) -> None:
+    def __init__(self, plain: grpclib.client.Channel) -> None:
+        self._plain = plain
+        self._stream: grpclib.client.Stream[bytes, bytes] | None = None
+        self._waiting: collections.deque[asyncio.Future[bytes | None]] = collections.deque()
+        self._lock = asyncio.Lock()
+        self._reader: asyncio.Task[None] | None = None
+
+    async def exchange(self, step: Exchange) -> None:
+        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        async with self._lock:
+            if self._stream is None:
+                self._stream = self._plain.request(STREAM, Cardinality.STREAM_STREAM, bytes, bytes)
+                await self._stream.__aenter__()
+                await self._stream.send_request()
+                self._reader = asyncio.create_task(self._read(self._stream))
+            self._waiting.append(future)
+            await self._stream.send_message(ask(step.response, step.request))
+        if await future is None:
+            raise RuntimeError(f"stream closed during {step.what}")
+
+    async def _read(self, stream: grpclib.client.Stream[bytes, bytes]) -> None:
+        while (message := await stream.recv_message()) is not None:
+            self._waiting.popleft().set_result(message)
+        while self._waiting:
+            self._waiting.popleft().set_result(None)
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        if self._stream is not None:
+            await self._stream.cancel()
+
+
+class Replayer:
+    """One worker's share of the channels and streams; :meth:`transaction` sends one transaction's traffic."""
+
+    def __init__(self, tls: grpc.aio.Channel, chaincode: tuple[SharedStream, SharedStream]) -> None:
         self._call = tls.unary_unary(UNARY)
-        self._chaincode = plain.stream_stream(STREAM)()
+        self._chaincode = chaincode
         self._broadcast = tls.stream_stream(STREAM)()
 
-    @staticmethod
-    async def _exchange(stream: grpc.aio.StreamStreamCall, step: Exchange) -> None:
-        await stream.write(ask(step.response, step.request))
-        if await stream.read() is grpc.aio.EOF:
+    async def _broadcast_exchange(self, step: Exchange) -> None:
+        await self._broadcast.write(ask(step.response, step.request))
+        if await self._broadcast.read() is grpc.aio.EOF:
             raise RuntimeError(f"stream closed during {step.what}")
 
     async def transaction(self) -> None:
         for step in UNARY_CALLS:
             await self._call(ask(step.response, step.request))
-        for step in CHAINCODE_EXCHANGES:
-            await self._exchange(self._chaincode, step)
+        for i, step in enumerate(CHAINCODE_EXCHANGES):  # the first endorsing peer's stream, then the second's
+            await self._chaincode[i * 2 // len(CHAINCODE_EXCHANGES)].exchange(step)
         for step in BROADCAST_EXCHANGES:
-            await self._exchange(self._broadcast, step)
+            await self._broadcast_exchange(step)
 
     async def close(self) -> None:
-        for stream in (self._chaincode, self._broadcast):
-            await stream.done_writing()
-            stream.cancel()
+        await self._broadcast.done_writing()
+        self._broadcast.cancel()
 
 
-def channels(ca_cert: Path, tls_port: int, plain_port: int) -> tuple[grpc.aio.Channel, grpc.aio.Channel]:
+def channels(ca_cert: Path, tls_port: int, plain_port: int) -> tuple[grpc.aio.Channel, grpclib.client.Channel]:
     tls = client_channel(f"127.0.0.1:{tls_port}", ca_cert.read_bytes(), "floor.local")
-    return tls, grpc.aio.insecure_channel(f"127.0.0.1:{plain_port}", options=GRPC_OPTIONS)
+    return tls, grpclib.client.Channel("127.0.0.1", plain_port, codec=RawCodec())
 
 
 def signature_ms_per_tx(rounds: int = 400) -> dict[str, float]:

@@ -17,10 +17,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-import grpc
-from fabric_protos.peer import chaincode_pb2, chaincode_shim_pb2, chaincode_shim_pb2_grpc
+from fabric_protos.peer import chaincode_pb2, chaincode_shim_pb2
+from grpclib.exceptions import GRPCError
 
 from network.devnet.chaincode.connection import ConnectionInfo
+from network.devnet.chaincode.transport import ChaincodeCall, DialTimeout
 from network.devnet.node import jsonlog
 
 Msg = chaincode_shim_pb2.ChaincodeMessage
@@ -57,14 +58,6 @@ def log(event: str, level: int = logging.INFO, **fields: object) -> None:
     jsonlog.event(_logger, event, level, **fields)
 
 
-def channel_credentials(info: ConnectionInfo) -> grpc.ChannelCredentials | None:
-    if not info.tls_required:
-        return None
-    if info.client_auth_required:
-        return grpc.ssl_channel_credentials(info.root_cert, info.client_key, info.client_cert)
-    return grpc.ssl_channel_credentials(info.root_cert)
-
-
 def error_reply(msg: Msg, exc: Exception) -> Msg:
     return Msg(type=Msg.ERROR, payload=str(exc).encode(), txid=msg.txid, channel_id=msg.channel_id)
 
@@ -82,8 +75,7 @@ class ChaincodeStream:
     def __init__(self, package_id: str, info: ConnectionInfo) -> None:
         self.package_id = package_id
         self.info = info
-        self._channel: grpc.aio.Channel | None = None
-        self._call: grpc.aio.StreamStreamCall | None = None
+        self._call: ChaincodeCall | None = None
         self._outbox: collections.deque[Msg] = collections.deque()
         self._writer: asyncio.Task[None] | None = None
         self._txs: dict[tuple[str, str], _Transaction] = {}
@@ -91,23 +83,21 @@ class ChaincodeStream:
         self.closed = False
 
     async def connect(self) -> None:
-        options = []
-        if self.info.server_name_override:
-            options.append(("grpc.ssl_target_name_override", self.info.server_name_override))
-        creds = channel_credentials(self.info)
-        if creds is None:
-            self._channel = grpc.aio.insecure_channel(self.info.address, options=options)
-        else:
-            self._channel = grpc.aio.secure_channel(self.info.address, creds, options=options)
         try:
-            await asyncio.wait_for(self._channel.channel_ready(), self.info.dial_timeout or None)
-        except TimeoutError as exc:
-            await self._channel.close()
+            self._call = await ChaincodeCall.open(self.info)
+        except DialTimeout as exc:
             raise ChaincodeStreamError(
                 f"error connecting to chaincode server at {self.info.address}: dial timed out"
             ) from exc
-        self._call = chaincode_shim_pb2_grpc.ChaincodeStub(self._channel).Connect()
-        await self._handshake()
+        except (OSError, ValueError) as exc:
+            raise ChaincodeStreamError(
+                f"error connecting to chaincode server at {self.info.address}: {exc or type(exc).__name__}"
+            ) from exc
+        try:
+            await self._handshake()
+        except BaseException:
+            self._call.abort()
+            raise
         self._reader = asyncio.create_task(self._read_loop())
         log("chaincode connected", package_id=self.package_id, address=self.info.address)
 
@@ -128,8 +118,11 @@ class ChaincodeStream:
     async def _read_skipping_keepalive(self) -> Msg:
         assert self._call is not None
         while True:
-            msg = await self._call.read()
-            if msg is grpc.aio.EOF:
+            try:
+                msg = await self._call.read()
+            except Exception as exc:
+                raise ChaincodeStreamError(f"chaincode stream failed during handshake: {exc!r}") from exc
+            if msg is None:
                 raise ChaincodeStreamError("chaincode stream closed during handshake")
             if msg.type != Msg.KEEPALIVE:
                 return msg
@@ -146,9 +139,9 @@ class ChaincodeStream:
     def _send(self, msg: Msg) -> None:
         """Queue one message for the shared stream; raise ChaincodeStreamError if the stream is unusable.
 
-        The writer task, not the caller, performs the write: grpc.aio cancels the *whole call* when a task
-        is cancelled inside ``write()``, so one endorsement abandoned by its client (deadline, disconnect)
-        must never be the task writing. Messages are written in the order queued.
+        The writer task, not the caller, performs the write: a task cancelled inside ``write()`` could leave a
+        message half-sent on the shared stream, so one endorsement abandoned by its client (deadline,
+        disconnect) must never be the task writing. Messages are written in the order queued.
         """
         if self._call is None or self.closed:
             raise ChaincodeStreamError(f"chaincode {self.package_id} is not connected")
@@ -156,13 +149,12 @@ class ChaincodeStream:
         if self._writer is None:
             self._writer = asyncio.create_task(self._drain(self._call))
 
-    async def _drain(self, call: grpc.aio.StreamStreamCall) -> None:
+    async def _drain(self, call: ChaincodeCall) -> None:
         """Write queued messages until the outbox is empty.
 
-        grpc.aio raises ``InvalidStateError("RPC already finished")`` when the call ended underneath us and
-        ``AioRpcError`` when it failed; either way the chaincode is gone for every transaction on this
-        stream, as after a failed ``serialSend`` in ``core/chaincode/handler.go`` (the handler is
-        deregistered and the next invocation dials again).
+        A failed write means the stream or its connection ended underneath us: the chaincode is gone for
+        every transaction on this stream, as after a failed ``serialSend`` in ``core/chaincode/handler.go``
+        (the handler is deregistered and the next invocation dials again).
         """
         try:
             while self._outbox:
@@ -183,7 +175,7 @@ class ChaincodeStream:
                 tx.done.set_exception(ChaincodeStreamError(reason))
                 tx.done.exception()  # marked retrieved: the waiter may already be gone
         if self._call is not None:
-            self._call.cancel()
+            self._call.abort()
 
     async def _read_loop(self) -> None:
         assert self._call is not None
@@ -191,11 +183,11 @@ class ChaincodeStream:
         try:
             while True:
                 msg = await self._call.read()
-                if msg is grpc.aio.EOF:
+                if msg is None:
                     break
                 self._dispatch(msg)
-        except grpc.aio.AioRpcError as exc:
-            error = f"chaincode stream terminated: {exc.code().name} {exc.details()}"
+        except GRPCError as exc:
+            error = f"chaincode stream terminated: {exc.status.name} {exc.message or ''}".rstrip()
         except asyncio.CancelledError:
             error = "chaincode stream closed"
         except Exception as exc:  # a read on a finished call, or a dispatch bug: the stream is unusable
@@ -272,7 +264,7 @@ class ChaincodeStream:
         self.closed = True
         self._outbox.clear()
         if self._call is not None:
-            self._call.cancel()
+            self._call.abort()
         if self._writer is not None:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -281,5 +273,5 @@ class ChaincodeStream:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
-        if self._channel is not None:
-            await self._channel.close()
+        if self._call is not None:
+            await self._call.close()

@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from network.devnet.node.grpcenv import node_environment
+
 
 @dataclass(frozen=True)
 class NodeProcess:
@@ -87,6 +89,7 @@ def start(node: NodeProcess) -> int:
             stderr=log,
             start_new_session=True,
             close_fds=True,
+            env=node_environment(),
         )
     tmp = node.pid_file.with_suffix(".tmp")
     tmp.write_text(json.dumps({"pid": process.pid, "argv": list(node.argv)}))
