@@ -1,7 +1,9 @@
 """Serialise writes to the chaincode stream (defect 2).
 
-``grpc.aio`` allows one outstanding write per stream; the shim's per-message tasks write concurrently.
-Holding one ``asyncio.Lock`` around ``write`` makes the writes sequential without changing their content.
+``grpc.aio`` allows one outstanding write per stream (the shim's own server fails overlapping writes), and
+grpclib, which our server runs on, could interleave two messages' frames while one waits for flow control;
+the shim's per-message tasks write concurrently. Holding one ``asyncio.Lock`` around ``write`` makes the
+writes sequential without changing their content.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 
 class SerialisedWriter:
-    """Wraps a ``grpc.aio.ServicerContext``: ``write`` is serialised, everything else passes through."""
+    """Wraps a stream context (``grpc.aio.ServicerContext`` or ours): ``write`` is serialised, the rest passes."""
 
     def __init__(self, context: Any) -> None:
         self._context = context
