@@ -139,7 +139,9 @@ def main() -> None:
     profile_to = os.environ.get("BENCH_CHAINCODE_PROFILE")
     run = serve(os.environ.get("CHAINCODE_ID", ""), os.environ.get("CHAINCODE_SERVER_ADDRESS", ""))
     if not profile_to:
-        asyncio.run(run)
+        from chaincode.server import run_event_loop
+
+        run_event_loop(run, os.environ.get("CHAINCODE_EVENT_LOOP") or None)
         return
     import cProfile
 
