@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable
 from typing import Any
 
 from fabric_protos.peer import chaincode_shim_pb2 as shim
@@ -78,9 +79,10 @@ async def serve_lib() -> None:
         def __mapping__(self) -> dict[str, Handler]:
             return {PATH: Handler(self.connect, Cardinality.STREAM_STREAM, Msg, Msg)}
 
+    sock = socket.create_server(("127.0.0.1", 0))
     server = Server([Chaincode()])
-    await server.start("127.0.0.1", 0)
-    print(f"ready {server._server.sockets[0].getsockname()[1]}", flush=True)  # type: ignore[union-attr]  # noqa: SLF001
+    await server.start(sock=sock)
+    print(f"ready {sock.getsockname()[1]}", flush=True)
     await server.wait_closed()
 
 
@@ -134,28 +136,37 @@ async def drive(peer: PeerEnd, server_pid: int, seconds: float, in_flight: int) 
     return results[0]
 
 
+async def drive_stream(write: Send, messages: AsyncIterable[Msg], server_pid: int, seconds: float,
+                       in_flight: int) -> dict[str, float]:
+    """The peer end on an open stream: one write at a time, one reader dispatching answers by txid."""
+    lock = asyncio.Lock()
+
+    async def send(message: Msg) -> None:
+        async with lock:
+            await write(message)
+
+    peer = PeerEnd(send)
+
+    async def read() -> None:
+        async for message in messages:
+            peer.dispatch(message)
+
+    reader = asyncio.create_task(read())
+    try:
+        return await drive(peer, server_pid, seconds, in_flight)
+    finally:
+        reader.cancel()
+
+
 async def client_aio(port: int, server_pid: int, seconds: float, in_flight: int) -> dict[str, float]:
     import grpc
 
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         call = channel.stream_stream(PATH, Msg.SerializeToString, Msg.FromString)()
-        lock = asyncio.Lock()
-
-        async def send(message: Msg) -> None:
-            async with lock:
-                await call.write(message)
-
-        peer = PeerEnd(send)
-
-        async def read() -> None:
-            while (message := await call.read()) is not grpc.aio.EOF:
-                peer.dispatch(message)
-
-        reader = asyncio.create_task(read())
-        result = await drive(peer, server_pid, seconds, in_flight)
-        reader.cancel()
-        call.cancel()
-        return result
+        try:
+            return await drive_stream(call.write, call, server_pid, seconds, in_flight)
+        finally:
+            call.cancel()
 
 
 async def client_lib(port: int, server_pid: int, seconds: float, in_flight: int) -> dict[str, float]:
@@ -166,23 +177,10 @@ async def client_lib(port: int, server_pid: int, seconds: float, in_flight: int)
     try:
         async with channel.request(PATH, Cardinality.STREAM_STREAM, Msg, Msg) as stream:
             await stream.send_request()
-            lock = asyncio.Lock()
-
-            async def send(message: Msg) -> None:
-                async with lock:
-                    await stream.send_message(message)
-
-            peer = PeerEnd(send)
-
-            async def read() -> None:
-                async for message in stream:
-                    peer.dispatch(message)
-
-            reader = asyncio.create_task(read())
-            result = await drive(peer, server_pid, seconds, in_flight)
-            reader.cancel()
-            await stream.cancel()
-            return result
+            try:
+                return await drive_stream(stream.send_message, stream, server_pid, seconds, in_flight)
+            finally:
+                await stream.cancel()
     finally:
         channel.close()
 

@@ -5,8 +5,8 @@ messages Fabric's protocol makes it send and the ECDSA operations its rules make
 replays exactly that traffic between two processes speaking the same gRPC stacks with the same settings as
 devnet (``network.devnet.node.grpcserver`` and ``grpcenv``: grpc.aio over TLS between nodes; grpclib in
 plaintext on the chaincode stream, as ``network.devnet.chaincode.transport``), with handlers that do no work,
-and measures the CPU both processes spend per transaction. The signatures are timed
-on their own. The sum is a lower bound: the real traffic is spread over six processes (more event loops and
+and measures the CPU both processes spend per transaction. The signatures are timed on their own. The sum is
+a lower bound: the real traffic is spread over six processes (more event loops and
 poller threads than two), block delivery, block signatures and the fsync'd commits are left out, and so is
 every line of protocol logic. What a devnet transaction costs above it is what code can still win.
 """
@@ -17,6 +17,7 @@ import asyncio
 import collections
 import contextlib
 import os
+import socket
 import struct
 import subprocess
 import sys
@@ -140,9 +141,10 @@ async def serve(cert: Path, key: Path) -> None:
     })  # fmt: skip
     server.add_generic_rpc_handlers((handler,))
     tls_port = bind(server, 0, server_credentials(cert, key))
+    plain_sock = socket.create_server(("127.0.0.1", 0))
     plain = grpclib.server.Server([PlainChat()], codec=RawCodec())
-    await plain.start("127.0.0.1", 0)
-    plain_port = plain._server.sockets[0].getsockname()[1] if plain._server else 0  # noqa: SLF001
+    await plain.start(sock=plain_sock)
+    plain_port = plain_sock.getsockname()[1]
     await server.start()
     print(f"ready {tls_port} {plain_port}", flush=True)
     await server.wait_for_termination()

@@ -273,5 +273,3 @@ class ChaincodeStream:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
-        if self._call is not None:
-            await self._call.close()

@@ -12,7 +12,6 @@ package's ``root_cert`` and, when ``client_auth_required``, the peer's client ke
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ssl
 import tempfile
 import time
@@ -100,11 +99,6 @@ class ChaincodeCall:
     def abort(self) -> None:
         """Drop the connection: pending reads and writes fail at once, the server sees the stream end."""
         self._channel.close()
-
-    async def close(self) -> None:
-        with contextlib.suppress(Exception):
-            await self._stream.cancel()
-        self.abort()
 
 
 async def dial(channel: Channel, timeout: float) -> None:
